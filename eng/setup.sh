@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what ToolRL.NET needs on a Debian machine, once: libtorch (the engine), OpenBLAS with OpenMP
+# (without it Debian's libtorch falls back to reference BLAS, ~60x slower), the native toolchain, and
+# python3-torch / node for the reference oracles used by tests and benchmarks. Idempotent: a machine
+# that has everything does nothing.
+set -euo pipefail
+
+packages=(libtorch-dev libopenblas0-openmp cmake g++ python3-torch nodejs npm)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
