@@ -5,7 +5,9 @@
 # that has everything does nothing.
 set -euo pipefail
 
-packages=(libtorch-dev libopenblas0-openmp cmake g++ python3-torch nodejs npm)
+packages=(libtorch-dev libopenblas0-openmp cmake g++ python3-torch)
+# Node (for the tokenizer/template reference fixtures) may come from elsewhere; only install it when absent.
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
