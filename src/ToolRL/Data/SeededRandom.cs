@@ -16,9 +16,12 @@ public sealed class SeededRandom
     }
 
     /// <summary>The next 64 random bits.</summary>
-    public ulong NextUInt64()
+    public ulong NextUInt64() => SplitMix64(ref _state);
+
+    /// <summary>One SplitMix64 step (Vigna's reference splitmix64.c).</summary>
+    internal static ulong SplitMix64(ref ulong state)
     {
-        var z = _state += 0x9E3779B97F4A7C15UL;
+        var z = state += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);

@@ -35,11 +35,14 @@ internal static class JsonAssert
             case (JsonValue e, JsonValue a):
                 if (e.GetValueKind() == JsonValueKind.Number && a.GetValueKind() == JsonValueKind.Number)
                 {
-                    return e.GetValue<decimal>() == a.GetValue<decimal>() ? null : $"{path}: {e} vs {a}";
+                    return AsDecimal(e) == AsDecimal(a) ? null : $"{path}: {e} vs {a}";
                 }
                 return e.GetValueKind() == a.GetValueKind() && e.ToJsonString() == a.ToJsonString() ? null : $"{path}: {e.ToJsonString()} vs {a.ToJsonString()}";
             default:
                 return $"{path}: {expected?.ToJsonString() ?? "null"} vs {actual?.ToJsonString() ?? "null"}";
         }
     }
+
+    // Parsed nodes hold JsonElements, built ones CLR values: compare both through their JSON text.
+    private static decimal AsDecimal(JsonValue value) => JsonDocument.Parse(value.ToJsonString()).RootElement.GetDecimal();
 }

@@ -36,8 +36,7 @@ internal static class PromptText
         + "{\"name\": \"Tool name\", \"parameters\": {\"Parameter name\": \"Parameter content\"}}\n</tool_call>\n"
         + "<response> AI's final response </response>\n```\n\n"
         + "**Important Notes**\n"
-        + "1. Always include `<think>`, then `<tool_call>` or `<response>`.\n"
-        + "2. One JSON object per line in `<tool_call>`.";
+        + "1. Always include `<think>`, then `<tool_call>` (one JSON object per line) or `<response>`.";
 
     public static string System(IReadOnlyList<ToolSpec> tools, SyntheticInstructions instructions)
     {
