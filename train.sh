@@ -7,4 +7,4 @@ eng/setup.sh
 dotnet build src/ToolRL.Cli -c Release -nologo -clp:ErrorsOnly
 config="${1:-configs/grpo-tiny.json}"
 shift || true
-dotnet src/ToolRL.Cli/bin/Release/net10.0/toolrl.dll train "$config" "$@"
+dotnet src/ToolRL.Cli/bin/Release/net10.0/ToolRL.Cli.dll train "$config" "$@"
