@@ -1,0 +1,106 @@
+using System.CommandLine;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ToolRL.Tokenization;
+
+namespace ToolRL.Cli.Commands;
+
+/// <summary>
+/// <c>toolrl tokenize --tokenizer DIR --input FILE.jsonl [--output OUT.jsonl]</c>: adds <c>"ids"</c> to
+/// lines with <c>"text"</c>, and <c>"text"</c> (the rendered Qwen2.5 prompt with the generation prompt)
+/// plus <c>"ids"</c> to lines with <c>"messages"</c> (and optional <c>"tools"</c>).
+/// </summary>
+public sealed class TokenizeCommand : ICliCommand
+{
+    private static readonly JsonSerializerOptions OutputOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var tokenizer = new Option<DirectoryInfo>("--tokenizer") { Description = "Model folder with tokenizer.json (or vocab.json + merges.txt).", Required = true };
+        var input = new Option<FileInfo>("--input") { Description = "JSONL file: lines with \"text\", or \"messages\" (+ optional \"tools\").", Required = true };
+        var output = new Option<FileInfo?>("--output") { Description = "Where to write the JSONL result (default: standard output)." };
+        var command = new Command("tokenize", "Tokenize JSONL text or chat lines with a Qwen2 tokenizer.") { tokenizer, input, output };
+        command.SetAction(parse => Run(parse.GetValue(tokenizer)!, parse.GetValue(input)!, parse.GetValue(output)));
+        return command;
+    }
+
+    private static int Run(DirectoryInfo tokenizerDir, FileInfo input, FileInfo? output)
+    {
+        try
+        {
+            var tokenizer = Qwen2Tokenizer.FromDirectory(tokenizerDir.FullName);
+            if (!input.Exists)
+            {
+                throw new FormatException($"{input.FullName}: file not found");
+            }
+            var lines = new List<string>();
+            var lineNumber = 0;
+            foreach (var line in File.ReadLines(input.FullName))
+            {
+                lineNumber++;
+                if (string.IsNullOrWhiteSpace(line))
+                {
+                    continue;
+                }
+                lines.Add(TokenizeLine(tokenizer, line, $"{input.FullName}:{lineNumber}"));
+            }
+            if (output is null)
+            {
+                foreach (var line in lines)
+                {
+                    Console.Out.WriteLine(line);
+                }
+            }
+            else
+            {
+                // Everything is tokenized before anything is written: a bad line leaves no half-written output.
+                Directory.CreateDirectory(output.DirectoryName ?? ".");
+                File.WriteAllLines(output.FullName, lines);
+                Console.Error.WriteLine($"tokenize: {lines.Count} lines → {output.FullName}");
+            }
+            return 0;
+        }
+        catch (Exception e) when (e is TokenizerFileException or FormatException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>Adds ids (and the rendered prompt for chat lines) to one JSON line.</summary>
+    internal static string TokenizeLine(Qwen2Tokenizer tokenizer, string line, string where)
+    {
+        JsonObject row;
+        try
+        {
+            row = JsonNode.Parse(line) as JsonObject ?? throw new FormatException($"{where}: a line must be a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"{where}: not valid JSON ({e.Message})", e);
+        }
+        string text;
+        if (row["messages"] is not null)
+        {
+            var messages = ChatJson.ParseMessages(row["messages"], where);
+            if (messages.Count == 0)
+            {
+                throw new FormatException($"{where}: \"messages\" is empty; a chat needs at least one message");
+            }
+            text = Qwen25ChatTemplate.Render(messages, ChatJson.ParseTools(row["tools"], where), addGenerationPrompt: true);
+            row["text"] = text;
+        }
+        else if (row["text"] is JsonValue value && value.GetValueKind() == JsonValueKind.String)
+        {
+            text = value.GetValue<string>();
+        }
+        else
+        {
+            throw new FormatException($"{where}: needs a string \"text\" or a \"messages\" array");
+        }
+        row["ids"] = new JsonArray([.. tokenizer.EncodeToIds(text).Select(id => (JsonNode)id)]);
+        return row.ToJsonString(OutputOptions);
+    }
+}

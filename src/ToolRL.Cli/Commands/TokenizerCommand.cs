@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ToolRL.Tokenization;
+
+namespace ToolRL.Cli.Commands;
+
+/// <summary><c>toolrl tokenizer train --corpus FILE --vocab-size N --output DIR</c>: trains a small Qwen2-style byte-level BPE.</summary>
+public sealed class TokenizerCommand : ICliCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var corpus = new Option<FileInfo>("--corpus") { Description = "Plain text (every line, newline included), or JSONL with \"text\" or \"messages\" per line.", Required = true };
+        var vocabSize = new Option<int>("--vocab-size") { Description = "Total vocabulary size including the 5 Qwen added tokens.", Required = true };
+        var output = new Option<DirectoryInfo>("--output") { Description = "Folder for tokenizer.json and tokenizer_config.json.", Required = true };
+        var minFrequency = new Option<int>("--min-frequency") { Description = "Pairs seen fewer times are not merged.", DefaultValueFactory = _ => 2 };
+        var train = new Command("train", "Train a byte-level BPE with the Qwen2 pre-tokenizer and special tokens.") { corpus, vocabSize, output, minFrequency };
+        train.SetAction(parse => Train(parse.GetValue(corpus)!, parse.GetValue(vocabSize), parse.GetValue(output)!, parse.GetValue(minFrequency)));
+        return new Command("tokenizer", "Tokenizer tools.") { train };
+    }
+
+    private static int Train(FileInfo corpus, int vocabSize, DirectoryInfo output, int minFrequency)
+    {
+        try
+        {
+            if (!corpus.Exists)
+            {
+                throw new FormatException($"{corpus.FullName}: file not found");
+            }
+            if (minFrequency < 1)
+            {
+                throw new FormatException($"--min-frequency {minFrequency}: must be at least 1");
+            }
+            var documents = ReadCorpus(corpus.FullName);
+            var watch = Stopwatch.StartNew();
+            var tokenizer = BpeTrainer.Train(documents, vocabSize, new BpeTrainerOptions { MinFrequency = minFrequency, Log = Console.Error.WriteLine });
+            tokenizer.Save(output.FullName);
+            var bytes = documents.Sum(d => (long)System.Text.Encoding.UTF8.GetByteCount(d));
+            var tokens = documents.Sum(d => (long)tokenizer.CountTokens(d));
+            Console.WriteLine($"trained vocab {tokenizer.VocabSize} ({tokenizer.MergeCount} merges) in {watch.Elapsed.TotalSeconds:F1} s; " +
+                              $"corpus {bytes:N0} bytes → {tokens:N0} tokens ({(double)bytes / Math.Max(1, tokens):F2} bytes/token); saved to {output.FullName}");
+            return 0;
+        }
+        catch (Exception e) when (e is FormatException or ArgumentOutOfRangeException or IOException or UnauthorizedAccessException or TokenizerFileException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>JSONL: each line's "text" or rendered "messages"; plain text: each line with its newline.</summary>
+    internal static List<string> ReadCorpus(string path)
+    {
+        var documents = new List<string>();
+        if (path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
+        {
+            var lineNumber = 0;
+            foreach (var line in File.ReadLines(path))
+            {
+                lineNumber++;
+                if (string.IsNullOrWhiteSpace(line))
+                {
+                    continue;
+                }
+                var where = $"{path}:{lineNumber}";
+                JsonObject row;
+                try
+                {
+                    row = JsonNode.Parse(line) as JsonObject ?? throw new FormatException($"{where}: a line must be a JSON object");
+                }
+                catch (JsonException e)
+                {
+                    throw new FormatException($"{where}: not valid JSON ({e.Message})", e);
+                }
+                if (row["text"] is JsonValue text && text.GetValueKind() == JsonValueKind.String)
+                {
+                    documents.Add(text.GetValue<string>());
+                }
+                else if (row["messages"] is not null)
+                {
+                    documents.Add(Qwen25ChatTemplate.Render(ChatJson.ParseMessages(row["messages"], where), ChatJson.ParseTools(row["tools"], where)));
+                }
+                else
+                {
+                    throw new FormatException($"{where}: needs a string \"text\" or a \"messages\" array");
+                }
+            }
+            return documents;
+        }
+        using var reader = new StreamReader(path);
+        var content = reader.ReadToEnd();
+        for (var start = 0; start < content.Length;)
+        {
+            var newline = content.IndexOf('\n', start);
+            var end = newline < 0 ? content.Length : newline + 1;
+            documents.Add(content[start..end]);
+            start = end;
+        }
+        return documents;
+    }
+}

@@ -1,0 +1,107 @@
+namespace ToolRL.Configuration;
+
+/// <summary>Which trainer runs (<c>algorithm</c>).</summary>
+public enum AlgorithmKind
+{
+    /// <summary>Supervised fine-tuning (cross-entropy on assistant tokens).</summary>
+    Sft,
+    /// <summary>GRPO: group-normalised outcome advantage, no critic.</summary>
+    Grpo,
+    /// <summary>PPO with a critic and GAE.</summary>
+    Ppo,
+}
+
+/// <summary>How per-token losses are reduced (<c>loss_agg_mode</c>, verl's names).</summary>
+public enum LossAggregationMode
+{
+    /// <summary><c>token-mean</c>: Σ(L·m) / Σm over the whole mini-batch.</summary>
+    TokenMean,
+    /// <summary><c>seq-mean-token-sum</c>: mean over sequences of the per-sequence token sum.</summary>
+    SeqMeanTokenSum,
+    /// <summary><c>seq-mean-token-mean</c>: mean over sequences of the per-sequence token mean (original GRPO).</summary>
+    SeqMeanTokenMean,
+    /// <summary><c>seq-mean-token-sum-norm</c>: Σ(L·m) / (sequences · max_response_length) (Dr.GRPO).</summary>
+    SeqMeanTokenSumNorm,
+}
+
+/// <summary>KL estimator between policy and reference (<c>kl_penalty</c>, <c>kl_loss_type</c>), with Δ = logp − ref_logp.</summary>
+public enum KlEstimator
+{
+    /// <summary><c>kl</c> (alias <c>k1</c>): Δ.</summary>
+    K1,
+    /// <summary><c>abs</c>: |Δ|.</summary>
+    Abs,
+    /// <summary><c>mse</c> (alias <c>k2</c>): ½Δ².</summary>
+    K2,
+    /// <summary><c>low_var_kl</c> (alias <c>k3</c>): exp(−Δ) + Δ − 1, clamped to [−10, 10].</summary>
+    K3,
+}
+
+/// <summary>KL coefficient controller for KL-in-reward (<c>kl_ctrl.type</c>).</summary>
+public enum KlControllerType
+{
+    /// <summary>Constant coefficient.</summary>
+    Fixed,
+    /// <summary>Ziegler et al. adaptive controller (target KL, horizon).</summary>
+    Adaptive,
+}
+
+/// <summary>Learning-rate schedule (<c>lr_scheduler.type</c>).</summary>
+public enum LrSchedulerType
+{
+    /// <summary>Constant after warmup (verl default).</summary>
+    Constant,
+    /// <summary>Linear decay to <c>min_lr_ratio</c> after warmup (HF default).</summary>
+    Linear,
+    /// <summary>Half-cosine decay to <c>min_lr_ratio</c> after warmup.</summary>
+    Cosine,
+}
+
+/// <summary>Floating-point type of weights and compute (<c>dtype</c>).</summary>
+public enum ComputeDType
+{
+    /// <summary><c>float32</c>.</summary>
+    Float32,
+    /// <summary><c>bfloat16</c>.</summary>
+    BFloat16,
+    /// <summary><c>float16</c>.</summary>
+    Float16,
+}
+
+/// <summary>What to do with a data row that cannot be used (<c>data.invalid_rows</c>).</summary>
+public enum InvalidRowPolicy
+{
+    /// <summary>Skip the row, count it and report the count.</summary>
+    Skip,
+    /// <summary>Refuse the data set, naming the file and row.</summary>
+    Error,
+}
+
+/// <summary>The JSON names of every configuration enum.</summary>
+internal static class ConfigEnumNames
+{
+    public static readonly EnumNames<AlgorithmKind> Algorithm = new(
+        (AlgorithmKind.Sft, ["sft"]), (AlgorithmKind.Grpo, ["grpo"]), (AlgorithmKind.Ppo, ["ppo"]));
+
+    public static readonly EnumNames<LossAggregationMode> LossAgg = new(
+        (LossAggregationMode.TokenMean, ["token-mean"]),
+        (LossAggregationMode.SeqMeanTokenSum, ["seq-mean-token-sum"]),
+        (LossAggregationMode.SeqMeanTokenMean, ["seq-mean-token-mean"]),
+        (LossAggregationMode.SeqMeanTokenSumNorm, ["seq-mean-token-sum-norm"]));
+
+    public static readonly EnumNames<KlEstimator> Kl = new(
+        (KlEstimator.K1, ["kl", "k1"]), (KlEstimator.Abs, ["abs"]),
+        (KlEstimator.K2, ["mse", "k2"]), (KlEstimator.K3, ["low_var_kl", "k3"]));
+
+    public static readonly EnumNames<KlControllerType> KlCtrl = new(
+        (KlControllerType.Fixed, ["fixed"]), (KlControllerType.Adaptive, ["adaptive"]));
+
+    public static readonly EnumNames<LrSchedulerType> LrScheduler = new(
+        (LrSchedulerType.Constant, ["constant"]), (LrSchedulerType.Linear, ["linear"]), (LrSchedulerType.Cosine, ["cosine"]));
+
+    public static readonly EnumNames<ComputeDType> DType = new(
+        (ComputeDType.Float32, ["float32", "fp32"]), (ComputeDType.BFloat16, ["bfloat16", "bf16"]), (ComputeDType.Float16, ["float16", "fp16"]));
+
+    public static readonly EnumNames<InvalidRowPolicy> InvalidRows = new(
+        (InvalidRowPolicy.Skip, ["skip"]), (InvalidRowPolicy.Error, ["error"]));
+}

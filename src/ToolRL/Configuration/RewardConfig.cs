@@ -1,0 +1,84 @@
+using System.Text.Json.Nodes;
+
+namespace ToolRL.Configuration;
+
+/// <summary>
+/// The reward (<c>reward</c> section): reward functions by registry name with weights (total = Σ weight·value),
+/// and the ToolRL switches under their reference names (<c>"toolrl": {"CORRECTMAX1": 1, "WITHLENGTH": 0, ...}</c>).
+/// </summary>
+public sealed record RewardConfig
+{
+    /// <summary>The default reward: the built-in ToolRL reward with weight 1.</summary>
+    public static readonly IReadOnlyList<RewardFunctionSpec> DefaultFunctions = [new RewardFunctionSpec("toolrl", 1.0)];
+
+    private readonly string? _toolRLSwitchesJson;
+
+    /// <summary><c>functions</c>: <c>[{"name": "toolrl", "weight": 1.0}, ...]</c>.</summary>
+    public IReadOnlyList<RewardFunctionSpec> Functions { get; init; } = DefaultFunctions;
+
+    /// <summary>
+    /// <c>toolrl</c>: the ToolRL switches as written (validated by <c>ToolRL.Rewards.ToolRLRewardOptions.FromJson</c>);
+    /// null = the reference defaults (every switch 0). Each read returns a fresh copy.
+    /// </summary>
+    public JsonObject? ToolRLSwitches
+    {
+        get => _toolRLSwitchesJson is null ? null : JsonNode.Parse(_toolRLSwitchesJson)!.AsObject();
+        init => _toolRLSwitchesJson = value?.ToJsonString();
+    }
+
+    internal static RewardConfig Read(JsonSection s)
+    {
+        var functions = new List<RewardFunctionSpec>();
+        var errorsBefore = s.Errors.Count;
+        const string Fix = "write functions as [{\"name\": \"toolrl\", \"weight\": 1.0}]";
+        foreach (var item in s.SectionList("functions", Fix))
+        {
+            var name = item.OptionalString("name", n => n.Length > 0, "must not be empty", "set name to a registered reward function, e.g. \"toolrl\"");
+            if (!item.Has("name"))
+            {
+                item.Errors.Add(item.PathOf("name"), null, "missing reward function name", "add \"name\": \"toolrl\" (or another registered reward)");
+            }
+            var weight = item.Double("weight", 1.0, double.IsFinite, "must be a finite number", "set weight to e.g. 1.0");
+            item.RejectUnknownKeys();
+            if (name is not null)
+            {
+                functions.Add(new RewardFunctionSpec(name, weight));
+            }
+        }
+        if (s.Has("functions") && functions.Count == 0 && s.Errors.Count == errorsBefore)
+        {
+            s.Error("functions", "the list is empty", "list at least one reward function, e.g. [{\"name\": \"toolrl\", \"weight\": 1.0}]");
+        }
+        var duplicate = functions.GroupBy(f => f.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            s.Error("functions", $"reward function \"{duplicate.Key}\" is listed twice", "list each reward function once and combine weights");
+        }
+        var switches = s.Object("toolrl");
+        var config = new RewardConfig
+        {
+            Functions = s.Has("functions") ? functions : DefaultFunctions,
+            ToolRLSwitches = switches,
+        };
+        s.RejectUnknownKeys();
+        return config;
+    }
+
+    internal JsonObject ToJson()
+    {
+        var o = new JsonObject
+        {
+            ["functions"] = new JsonArray(Functions.Select(f => (JsonNode)new JsonObject { ["name"] = f.Name, ["weight"] = f.Weight }).ToArray()),
+        };
+        if (ToolRLSwitches is { } switches)
+        {
+            o["toolrl"] = switches;
+        }
+        return o;
+    }
+}
+
+/// <summary>One weighted reward function (<c>reward.functions[i]</c>).</summary>
+/// <param name="Name">Registry name, e.g. <c>toolrl</c>.</param>
+/// <param name="Weight">Weight in the total reward.</param>
+public sealed record RewardFunctionSpec(string Name, double Weight);

@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ToolRL.Tokenization;
+
+/// <summary>
+/// JSON text exactly as Python's <c>json.dumps(x, ensure_ascii=False)</c> writes it, which is what the
+/// <c>tojson</c> filter of transformers' chat templates produces: <c>", "</c> and <c>": "</c> separators,
+/// keys in insertion order, non-ASCII characters kept raw, control characters escaped, and floats in
+/// Python's <c>repr</c> form (<c>1.0</c>, <c>1e-05</c>, <c>1e+16</c>). System.Text.Json's defaults differ in
+/// all of these, and a single differing byte changes the prompt tokens.
+/// </summary>
+public static class PythonJson
+{
+    /// <summary>Serializes <paramref name="node"/> (null → <c>null</c>).</summary>
+    public static string Dumps(JsonNode? node)
+    {
+        var builder = new StringBuilder();
+        Write(builder, node);
+        return builder.ToString();
+    }
+
+    /// <summary>Appends the Python form of <paramref name="node"/>.</summary>
+    public static void Write(StringBuilder builder, JsonNode? node)
+    {
+        switch (node)
+        {
+            case null:
+                builder.Append("null");
+                break;
+            case JsonObject obj:
+                builder.Append('{');
+                var firstMember = true;
+                foreach (var (key, value) in obj)
+                {
+                    if (!firstMember)
+                    {
+                        builder.Append(", ");
+                    }
+                    firstMember = false;
+                    WriteString(builder, key);
+                    builder.Append(": ");
+                    Write(builder, value);
+                }
+                builder.Append('}');
+                break;
+            case JsonArray array:
+                builder.Append('[');
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (i > 0)
+                    {
+                        builder.Append(", ");
+                    }
+                    Write(builder, array[i]);
+                }
+                builder.Append(']');
+                break;
+            case JsonValue value:
+                WriteValue(builder, value);
+                break;
+        }
+    }
+
+    /// <summary>A JSON string literal with Python's escapes (<c>\"</c>, <c>\\</c>, <c>\n</c>… and <c>\u00XX</c> for other controls).</summary>
+    public static void WriteString(StringBuilder builder, string text)
+    {
+        builder.Append('"');
+        foreach (var c in text)
+        {
+            switch (c)
+            {
+                case '"': builder.Append("\\\""); break;
+                case '\\': builder.Append("\\\\"); break;
+                case '\n': builder.Append("\\n"); break;
+                case '\r': builder.Append("\\r"); break;
+                case '\t': builder.Append("\\t"); break;
+                case '\b': builder.Append("\\b"); break;
+                case '\f': builder.Append("\\f"); break;
+                default:
+                    if (c < 0x20)
+                    {
+                        builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        builder.Append(c);
+                    }
+                    break;
+            }
+        }
+        builder.Append('"');
+    }
+
+    private static void WriteValue(StringBuilder builder, JsonValue value)
+    {
+        var element = value.TryGetValue<JsonElement>(out var e) ? e : JsonSerializer.SerializeToElement(value);
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                WriteString(builder, element.GetString()!);
+                break;
+            case JsonValueKind.True:
+                builder.Append("true");
+                break;
+            case JsonValueKind.False:
+                builder.Append("false");
+                break;
+            case JsonValueKind.Number:
+                builder.Append(FormatNumber(element.GetRawText()));
+                break;
+            default:
+                builder.Append("null");
+                break;
+        }
+    }
+
+    /// <summary>
+    /// A JSON number as Python writes it after parsing: integers stay as written (Python ints are exact),
+    /// anything with a fraction or exponent becomes a float in <c>repr</c> form.
+    /// </summary>
+    public static string FormatNumber(string raw)
+    {
+        if (raw.AsSpan().TrimStart('-').ContainsAnyExcept("0123456789"))
+        {
+            return FormatFloat(double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture));
+        }
+        // Python parses "-0" and "007"-free JSON integers exactly; keep the text (minus a "-0" sign quirk).
+        return raw == "-0" ? "0" : raw;
+    }
+
+    /// <summary>Python's <c>repr(float)</c>: shortest round-trip digits, exponent form when the decimal
+    /// exponent is below -4 or above 16 (CPython <c>PyOS_double_to_string</c> with mode 'r').</summary>
+    public static string FormatFloat(double x)
+    {
+        if (double.IsNaN(x))
+        {
+            return "NaN";
+        }
+        if (double.IsInfinity(x))
+        {
+            return x > 0 ? "Infinity" : "-Infinity";
+        }
+        if (x == 0)
+        {
+            return double.IsNegative(x) ? "-0.0" : "0.0";
+        }
+        var sign = x < 0 ? "-" : "";
+        var (digits, pointPosition) = ShortestDigits(Math.Abs(x));
+        if (pointPosition is > -4 and <= 16)
+        {
+            if (pointPosition <= 0)
+            {
+                return sign + "0." + new string('0', -pointPosition) + digits;
+            }
+            if (pointPosition >= digits.Length)
+            {
+                return sign + digits + new string('0', pointPosition - digits.Length) + ".0";
+            }
+            return sign + digits[..pointPosition] + "." + digits[pointPosition..];
+        }
+        var mantissa = digits.Length == 1 ? digits : digits[0] + "." + digits[1..];
+        var exponent = pointPosition - 1;
+        return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + Math.Abs(exponent).ToString("00", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Shortest round-trip significant digits and the decimal point position (value = 0.DIGITS × 10^pos).</summary>
+    private static (string Digits, int PointPosition) ShortestDigits(double positive)
+    {
+        // "R" gives the shortest round-trip string; re-read it to separate digits and exponent.
+        var shortest = positive.ToString("R", CultureInfo.InvariantCulture);
+        var exponentAt = shortest.IndexOfAny(['E', 'e']);
+        var mantissa = exponentAt < 0 ? shortest : shortest[..exponentAt];
+        var exponent = exponentAt < 0 ? 0 : int.Parse(shortest[(exponentAt + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        var dot = mantissa.IndexOf('.');
+        var integerPart = dot < 0 ? mantissa : mantissa[..dot];
+        var allDigits = integerPart + (dot < 0 ? "" : mantissa[(dot + 1)..]);
+        var point = integerPart.Length + exponent;
+        var leadingZeros = allDigits.Length - allDigits.TrimStart('0').Length;
+        allDigits = allDigits.TrimStart('0');
+        point -= leadingZeros;
+        allDigits = allDigits.TrimEnd('0');
+        return (allDigits.Length == 0 ? "0" : allDigits, point);
+    }
+}
