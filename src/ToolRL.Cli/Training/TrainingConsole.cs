@@ -39,8 +39,8 @@ internal sealed class TrainingConsole(IAnsiConsole console)
         };
         Add(parts, "loss", step[MetricNames.SftLoss]);
         Add(parts, "reward", step[MetricNames.ScoreMean]);
-        Add(parts, "format", step[MetricNames.RewardFunctionMean("format")]);
-        Add(parts, "correct", step[MetricNames.RewardFunctionMean("correctness")]);
+        Add(parts, "format", step[MetricNames.RewardFunctionMean(MetricNames.ToolRLFormat)]);
+        Add(parts, "correct", step[MetricNames.RewardFunctionMean(MetricNames.ToolRLCorrectness)]);
         Add(parts, "kl", step[MetricNames.RewardKlPenalty] ?? step[MetricNames.KlLoss] ?? step[MetricNames.PpoKl]);
         Add(parts, "pg_loss", step[MetricNames.PgLoss]);
         Add(parts, "vf_ev", step[MetricNames.VfExplainedVar]);
