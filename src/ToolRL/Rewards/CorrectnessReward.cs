@@ -1,0 +1,37 @@
+using ToolRL.Rewards.Python;
+
+namespace ToolRL.Rewards;
+
+/// <summary>
+/// The tool-call correctness reward (rlla.py <c>customize_correctness_reward_tool</c>, l.202-254):
+/// 0.0 when the GT has no tool call; cmin when the response has no parsable first tool-call block or
+/// anything in the matching raises; otherwise the partial score of reward-spec §2.3, scaled to [cmin, cmax].
+/// </summary>
+public static class CorrectnessReward
+{
+    /// <summary>The correctness of a stripped response.</summary>
+    /// <exception cref="InvalidGroundTruthException">The GT's tool-call block does not parse (the reference crashes).</exception>
+    public static double Score(ReadOnlySpan<char> response, ToolRLGroundTruth groundTruth, ToolRLRewardOptions options, int step)
+    {
+        if (!groundTruth.HasToolCall)
+        {
+            return 0.0; // l.227-233
+        }
+        if (groundTruth.Error is not null)
+        {
+            throw new InvalidGroundTruthException(groundTruth.Error);
+        }
+        var bounds = RewardBounds.ForCorrectness(options, step);
+        // l.239-247: everything below sits in a bare try/except that gives cmin.
+        if (!response.Contains(ToolCallBlock.Open, StringComparison.Ordinal) || !response.Contains(ToolCallBlock.Close, StringComparison.Ordinal))
+        {
+            return bounds.Min;
+        }
+        var predicted = ToolCallBlock.Parse(response);
+        if (predicted is null)
+        {
+            return bounds.Min;
+        }
+        return ToolCallMatching.Score(groundTruth.Calls!, predicted, bounds.Max, bounds.Min, options) ?? bounds.Min;
+    }
+}

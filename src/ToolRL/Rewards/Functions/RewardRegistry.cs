@@ -1,0 +1,135 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ToolRL.Rewards;
+
+/// <summary>
+/// Reward functions by name, so a JSON config can choose them. <see cref="Default"/> knows <c>"toolrl"</c>;
+/// register your own at start-up. Names are unique: registering a taken name throws, and an unknown name
+/// lists the known ones.
+/// </summary>
+/// <remarks>
+/// Accepted config forms (<see cref="Create(JsonNode)"/>):
+/// <code>
+/// "toolrl"
+/// {"name": "toolrl", "options": {"CORRECTMAX1": 1}}
+/// [{"name": "toolrl", "weight": 1.0}, {"name": "my_reward", "weight": 0.5, "options": {...}}]
+/// </code>
+/// A list builds a <see cref="WeightedReward"/> (weight defaults to 1.0); <c>options</c> goes to the factory.
+/// </remarks>
+public sealed class RewardRegistry
+{
+    private readonly Dictionary<string, Func<JsonObject?, IRewardFunction>> _factories = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+
+    /// <summary>The process-wide registry, with the built-in <c>"toolrl"</c>.</summary>
+    public static RewardRegistry Default { get; } = CreateWithBuiltIns();
+
+    /// <summary>The registered names, sorted.</summary>
+    public IReadOnlyList<string> Names
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _factories.Keys.Order(StringComparer.Ordinal)];
+            }
+        }
+    }
+
+    /// <summary>A new registry holding only the built-in <c>"toolrl"</c> (its options: <see cref="ToolRLRewardOptions.FromJson"/>).</summary>
+    public static RewardRegistry CreateWithBuiltIns()
+    {
+        var registry = new RewardRegistry();
+        registry.Register(ToolRLRewardFunction.RegistryName,
+            options => new ToolRLRewardFunction(options is null ? ToolRLRewardOptions.Default : ToolRLRewardOptions.FromJson(options)));
+        return registry;
+    }
+
+    /// <summary>Registers <paramref name="factory"/>, which builds the function from its config <c>options</c> (null when absent).</summary>
+    /// <exception cref="ArgumentException">The name is empty or already registered.</exception>
+    public void Register(string name, Func<JsonObject?, IRewardFunction> factory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(factory);
+        lock (_lock)
+        {
+            if (!_factories.TryAdd(name, factory))
+            {
+                throw new ArgumentException($"a reward function named '{name}' is already registered; choose another name.", nameof(name));
+            }
+        }
+    }
+
+    /// <summary>Builds the function registered as <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">Unknown name (the message lists the known ones).</exception>
+    public IRewardFunction Create(string name, JsonObject? options = null)
+    {
+        Func<JsonObject?, IRewardFunction>? factory;
+        lock (_lock)
+        {
+            _factories.TryGetValue(name, out factory);
+        }
+        if (factory is null)
+        {
+            throw new ArgumentException(
+                $"unknown reward function '{name}'. Registered: {string.Join(", ", Names)}. Register it with RewardRegistry.Register first.", nameof(name));
+        }
+        return factory(options);
+    }
+
+    /// <summary>Builds a function from a config node: a name, an object with <c>name</c>/<c>options</c>, or a weighted list.</summary>
+    /// <exception cref="ArgumentException">The config has an unknown name, key or a value of the wrong type; the message names it and the fix.</exception>
+    public IRewardFunction Create(JsonNode config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        switch (config)
+        {
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                return Create(value.GetValue<string>());
+            case JsonObject single:
+                return CreateEntry(single, "reward").Function;
+            case JsonArray list:
+                var functions = list.Select((entry, i) => entry is JsonObject o
+                        ? CreateEntry(o, $"reward[{i}]")
+                        : throw new ArgumentException($"reward[{i}] is {entry?.ToJsonString() ?? "null"}; each entry must be an object like {{\"name\": \"toolrl\", \"weight\": 1.0}}."))
+                    .ToList();
+                return new WeightedReward(functions);
+            default:
+                throw new ArgumentException(
+                    $"reward config is {config.ToJsonString()}; use a name (\"toolrl\"), an object {{\"name\": ..., \"options\": {{...}}}} or a list of such objects with weights.");
+        }
+    }
+
+    private WeightedFunction CreateEntry(JsonObject entry, string where)
+    {
+        string? name = null;
+        JsonObject? options = null;
+        var weight = 1.0;
+        foreach (var (key, value) in entry)
+        {
+            switch (key)
+            {
+                case "name" when value is JsonValue v && v.TryGetValue<string>(out var text):
+                    name = text;
+                    break;
+                case "options" when value is JsonObject o:
+                    options = o;
+                    break;
+                case "weight" when value is JsonValue v && v.TryGetValue<double>(out var w):
+                    weight = w;
+                    break;
+                case "name" or "options" or "weight":
+                    throw new ArgumentException(
+                        $"{where}.{key} is {value?.ToJsonString() ?? "null"}; name must be a string, options an object, weight a number.");
+                default:
+                    throw new ArgumentException($"{where} has unknown key '{key}'; allowed keys are name, weight, options.");
+            }
+        }
+        if (name is null)
+        {
+            throw new ArgumentException($"{where} has no \"name\"; add one of: {string.Join(", ", Names)}.");
+        }
+        return new WeightedFunction(Create(name, options), weight);
+    }
+}

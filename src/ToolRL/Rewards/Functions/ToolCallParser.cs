@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ToolRL.Tokenization;
+
+namespace ToolRL.Rewards;
+
+/// <summary>
+/// Lenient extraction of the tool calls in a completion, for custom reward functions (the ToolRL reward
+/// itself uses the reference's strict rules instead). Every <c>&lt;tool_call&gt;…&lt;/tool_call&gt;</c> block
+/// counts; a block is either one JSON object (possibly pretty-printed) or one object per line; a call is an
+/// object with a string <c>"name"</c> and an <c>"arguments"</c> or <c>"parameters"</c> object (empty if
+/// absent). Anything unreadable is skipped. Never throws.
+/// </summary>
+public static class ToolCallParser
+{
+    private const string Open = "<tool_call>";
+    private const string Close = "</tool_call>";
+
+    /// <summary>The calls found in <paramref name="completion"/>, in order.</summary>
+    public static IReadOnlyList<ChatToolCall> Parse(string? completion)
+    {
+        var calls = new List<ChatToolCall>();
+        if (string.IsNullOrEmpty(completion))
+        {
+            return calls;
+        }
+        var rest = completion.AsSpan();
+        while (true)
+        {
+            var open = rest.IndexOf(Open, StringComparison.Ordinal);
+            if (open < 0)
+            {
+                return calls;
+            }
+            rest = rest[(open + Open.Length)..];
+            var close = rest.IndexOf(Close, StringComparison.Ordinal);
+            var block = close < 0 ? rest : rest[..close];
+            ReadBlock(block.Trim(), calls);
+            if (close < 0)
+            {
+                return calls;
+            }
+            rest = rest[(close + Close.Length)..];
+        }
+    }
+
+    private static void ReadBlock(ReadOnlySpan<char> block, List<ChatToolCall> calls)
+    {
+        if (TryReadCall(block) is ChatToolCall whole)
+        {
+            calls.Add(whole);
+            return;
+        }
+        foreach (var range in block.Split('\n'))
+        {
+            if (TryReadCall(block[range].Trim()) is ChatToolCall call)
+            {
+                calls.Add(call);
+            }
+        }
+    }
+
+    private static ChatToolCall? TryReadCall(ReadOnlySpan<char> text)
+    {
+        if (text.IsEmpty || text[0] != '{')
+        {
+            return null;
+        }
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(text.ToString());
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
+        {
+            return null; // malformed JSON, nesting beyond 64 levels, invalid UTF-16
+        }
+        if (node is not JsonObject call || call["name"] is not JsonValue nameValue || !nameValue.TryGetValue<string>(out var name))
+        {
+            return null;
+        }
+        var arguments = (call["arguments"] ?? call["parameters"]) as JsonObject;
+        return new ChatToolCall(name, arguments?.DeepClone().AsObject() ?? []);
+    }
+}
