@@ -75,8 +75,8 @@ public sealed class ScoreCommand : ICliCommand
         }
     }
 
-    /// <summary>Adds <c>"logprobs"</c> (and <c>"ids"</c> for text lines) to one JSON line.</summary>
-    internal static string ScoreLine(Qwen2ForCausalLM model, Func<Qwen2Tokenizer> tokenizer, string line, string where)
+    /// <summary>Adds <c>"logprobs"</c> (and <c>"ids"</c> for text lines) to one JSON line; <paramref name="where"/> (file:line) prefixes errors.</summary>
+    public static string ScoreLine(Qwen2ForCausalLM model, Func<Qwen2Tokenizer> tokenizer, string line, string where)
     {
         JsonObject row;
         try
