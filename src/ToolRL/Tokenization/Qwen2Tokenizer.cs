@@ -326,11 +326,18 @@ public sealed class Qwen2Tokenizer
     private static List<(int, int, int)> ResolveMerges(TokenizerDefinition definition, Dictionary<string, int> vocab, string source)
     {
         var resolved = new List<(int, int, int)>(definition.Merges.Count);
+        var bySpan = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
+        Span<char> joined = stackalloc char[256];
         for (var rank = 0; rank < definition.Merges.Count; rank++)
         {
             var (left, right) = definition.Merges[rank];
+            var length = left.Length + right.Length;
+            // Look the merged token up without allocating the concatenation (151k merges in Qwen2).
+            var buffer = length <= joined.Length ? joined[..length] : new char[length];
+            left.CopyTo(buffer);
+            right.CopyTo(buffer[left.Length..]);
             if (!vocab.TryGetValue(left, out var leftId) || !vocab.TryGetValue(right, out var rightId)
-                || !vocab.TryGetValue(left + right, out var resultId))
+                || !bySpan.TryGetValue(buffer, out var resultId))
             {
                 throw new TokenizerFileException(source, $"merge {rank} (\"{left} {right}\") uses a token that is not in the vocabulary; the merges do not belong to this vocab");
             }
