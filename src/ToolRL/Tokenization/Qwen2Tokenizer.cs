@@ -45,7 +45,10 @@ public sealed class Qwen2Tokenizer
     internal Qwen2Tokenizer(TokenizerDefinition definition, string source)
     {
         _definition = definition;
-        _vocab = new Dictionary<string, int>(definition.Vocab, StringComparer.Ordinal);
+        // The readers already build an ordinal dictionary; copying 151k entries again would only cost load time.
+        _vocab = definition.Vocab is Dictionary<string, int> { Comparer: var comparer } ready && ReferenceEquals(comparer, StringComparer.Ordinal)
+            ? ready
+            : new Dictionary<string, int>(definition.Vocab, StringComparer.Ordinal);
         _cacheBySpan = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
 
         var maxId = Math.Max(definition.Vocab.Values.Max(), definition.AddedTokens.Count == 0 ? -1 : definition.AddedTokens.Max(t => t.Id));
