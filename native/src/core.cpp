@@ -4,6 +4,7 @@
 #include <ATen/Parallel.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/version.h>
+#include <c10/core/InferenceMode.h>
 #include <cstring>
 
 namespace trl {
@@ -327,3 +328,12 @@ TRL_API int trl_tensor_retain_grad(TrlTensor t) { TRL_STATUS(t->retain_grad()) }
 /// Replaces the tensor's data (and dtype/device) keeping its identity and autograd leaf status: what
 /// Module.To uses (PyTorch's `param.data = new`).
 TRL_API int trl_tensor_set_data(TrlTensor t, TrlTensor src) { TRL_STATUS(t->set_data(*src)) }
+
+/// Enters inference mode on this thread (c10::InferenceMode: no autograd bookkeeping at all, cheaper than
+/// no-grad); the returned guard must be released on the same thread, innermost first.
+TRL_API void* trl_inference_mode_enter() {
+    TRL_TRY return new c10::InferenceMode(true); TRL_CATCH_RET(nullptr)
+}
+TRL_API void trl_inference_mode_exit(void* guard) { delete static_cast<c10::InferenceMode*>(guard); }
+TRL_API int trl_is_inference_mode() { return c10::InferenceMode::is_enabled() ? 1 : 0; }
+TRL_API int trl_tensor_is_inference(TrlTensor t) { return t->is_inference() ? 1 : 0; }

@@ -20,6 +20,9 @@ public partial class Tensor
         }
     }
 
+    /// <summary>Whether this tensor was created in inference mode (and so can never join autograd).</summary>
+    public bool IsInference { get { var r = trl_tensor_is_inference(Handle) != 0; GC.KeepAlive(this); return r; } }
+
     /// <summary>Whether this tensor is a leaf of the autograd graph (created by the user, not by an op).</summary>
     public bool IsLeaf { get { var r = trl_tensor_is_leaf(Handle) != 0; GC.KeepAlive(this); return r; } }
 

@@ -176,6 +176,32 @@ public static partial class Torch
     /// <summary>Enables gradient recording on this thread until the returned guard is disposed (torch.enable_grad).</summary>
     public static IDisposable EnableGrad() => new GradModeGuard(true);
 
+    /// <summary>
+    /// Enters inference mode on this thread until the guard is disposed (torch.inference_mode): like
+    /// <see cref="NoGrad"/> but also skips autograd bookkeeping (version counters, view tracking), so each op is
+    /// cheaper — use it for generation. Tensors created inside can never take part in autograd later
+    /// (clone them outside first). Dispose on the same thread, innermost first.
+    /// </summary>
+    public static IDisposable InferenceMode() => new InferenceModeGuard();
+
+    /// <summary>Whether inference mode is on for this thread.</summary>
+    public static bool IsInferenceMode => trl_is_inference_mode() != 0;
+
+    private sealed class InferenceModeGuard : IDisposable
+    {
+        private IntPtr guard = Check(trl_inference_mode_enter());
+
+        public void Dispose()
+        {
+            var g = guard;
+            guard = IntPtr.Zero;
+            if (g != IntPtr.Zero)
+            {
+                trl_inference_mode_exit(g);
+            }
+        }
+    }
+
     private sealed class GradModeGuard : IDisposable
     {
         private readonly bool previous;

@@ -60,7 +60,17 @@ public sealed class OptimTests
             StepOn(p1, opt1);
         }
         p2.SetData(p1.Detach().Clone());
-        opt2.LoadStateDict(opt1.StateDict());
+        // Through a file, as a trainer checkpoint does.
+        var path = Path.Combine(Path.GetTempPath(), $"toolrl-adamw-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            IO.Safetensors.Save(path, opt1.StateDict());
+            opt2.LoadStateDict(IO.Safetensors.Load(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
         Assert.Equal(3, opt2.StepCount);
         StepOn(p1, opt1);
         StepOn(p2, opt2);

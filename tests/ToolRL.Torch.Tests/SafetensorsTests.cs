@@ -97,6 +97,7 @@ public sealed class SafetensorsTests : IDisposable
         { "reversed_offsets", "end before they begin" },
         { "trailing", "trailing bytes" },
         { "huge_shape", "too large" },
+        { "huge_tensor_small_file", "run past the 8-byte data section" },
     };
 
     [Theory]
@@ -129,6 +130,8 @@ public sealed class SafetensorsTests : IDisposable
             "reversed_offsets" => Build("""{"a":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}}""", 8),
             "trailing" => Build(ok, 20),
             "huge_shape" => Build("""{"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}}""", 8),
+            // 4 GB promised by a tiny file: refused from the header alone, before any tensor memory exists.
+            "huge_tensor_small_file" => Build("""{"a":{"dtype":"F32","shape":[1000000000],"data_offsets":[0,4000000000]}}""", 8),
             _ => throw new ArgumentException(kind),
         };
     }

@@ -116,6 +116,25 @@ public sealed class TensorTests
     }
 
     [Fact]
+    public void InferenceModeMarksTensorsAndRestores()
+    {
+        using var scope = Torch.NewScope();
+        var w = Torch.Ones([2]);
+        w.RequiresGrad = true;
+        Tensor y;
+        using (Torch.InferenceMode())
+        {
+            Assert.True(Torch.IsInferenceMode);
+            y = w * 2;
+            Assert.False(y.RequiresGrad);
+            Assert.True(y.IsInference);
+        }
+        Assert.False(Torch.IsInferenceMode);
+        Assert.Equal([2f, 2f], y.ToArray<float>());
+        Assert.True((w * 2).RequiresGrad);
+    }
+
+    [Fact]
     public void SliceAssignWritesIntoAPreallocatedBuffer()
     {
         using var scope = Torch.NewScope();

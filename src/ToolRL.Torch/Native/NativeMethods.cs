@@ -98,6 +98,10 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern int trl_tensor_backward(IntPtr t, IntPtr gradient, int retainGraph);
     [DllImport(Lib)] internal static extern int trl_tensor_retain_grad(IntPtr t);
     [DllImport(Lib)] internal static extern int trl_tensor_set_data(IntPtr t, IntPtr source);
+    [DllImport(Lib)] internal static extern IntPtr trl_inference_mode_enter();
+    [DllImport(Lib)] internal static extern void trl_inference_mode_exit(IntPtr guard);
+    [DllImport(Lib)] internal static extern int trl_is_inference_mode();
+    [DllImport(Lib)] internal static extern int trl_tensor_is_inference(IntPtr t);
 
     // ---- op families (codes in OpCodes.cs) ----
     [DllImport(Lib)] internal static extern IntPtr trl_unary(IntPtr t, int op);

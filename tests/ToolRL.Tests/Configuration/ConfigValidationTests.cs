@@ -220,6 +220,22 @@ public class ConfigValidationTests
     }
 
     [Fact]
+    public void DataPoliciesUseTheDataAreaTypes()
+    {
+        var c = TrainingConfig.Parse(ConfigJson.With(o =>
+        {
+            o["data"]!["invalid_rows"] = "error";
+            o["data"]!["truncation"] = "left";
+            o["data"]!["synthetic"]!["preset"] = "tiny";
+        }));
+        Assert.Equal(ToolRL.Data.InvalidRowPolicy.Fail, c.Data.InvalidRows);
+        Assert.Equal(ToolRL.Data.PromptTruncation.Left, c.Data.Truncation);
+        Assert.Same(ToolRL.Data.SyntheticTaskOptions.Tiny, c.Data.Synthetic!.TaskOptions);
+        var e = ConfigJson.Refuse(ConfigJson.With(o => o["data"]!["truncation"] = "middle"));
+        Assert.Equal("$.data.truncation", Assert.Single(e.Errors).Path);
+    }
+
+    [Fact]
     public void SyntheticDataMustFillOneBatch()
     {
         var e = ConfigJson.Refuse(ConfigJson.With(o => o["data"]!["synthetic"]!["train_count"] = 4));
@@ -277,5 +293,37 @@ public class ConfigValidationTests
         var e = Assert.Throws<ConfigurationException>(() => (c with { PpoMiniBatchSize = 3 }).Validated());
         Assert.Equal("$.ppo_mini_batch_size", Assert.Single(e.Errors).Path);
         Assert.Equal(16, (c with { BatchSize = 16, PpoMiniBatchSize = 8 }).Validated().ResponsesPerMiniBatch / 2);
+    }
+}
+
+public class RewardSectionTests
+{
+    [Fact]
+    public void ToolRLSwitchesAreParsedByTheRewardsArea()
+    {
+        var c = TrainingConfig.Parse(ConfigJson.With(o => o["reward"] = JsonNode.Parse("""{"toolrl": {"CORRECTMAX1": 1, "WITHLENGTH": 0}}""")));
+        Assert.True(c.Reward.ToolRLOptions.CorrectMax1);
+        Assert.False(c.Reward.ToolRLOptions.WithLength);
+        Assert.Equal(1, (int)c.Reward.OptionsFor(c.Reward.Functions[0])!["CORRECTMAX1"]!);
+    }
+
+    [Fact]
+    public void UnknownSwitchIsRefusedAtItsPath()
+    {
+        var e = ConfigJson.Refuse(ConfigJson.With(o => o["reward"] = JsonNode.Parse("""{"toolrl": {"CORRECTMAX2": 1}}""")));
+        var error = Assert.Single(e.Errors);
+        Assert.Equal("$.reward.toolrl", error.Path);
+        Assert.Contains("CORRECTMAX2", error.Problem);
+        Assert.Contains("CORRECTMAX1", error.Fix);
+    }
+
+    [Fact]
+    public void CustomFunctionOptionsRoundTrip()
+    {
+        var c = TrainingConfig.Parse(ConfigJson.With(o => o["reward"] = JsonNode.Parse("""{"functions": [{"name": "toolrl"}, {"name": "thought_length", "weight": 0.5, "options": {"max_words": 200}}]}""")));
+        var custom = c.Reward.Functions[1];
+        Assert.Equal(200, (int)c.Reward.OptionsFor(custom)!["max_words"]!);
+        Assert.Null(c.Reward.OptionsFor(c.Reward.Functions[0]));
+        Assert.Equal(c.ToJsonString(), TrainingConfig.Parse(c.ToJsonString()).ToJsonString());
     }
 }
