@@ -27,11 +27,16 @@ public static class CorrectnessReward
         {
             return bounds.Min;
         }
-        var predicted = ToolCallBlock.Parse(response);
-        if (predicted is null)
+        var matching = new ToolCallMatching(groundTruth.Calls!, options);
+        var block = PyText.Strip(PyText.FirstBlock(response, ToolCallBlock.Open, ToolCallBlock.Close));
+        foreach (var range in block.Split('\n'))
         {
-            return bounds.Min;
+            // One JSON value per line; a failing line raises (cmin), and so does a certain cmin seen early.
+            if (PyJson.Parse(block[range]) is not PyValue call || !matching.Add(call))
+            {
+                return bounds.Min;
+            }
         }
-        return ToolCallMatching.Score(groundTruth.Calls!, predicted, bounds.Max, bounds.Min, options) ?? bounds.Min;
+        return matching.Finish(bounds.Max, bounds.Min) ?? bounds.Min;
     }
 }
