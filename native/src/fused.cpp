@@ -1,0 +1,163 @@
+// Bridge composites: nn functions, losses, transformer building blocks and optimiser steps. Each one replaces
+// several managed→native calls (and temporaries) with one, which matters for a token-by-token decode loop.
+// Only ops that exist in libtorch 1.13 and 2.x are used (1.13 has no scaled_dot_product_attention or rms_norm).
+#include "bridge.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace trl;
+
+TRL_API TrlTensor trl_linear(TrlTensor x, TrlTensor w, TrlTensor b) {
+    TRL_TENSOR(b ? at::linear(*x, *w, *b) : at::linear(*x, *w))
+}
+
+TRL_API TrlTensor trl_embedding(TrlTensor weight, TrlTensor ids) { TRL_TENSOR(at::embedding(*weight, *ids)) }
+
+/// reduction: 0 none, 1 mean, 2 sum (at::Reduction order).
+TRL_API TrlTensor trl_cross_entropy(TrlTensor logits, TrlTensor targets, int64_t ignore_index, int reduction,
+                                    double label_smoothing) {
+    TRL_TENSOR(at::cross_entropy_loss(*logits, *targets, c10::nullopt, reduction, ignore_index, label_smoothing))
+}
+
+/// Qwen2/Llama RMSNorm as Hugging Face computes it: variance in float32, normalise, cast back to the input
+/// dtype, then scale by the weight: w * (x / sqrt(mean(x²) + eps)).to(x.dtype).
+TRL_API TrlTensor trl_rms_norm(TrlTensor x, TrlTensor weight, double eps) {
+    TRL_TRY
+    auto h = x->to(at::kFloat);
+    auto variance = h.pow(2).mean(-1, /*keepdim=*/true);
+    h = h * (variance + eps).rsqrt();
+    return wrap(weight->mul(h.to(x->scalar_type())));
+    TRL_CATCH_RET(nullptr)
+}
+
+/// silu(gate) * up, the SwiGLU activation of the Qwen2 MLP.
+TRL_API TrlTensor trl_silu_mul(TrlTensor gate, TrlTensor up) { TRL_TENSOR(at::silu(*gate).mul_(*up)) }
+
+/// Rotary position embedding (HF apply_rotary_pos_emb): x·cos + rotate_half(x)·sin with
+/// rotate_half(x) = cat(-x[..., d/2:], x[..., :d/2]); cos/sin broadcast against x.
+TRL_API TrlTensor trl_rotary(TrlTensor x, TrlTensor cos, TrlTensor sin) {
+    TRL_TRY
+    auto half = x->size(-1) / 2;
+    auto x1 = x->narrow(-1, 0, half);
+    auto x2 = x->narrow(-1, half, half);
+    auto rotated = at::cat({x2.neg(), x1}, -1);
+    return wrap(x->mul(*cos).add_(rotated.mul(*sin)));
+    TRL_CATCH_RET(nullptr)
+}
+
+static at::Scalar lowest_of(at::ScalarType t) {
+    switch (t) {
+        case at::kDouble: return at::Scalar(std::numeric_limits<double>::lowest());
+        case at::kHalf: return at::Scalar(-65504.0);
+        case at::kBFloat16: return at::Scalar(-3.3895313892515355e38);
+        default: return at::Scalar(static_cast<double>(std::numeric_limits<float>::lowest()));
+    }
+}
+
+/// Eager attention as HF Qwen2 computes it (1.13 has no SDPA): softmax(q·kᵀ·scale + mask) · v with the
+/// softmax in float32 and cast back. q [B,H,T,D]; k, v [B,Hkv,S,D] with H a multiple of Hkv (grouped-query
+/// heads are repeated). mask: optional; bool = true where attending is allowed, otherwise added to the
+/// scores. causal: query i (at absolute position S-T+i) sees keys 0..S-T+i. Masked scores take the dtype's
+/// lowest finite value (not -inf) so fully masked padding rows stay finite, as in HF.
+TRL_API TrlTensor trl_attention(TrlTensor q, TrlTensor k, TrlTensor v, TrlTensor mask, int causal, double scale) {
+    TRL_TRY
+    auto heads = q->size(1);
+    auto kv_heads = k->size(1);
+    at::Tensor keys = *k, values = *v;
+    if (heads != kv_heads) {
+        if (heads % kv_heads != 0)
+            throw std::invalid_argument("attention: " + std::to_string(heads) + " query heads is not a multiple of " +
+                                        std::to_string(kv_heads) + " key/value heads");
+        auto rep = heads / kv_heads;
+        keys = keys.repeat_interleave(rep, 1);
+        values = values.repeat_interleave(rep, 1);
+    }
+    auto scores = at::matmul(*q, keys.transpose(-2, -1)).mul_(scale);
+    auto low = lowest_of(scores.scalar_type());
+    auto t = q->size(-2), s = keys.size(-2);
+    if (causal) {
+        auto future = at::ones({t, s}, scores.options().dtype(at::kBool)).triu_(s - t + 1);
+        scores.masked_fill_(future, low);
+    }
+    if (mask) {
+        if (mask->scalar_type() == at::kBool) scores.masked_fill_(mask->logical_not(), low);
+        else scores.add_(*mask);
+    }
+    auto probs = scores.softmax(-1, at::kFloat).to(q->scalar_type());
+    return wrap(at::matmul(probs, values));
+    TRL_CATCH_RET(nullptr)
+}
+
+/// log p(ids) under logits (float32): logits.gather(ids) - logsumexp(logits), without materialising the full
+/// log-softmax. logits [..., V], ids [...] (int64) → [...].
+TRL_API TrlTensor trl_token_logprobs(TrlTensor logits, TrlTensor ids) {
+    TRL_TRY
+    auto lf = logits->to(at::kFloat);
+    auto picked = lf.gather(-1, ids->unsqueeze(-1)).squeeze(-1);
+    return wrap(picked - lf.logsumexp(-1));
+    TRL_CATCH_RET(nullptr)
+}
+
+/// Entropy of softmax(logits) over the last dim, in float32: logsumexp(l) - Σ softmax(l)·l.
+TRL_API TrlTensor trl_entropy_from_logits(TrlTensor logits) {
+    TRL_TRY
+    auto lf = logits->to(at::kFloat);
+    auto p = lf.softmax(-1);
+    return wrap(lf.logsumexp(-1) - (p * lf).sum(-1));
+    TRL_CATCH_RET(nullptr)
+}
+
+/// One AdamW step over n parameters, exactly torch.optim.AdamW's single-tensor algorithm (decoupled decay):
+///   p ← p·(1 − lr·wd);  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
+///   p ← p − (lr / (1−β1^t)) · m / (√v / √(1−β2^t) + eps)
+/// Parameters without a gradient are skipped. Runs without recording autograd history.
+TRL_API int trl_adamw_step(const TrlTensor* params, const TrlTensor* exp_avg, const TrlTensor* exp_avg_sq, int n,
+                           int64_t step, double lr, double beta1, double beta2, double eps, double weight_decay) {
+    TRL_TRY
+    at::NoGradGuard no_grad;
+    double bc1 = 1.0 - std::pow(beta1, static_cast<double>(step));
+    double bc2_sqrt = std::sqrt(1.0 - std::pow(beta2, static_cast<double>(step)));
+    double step_size = lr / bc1;
+    for (int i = 0; i < n; i++) {
+        auto& p = *params[i];
+        const auto& g = p.grad();
+        if (!g.defined()) continue;
+        auto& m = *exp_avg[i];
+        auto& v = *exp_avg_sq[i];
+        if (weight_decay != 0) p.mul_(1.0 - lr * weight_decay);
+        m.mul_(beta1).add_(g, 1.0 - beta1);
+        v.mul_(beta2).addcmul_(g, g, 1.0 - beta2);
+        auto denom = (v.sqrt() / bc2_sqrt).add_(eps);
+        p.addcdiv_(m, denom, -step_size);
+    }
+    return 0;
+    TRL_CATCH_RET(-1)
+}
+
+/// Global-norm clipping as torch.nn.utils.clip_grad_norm_: total = ‖(‖g_i‖_p)_i‖_p; when finite and above
+/// max_norm every gradient is scaled by max_norm / (total + 1e-6). A non-finite total is reported and nothing
+/// is scaled (the caller skips the step). Writes the total norm; parameters without a gradient are skipped.
+TRL_API int trl_clip_grad_norm(const TrlTensor* params, int n, double max_norm, double norm_type, double* total_out) {
+    TRL_TRY
+    at::NoGradGuard no_grad;
+    std::vector<at::Tensor> norms;
+    std::vector<at::Tensor> grads;
+    for (int i = 0; i < n; i++) {
+        const auto& g = params[i]->grad();
+        if (!g.defined()) continue;
+        grads.push_back(g);
+        norms.push_back(std::isinf(norm_type) ? g.abs().max().to(at::kFloat) : g.norm(norm_type).to(at::kFloat));
+    }
+    if (grads.empty()) { *total_out = 0.0; return 0; }
+    auto stacked = at::stack(norms);
+    auto total_t = std::isinf(norm_type) ? stacked.max() : stacked.norm(norm_type);
+    double total = total_t.item<double>();
+    *total_out = total;
+    if (!std::isfinite(total)) return 0;
+    double coef = max_norm / (total + 1e-6);
+    if (coef < 1.0)
+        for (auto& g : grads) g.mul_(coef);
+    return 0;
+    TRL_CATCH_RET(-1)
+}

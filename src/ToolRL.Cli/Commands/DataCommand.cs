@@ -1,0 +1,91 @@
+using System.CommandLine;
+using ToolRL.Data;
+using ToolRL.Data.Parquet;
+
+namespace ToolRL.Cli.Commands;
+
+/// <summary>
+/// <c>toolrl data convert|stats|synth</c>: convert parquet/JSONL/JSON datasets to JSONL, summarise a dataset,
+/// and write the synthetic tool-calling task.
+/// </summary>
+public sealed class DataCommand : ICliCommand
+{
+    /// <inheritdoc />
+    public Command Build() => new("data", "Dataset tools: convert, stats, synth.") { Convert(), Stats(), Synth() };
+
+    private static Command Convert()
+    {
+        var input = new Option<FileInfo>("--input") { Description = "Dataset file: .parquet, .jsonl or .json.", Required = true };
+        var target = new Option<FileInfo>("--output") { Description = "JSONL file to write (one row object per line).", Required = true };
+        var command = new Command("convert", "Convert a parquet, JSONL or JSON dataset to JSONL, row for row, every field kept.") { input, target };
+        command.SetAction(parse => Guarded(parse, output =>
+        {
+            var rows = 0;
+            RlJsonl.WriteObjects(parse.GetValue(target)!.FullName, RowSource.Read(parse.GetValue(input)!.FullName).Select(r =>
+            {
+                rows++;
+                return r;
+            }));
+            output.WriteLine($"wrote {rows} rows to {parse.GetValue(target)!.FullName}");
+        }));
+        return command;
+    }
+
+    private static Command Stats()
+    {
+        var input = new Option<FileInfo>("--input") { Description = "Dataset file: .parquet, .jsonl or .json.", Required = true };
+        var command = new Command("stats", "Rows, roles, tool/response ground truths, calls per ground truth and prompt lengths.") { input };
+        command.SetAction(parse => Guarded(parse, output => output.Write(DatasetStats.Compute(parse.GetValue(input)!.FullName).ToText())));
+        return command;
+    }
+
+    private static Command Synth()
+    {
+        var count = new Option<int>("--count") { Description = "Rows to generate.", DefaultValueFactory = _ => 1000 };
+        var seed = new Option<int>("--seed") { Description = "Random seed (the same seed gives the same rows).", DefaultValueFactory = _ => 0 };
+        var target = new Option<FileInfo>("--output") { Description = "JSONL file to write.", Required = true };
+        var difficulty = new Option<string>("--difficulty") { Description = "tiny, default or hard.", DefaultValueFactory = _ => "default" };
+        difficulty.AcceptOnlyFromAmong("tiny", "default", "hard");
+        var testCount = new Option<int>("--test-count") { Description = "Also write this many held-out test rows (requests absent from the train rows).", DefaultValueFactory = _ => 0 };
+        var testOutput = new Option<FileInfo?>("--test-output") { Description = "Where the test rows go (required with --test-count)." };
+        var command = new Command("synth", "Write the synthetic rlla-format tool-calling task as JSONL.") { count, seed, target, difficulty, testCount, testOutput };
+        command.SetAction(parse => Guarded(parse, output =>
+        {
+            var options = parse.GetValue(difficulty) switch
+            {
+                "tiny" => SyntheticTaskOptions.Tiny,
+                "hard" => SyntheticTaskOptions.Hard,
+                _ => SyntheticTaskOptions.Default,
+            };
+            var tests = parse.GetValue(testCount);
+            if (parse.GetValue(count) < 0 || tests < 0 || (tests > 0) != (parse.GetValue(testOutput) is not null))
+            {
+                throw new DatasetException("--count and --test-count must be non-negative, and --test-count and --test-output go together");
+            }
+            var (train, test) = SyntheticToolTask.GenerateSplit(parse.GetValue(count), tests, parse.GetValue(seed), options);
+            RlJsonl.Write(parse.GetValue(target)!.FullName, train);
+            output.WriteLine($"wrote {train.Count} rows to {parse.GetValue(target)!.FullName}");
+            if (tests > 0)
+            {
+                RlJsonl.Write(parse.GetValue(testOutput)!.FullName, test);
+                output.WriteLine($"wrote {test.Count} test rows to {parse.GetValue(testOutput)!.FullName}");
+            }
+        }));
+        return command;
+    }
+
+    /// <summary>Runs an action writing to the invocation's output; data errors become a message and exit code 2.</summary>
+    private static int Guarded(ParseResult parse, Action<TextWriter> action)
+    {
+        try
+        {
+            action(parse.InvocationConfiguration.Output);
+            return 0;
+        }
+        catch (Exception e) when (e is DatasetException or ParquetFormatException or IOException or UnauthorizedAccessException)
+        {
+            parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+    }
+}

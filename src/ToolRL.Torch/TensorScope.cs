@@ -1,0 +1,98 @@
+namespace ToolRL.Torch;
+
+/// <summary>
+/// Disposes, when it is disposed, every <see cref="Tensor"/> created on this thread while it was the innermost
+/// open scope — except tensors moved out with <see cref="MoveToOuter{T}"/> (or <see cref="Tensor.MoveToOuterScope"/>)
+/// or detached with <see cref="Detach"/>. Scopes nest and belong to the thread that opened them; dispose them
+/// in reverse order (a <c>using</c> does). This is what keeps a training step, with its hundreds of
+/// temporaries, from leaking native memory.
+/// </summary>
+public sealed class TensorScope : IDisposable
+{
+    [ThreadStatic] private static TensorScope? current;
+
+    private readonly TensorScope? outer;
+    private readonly List<Tensor> tensors = [];
+    private bool disposed;
+
+    private TensorScope(TensorScope? outer) => this.outer = outer;
+
+    /// <summary>The innermost open scope of this thread, if any.</summary>
+    public static TensorScope? Current => current;
+
+    /// <summary>Opens a scope nested in the current one and makes it current.</summary>
+    internal static TensorScope Open() => current = new TensorScope(current);
+
+    /// <summary>Number of tensors this scope will dispose.</summary>
+    public int Count
+    {
+        get
+        {
+            var n = 0;
+            foreach (var t in tensors)
+            {
+                if (ReferenceEquals(t.OwningScope, this) && !t.IsDisposed)
+                {
+                    n++;
+                }
+            }
+            return n;
+        }
+    }
+
+    internal static void Register(Tensor tensor)
+    {
+        var scope = current;
+        if (scope is not null)
+        {
+            tensor.OwningScope = scope;
+            scope.tensors.Add(tensor);
+        }
+    }
+
+    /// <summary>Hands <paramref name="tensor"/> to the enclosing scope (or to no scope at all); returns it.</summary>
+    public T MoveToOuter<T>(T tensor) where T : Tensor
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (!ReferenceEquals(tensor.OwningScope, this))
+        {
+            throw new InvalidOperationException("the tensor does not belong to this scope");
+        }
+        tensor.OwningScope = outer;
+        outer?.tensors.Add(tensor);
+        return tensor;
+    }
+
+    /// <summary>Takes <paramref name="tensor"/> out of this scope for good: it is never disposed by a scope.</summary>
+    public void Detach(Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (ReferenceEquals(tensor.OwningScope, this))
+        {
+            tensor.OwningScope = null;
+        }
+    }
+
+    /// <summary>Disposes the scope's tensors and makes the enclosing scope current again.</summary>
+    public void Dispose()
+    {
+        if (disposed)
+        {
+            return;
+        }
+        disposed = true;
+        if (ReferenceEquals(current, this))
+        {
+            current = outer;
+        }
+        foreach (var t in tensors)
+        {
+            if (ReferenceEquals(t.OwningScope, this))
+            {
+                t.OwningScope = null;
+                t.Dispose();
+            }
+        }
+        tensors.Clear();
+    }
+}

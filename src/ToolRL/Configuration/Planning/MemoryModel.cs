@@ -1,0 +1,91 @@
+namespace ToolRL.Configuration.Planning;
+
+/// <summary>
+/// Memory per device from shapes (an estimate for sizing hardware, not a measurement). Assumptions:
+/// weights and gradients in the run's dtype; AdamW keeps two fp32 moments (8 B/param) plus an fp32 master copy
+/// (4 B/param) under bf16/fp16; with several devices, weights, gradients and optimizer state are fully sharded;
+/// the reference model is kept on device (weights only); activations are those kept for backward by one
+/// micro-batch with eager attention (scores and probabilities materialised), or layer inputs plus one recomputed
+/// layer under gradient checkpointing, plus the logits and fp32 log-softmax (and its gradient) over responses;
+/// the KV cache holds keys and values of every concurrently generated sequence at full length.
+/// </summary>
+internal static class MemoryModel
+{
+    public static MemoryEstimate Estimate(TrainingConfig c, ModelShape model, int devices, long generationBatch)
+    {
+        var bytes = c.DType == ComputeDType.Float32 ? 4L : 2L;
+        var optimizerBytesPerParam = 8L + (bytes == 4 ? 0 : 4);
+        var dtypeName = c.DType.ToString().ToLowerInvariant();
+        long Shard(long total) => (total + devices - 1) / devices;
+        var sharding = devices > 1 ? $", sharded over {devices} devices" : "";
+        var items = new List<MemoryItem>();
+
+        var p = model.Parameters;
+        items.Add(new(MemoryCategories.Weights, "policy", Shard(p * bytes), $"{p:N0} params × {bytes} B ({dtypeName}){sharding}"));
+        if (c.Algorithm != AlgorithmKind.Sft && c.NeedsReferenceModel)
+        {
+            items.Add(new(MemoryCategories.Weights, "reference", Shard(p * bytes), $"{p:N0} params × {bytes} B, frozen (KL to the reference){sharding}"));
+        }
+        items.Add(new(MemoryCategories.Gradients, "policy", Shard(p * bytes), $"{p:N0} params × {bytes} B{sharding}"));
+        items.Add(new(MemoryCategories.Optimizer, "policy", Shard(p * optimizerBytesPerParam),
+            $"{p:N0} params × {optimizerBytesPerParam} B (AdamW fp32 m, v{(bytes == 4 ? "" : " + fp32 master weights")}){sharding}"));
+        if (c.Algorithm == AlgorithmKind.Ppo)
+        {
+            var pc = model.CriticParameters;
+            items.Add(new(MemoryCategories.Weights, "critic", Shard(pc * bytes), $"{pc:N0} params (trunk + value head) × {bytes} B{sharding}"));
+            items.Add(new(MemoryCategories.Gradients, "critic", Shard(pc * bytes), $"{pc:N0} params × {bytes} B{sharding}"));
+            items.Add(new(MemoryCategories.Optimizer, "critic", Shard(pc * optimizerBytesPerParam), $"{pc:N0} params × {optimizerBytesPerParam} B{sharding}"));
+        }
+
+        var (tokens, responseTokens, sequenceLength, basis) = MicroBatchTokens(c);
+        var h = model.HiddenSize;
+        var kvWidth = model.NumKeyValueHeads * model.HeadDim;
+        // Elements kept per token and layer: norms, q/k/v, attention output and o_proj input, residuals (≈6H + 2·kv),
+        // the MLP's gate/up/activation/product (4I), and attention scores + probabilities (2·heads·S).
+        var perTokenLayer = 6 * h + 2 * kvWidth + 4 * model.IntermediateSize + 2 * model.NumAttentionHeads * sequenceLength;
+        long layerActivations;
+        string layerBasis;
+        if (c.Model.GradientCheckpointing)
+        {
+            layerActivations = (model.NumHiddenLayers * tokens * h + tokens * perTokenLayer) * bytes;
+            layerBasis = $"{basis}; gradient checkpointing: layer inputs ({model.NumHiddenLayers} × {h}) + one recomputed layer per token";
+        }
+        else
+        {
+            layerActivations = model.NumHiddenLayers * tokens * perTokenLayer * bytes;
+            layerBasis = $"{basis}; {model.NumHiddenLayers} layers × {perTokenLayer:N0} values per token";
+        }
+        items.Add(new(MemoryCategories.Activations, "decoder layers", layerActivations, layerBasis));
+        var logits = tokens * model.VocabSize * bytes + responseTokens * model.VocabSize * 4 * 2;
+        items.Add(new(MemoryCategories.Activations, "logits", logits,
+            $"{tokens:N0} positions × vocab {model.VocabSize:N0} × {bytes} B + fp32 log-softmax and its gradient over {responseTokens:N0} response positions"));
+
+        if (c.Algorithm != AlgorithmKind.Sft)
+        {
+            var perToken = 2 * model.NumHiddenLayers * kvWidth * bytes;
+            var length = (long)c.MaxPromptLength + c.MaxResponseLength;
+            items.Add(new(MemoryCategories.KvCache, "generation", generationBatch * length * perToken,
+                $"{generationBatch:N0} sequences × {length:N0} tokens × {perToken:N0} B/token (2 × {model.NumHiddenLayers} layers × {kvWidth} × {bytes} B)"));
+        }
+        return new MemoryEstimate(items);
+    }
+
+    /// <summary>Tokens of one training micro-batch, of which response tokens, and the attention span.</summary>
+    private static (long Tokens, long ResponseTokens, long SequenceLength, string Basis) MicroBatchTokens(TrainingConfig c)
+    {
+        if (c.Algorithm == AlgorithmKind.Sft && c.Sft is { } sft)
+        {
+            var length = (long)(sft.MaxLength ?? c.MaxPromptLength + c.MaxResponseLength);
+            var tokens = sft.MicroBatchSize * length;
+            return (tokens, tokens, length, $"micro-batch {sft.MicroBatchSize} × {length} tokens");
+        }
+        var sequence = (long)c.MaxPromptLength + c.MaxResponseLength;
+        if (c.UseDynamicBsz)
+        {
+            var tokens = (long)c.PpoMaxTokenLenPerGpu;
+            return (tokens, tokens * c.MaxResponseLength / sequence, sequence, $"token budget {tokens:N0} per micro-batch");
+        }
+        return (c.PpoMicroBatchSize * sequence, (long)c.PpoMicroBatchSize * c.MaxResponseLength, sequence,
+            $"micro-batch {c.PpoMicroBatchSize} × {sequence} tokens");
+    }
+}

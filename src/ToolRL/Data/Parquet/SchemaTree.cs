@@ -1,0 +1,105 @@
+namespace ToolRL.Data.Parquet;
+
+/// <summary>
+/// One node of the schema tree rebuilt from the flattened, depth-first <c>SchemaElement</c> list, with the
+/// Dremel levels of its path: <see cref="DefinitionLevel"/> counts the optional and repeated nodes from the root
+/// down to it, <see cref="RepetitionLevel"/> the repeated ones.
+/// </summary>
+internal sealed class SchemaNode
+{
+    public required SchemaElement Element { get; init; }
+    public SchemaNode? Parent { get; init; }
+    public List<SchemaNode> Children { get; } = [];
+    public int DefinitionLevel { get; init; }
+    public int RepetitionLevel { get; init; }
+    public int ChildIndex { get; init; }
+
+    /// <summary>For leaves: the position among the file's leaf columns (the column-chunk order).</summary>
+    public int LeafIndex { get; set; } = -1;
+
+    public string Name => Element.Name;
+    public bool IsLeaf => Element.NumChildren == 0 && Element.Type is not null;
+    public bool IsRepeated => Element.Repetition == Repetition.Repeated;
+
+    /// <summary>The dotted path from the root's children, e.g. <c>prompt.list.element.content</c>.</summary>
+    public string Path => Parent is null || Parent.Parent is null ? Name : Parent.Path + "." + Name;
+
+    /// <summary>Nodes from the first field under the root down to this one.</summary>
+    public List<SchemaNode> PathFromRoot()
+    {
+        var nodes = new List<SchemaNode>();
+        for (var node = this; node.Parent is not null; node = node.Parent)
+        {
+            nodes.Add(node);
+        }
+        nodes.Reverse();
+        return nodes;
+    }
+}
+
+/// <summary>Builds the <see cref="SchemaNode"/> tree and checks it is well formed.</summary>
+internal static class SchemaTree
+{
+    private const int MaxDepth = 100;
+
+    public static (SchemaNode Root, List<SchemaNode> Leaves) Build(IReadOnlyList<SchemaElement> elements, string file)
+    {
+        if (elements.Count == 0)
+        {
+            throw new ParquetFormatException($"{file}: the footer has an empty schema");
+        }
+        var position = 0;
+        var leaves = new List<SchemaNode>();
+        var root = BuildNode(elements, ref position, parent: null, childIndex: 0, depth: 0, leaves, file);
+        if (position != elements.Count)
+        {
+            throw new ParquetFormatException($"{file}: the schema has {elements.Count - position} elements outside the root's tree");
+        }
+        if (root.Children.Count == 0)
+        {
+            throw new ParquetFormatException($"{file}: the schema root has no fields");
+        }
+        return (root, leaves);
+    }
+
+    private static SchemaNode BuildNode(IReadOnlyList<SchemaElement> elements, ref int position, SchemaNode? parent, int childIndex, int depth, List<SchemaNode> leaves, string file)
+    {
+        if (depth > MaxDepth)
+        {
+            throw new ParquetFormatException($"{file}: the schema nests deeper than {MaxDepth} levels");
+        }
+        var element = elements[position++];
+        var isRoot = parent is null;
+        var node = new SchemaNode
+        {
+            Element = element,
+            Parent = parent,
+            ChildIndex = childIndex,
+            DefinitionLevel = (parent?.DefinitionLevel ?? 0) + (!isRoot && element.Repetition != Repetition.Required ? 1 : 0),
+            RepetitionLevel = (parent?.RepetitionLevel ?? 0) + (!isRoot && element.Repetition == Repetition.Repeated ? 1 : 0),
+        };
+        if (element.NumChildren < 0 || element.NumChildren > elements.Count - position)
+        {
+            throw new ParquetFormatException($"{file}: schema element '{element.Name}' claims {element.NumChildren} children but only {elements.Count - position} elements follow");
+        }
+        if (element.NumChildren == 0)
+        {
+            if (isRoot || element.Type is null)
+            {
+                throw new ParquetFormatException($"{file}: schema element '{element.Name}' has neither children nor a physical type");
+            }
+            if (node.DefinitionLevel > 255 || node.RepetitionLevel > 255)
+            {
+                throw new ParquetFormatException($"{file}: column '{node.Path}' nests deeper than 255 levels");
+            }
+            node.LeafIndex = leaves.Count;
+            leaves.Add(node);
+            return node;
+        }
+        for (var i = 0; i < element.NumChildren; i++)
+        {
+            node.Children.Add(BuildNode(elements, ref position, node, i, depth + 1, leaves, file));
+        }
+        return node;
+    }
+}

@@ -1,0 +1,20 @@
+namespace ToolRL.Data;
+
+/// <summary>Limits and column selection for <see cref="ParquetReader"/>. The limits stop a corrupt header from forcing a huge allocation.</summary>
+public sealed record ParquetReaderOptions
+{
+    /// <summary>Top-level columns to read (null = all). Unread columns are never decompressed.</summary>
+    public IReadOnlyList<string>? Columns { get; init; }
+
+    /// <summary>Largest footer accepted (default 64 MiB).</summary>
+    public int MaxFooterBytes { get; init; } = 64 << 20;
+
+    /// <summary>Largest uncompressed page accepted (default 256 MiB).</summary>
+    public int MaxPageBytes { get; init; } = 256 << 20;
+
+    /// <summary>Most level entries accepted in one column chunk (default 50 million).</summary>
+    public long MaxValuesPerColumnChunk { get; init; } = 50_000_000;
+
+    /// <summary>The defaults.</summary>
+    public static ParquetReaderOptions Default { get; } = new();
+}

@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace ToolRL.Data.Synthetic;
+
+/// <summary>The small vocabularies the synthetic requests draw their argument values from.</summary>
+internal static class ValuePools
+{
+    public static readonly string[] Cities =
+        ["Paris", "Rome", "Tokyo", "Berlin", "Madrid", "Cairo", "Lima", "Oslo", "Dublin", "Seoul", "Sydney", "Toronto",
+         "Chicago", "Boston", "Denver", "Mumbai", "Lagos", "Nairobi", "Vienna", "Prague", "Lisbon", "Athens", "Quito", "Austin"];
+
+    public static readonly string[] TemperatureUnits = ["celsius", "fahrenheit"];
+
+    public static readonly string[] Topics =
+        ["electric cars", "python tutorials", "healthy recipes", "mars missions", "jazz history", "solar panels",
+         "chess openings", "marathon training", "coral reefs", "ancient rome", "home gardening", "quantum computing"];
+
+    public static readonly (string From, string To)[] UnitPairs =
+        [("km", "miles"), ("miles", "km"), ("kg", "pounds"), ("pounds", "kg"), ("meters", "feet"), ("feet", "meters"),
+         ("liters", "gallons"), ("gallons", "liters"), ("inches", "cm"), ("cm", "inches")];
+
+    public static readonly string[] Currencies = ["USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "INR"];
+
+    public static readonly string[] EventTitles =
+        ["team meeting", "dentist appointment", "lunch with Sam", "project review", "yoga class", "book club", "piano lesson", "budget call"];
+
+    public static readonly string[] People = ["anna", "ben", "carla", "dev", "emma", "farid", "grace", "hugo", "ines", "jon"];
+
+    public static readonly string[] Subjects =
+        ["lunch plans", "project update", "weekend trip", "invoice", "meeting notes", "birthday party", "travel receipts"];
+
+    public static readonly string[] Phrases =
+        ["good morning", "where is the station", "thank you very much", "see you tomorrow", "how much does it cost", "I am hungry"];
+
+    public static readonly string[] Languages = ["Spanish", "French", "German", "Italian", "Japanese", "Portuguese", "Korean", "Dutch"];
+
+    public static readonly string[] TimerLabels = ["tea", "pasta", "laundry", "workout", "nap", "bread", "pizza"];
+
+    public static readonly string[] Symbols = ["AAPL", "MSFT", "GOOG", "AMZN", "TSLA", "NVDA", "META", "IBM", "ORCL", "INTC"];
+
+    public static readonly string[] NewsTopics = ["sports", "technology", "science", "business", "health", "travel", "music", "climate"];
+
+    public static readonly string[] ReminderTexts =
+        ["call mom", "buy milk", "water the plants", "pay rent", "submit the report", "walk the dog", "renew my passport"];
+
+    public static readonly string[] TravelModes = ["driving", "walking", "transit", "cycling"];
+
+    public static readonly string[] Restaurants = ["Green Garden", "Sushi Bar", "Taco Town", "Blue Lotus", "Pasta House", "Curry Corner"];
+
+    public static readonly string[] Ingredients =
+        ["eggs", "rice", "tomato", "cheese", "chicken", "spinach", "garlic", "beans", "onion", "potato", "mushrooms", "tofu"];
+
+    public static SlotValue Text(SeededRandom random, IReadOnlyList<string> pool)
+    {
+        var text = random.Pick(pool);
+        return new SlotValue(JsonValue.Create(text), text);
+    }
+
+    public static SlotValue Integer(SeededRandom random, int min, int max)
+    {
+        var value = random.NextInclusive(min, max);
+        return new SlotValue(JsonValue.Create(value), value.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>A number with one or two decimals whose last digit is not 0, so C# and Python print it the same way.</summary>
+    public static SlotValue Decimal(SeededRandom random, int maxWhole)
+    {
+        var hundredths = random.NextInclusive(1, maxWhole) * 100 + random.NextInclusive(1, 19) * 5;
+        var value = hundredths / 100.0;
+        var text = value.ToString("R", CultureInfo.InvariantCulture);
+        return new SlotValue(JsonValue.Create(value), text);
+    }
+
+    public static SlotValue Date(SeededRandom random)
+    {
+        var text = $"2025-{random.NextInclusive(1, 12):00}-{random.NextInclusive(1, 28):00}";
+        return new SlotValue(JsonValue.Create(text), text);
+    }
+
+    public static SlotValue Time(SeededRandom random)
+    {
+        var text = $"{random.NextInclusive(7, 21):00}:{random.Pick(["00", "15", "30", "45"])}";
+        return new SlotValue(JsonValue.Create(text), text);
+    }
+
+    public static SlotValue Email(SeededRandom random)
+    {
+        var text = random.Pick(People) + "@example.com";
+        return new SlotValue(JsonValue.Create(text), text);
+    }
+
+    public static SlotValue Expression(SeededRandom random)
+    {
+        var text = $"{random.NextInclusive(2, 99)} {random.Pick(["+", "-", "*", "/"])} {random.NextInclusive(2, 99)}";
+        return new SlotValue(JsonValue.Create(text), text);
+    }
+
+    /// <summary>Two or three distinct items, written "a, b and c".</summary>
+    public static SlotValue List(SeededRandom random, IReadOnlyList<string> pool)
+    {
+        var picked = pool.ToList();
+        random.Shuffle(picked);
+        var items = picked.Take(random.NextInclusive(2, 3)).ToList();
+        var text = string.Join(", ", items.Take(items.Count - 1)) + " and " + items[^1];
+        return new SlotValue(new JsonArray(items.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray()), text);
+    }
+}

@@ -1,0 +1,46 @@
+using System.Text.Json.Nodes;
+using ToolRL.Data;
+using ToolRL.Testing;
+
+namespace ToolRL.Tests.Data;
+
+/// <summary>The real rlla test split (pyarrow, snappy, dictionary, list&lt;struct&gt; and struct columns) against its JSONL twin.</summary>
+public sealed class RllaParquetTests
+{
+    private static readonly string ParquetPath = TestPaths.InShared("data", "rlla", "test.parquet");
+    private static readonly string JsonlPath = TestPaths.InShared("data", "rlla", "test.jsonl");
+
+    [Fact]
+    public void EveryRowEqualsTheJsonlTwinFieldForField()
+    {
+        var expected = File.ReadLines(JsonlPath).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        var actual = ParquetReader.ReadAllRows(ParquetPath).ToList();
+
+        Assert.Equal(80, expected.Count);
+        Assert.Equal(expected.Count, actual.Count);
+        for (var i = 0; i < expected.Count; i++)
+        {
+            JsonAssert.Equal(expected[i], actual[i], $"row {i}");
+        }
+    }
+
+    [Fact]
+    public void FooterDescribesTheFile()
+    {
+        using var reader = ParquetReader.Open(ParquetPath);
+
+        Assert.Equal(80, reader.RowCount);
+        Assert.Equal(["data_source", "prompt", "ability", "reward_model", "extra_info"], reader.ColumnNames);
+        Assert.Contains("prompt.list.element.content: ByteArray", reader.LeafColumns);
+        Assert.StartsWith("parquet-cpp-arrow", reader.CreatedBy);
+    }
+
+    [Fact]
+    public void ColumnSelectionReadsOnlyTheNamedColumns()
+    {
+        var rows = ParquetReader.ReadAllRows(ParquetPath, new ParquetReaderOptions { Columns = ["reward_model"] }).ToList();
+
+        Assert.Equal(80, rows.Count);
+        Assert.All(rows, r => Assert.Equal(["reward_model"], r.Select(p => p.Key)));
+    }
+}

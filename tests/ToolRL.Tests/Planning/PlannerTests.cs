@@ -1,0 +1,122 @@
+using ToolRL.Configuration;
+using ToolRL.Configuration.Planning;
+using ToolRL.Testing;
+
+namespace ToolRL.Tests.Planning;
+
+public class PlannerTests
+{
+    private static string QwenConfig(string size) => TestPaths.InShared("models", "qwen2.5-tokenizer", "configs", $"Qwen2.5-{size}-Instruct.config.json");
+
+    /// <summary>A model folder holding one of the shared Qwen2.5 config.json files (copied to a temp folder, never into the repo).</summary>
+    private static string ModelFolder(string size)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "toolrl-plan-tests", size);
+        Directory.CreateDirectory(folder);
+        File.Copy(QwenConfig(size), Path.Combine(folder, "config.json"), overwrite: true);
+        return folder;
+    }
+
+    // Published parameter counts of the Qwen2.5 Instruct models (Hugging Face model pages / safetensors totals).
+    [Theory]
+    [InlineData("0.5B", 494_032_768L)]
+    [InlineData("1.5B", 1_543_714_304L)]
+    [InlineData("3B", 3_085_938_688L)]
+    [InlineData("7B", 7_615_616_512L)]
+    public void ParameterCountsMatchPublishedModels(string size, long expected)
+    {
+        Assert.Equal(expected, ModelShape.FromConfigJson(QwenConfig(size)).Parameters);
+    }
+
+    [Fact]
+    public void PpoColdStartPlanOnSevenB()
+    {
+        var config = TrainingConfig.Load(TestPaths.InRepo("configs", "ppo-qwen2.5-7b-toolrl-cold.json"));
+        var plan = TrainingPlanner.Plan(config, new PlanOptions { BaseModel = ModelFolder("7B"), TrainRows = 3920, GenerationBatch = 64 });
+        // reward-spec §5: 3,920 rows at 512 per batch with drop_last = 7 steps per epoch, 105 in 15 epochs.
+        Assert.Equal(7, plan.StepsPerEpoch);
+        Assert.Equal(105, plan.TotalSteps);
+        Assert.Equal(512, plan.ResponsesPerStep);
+        Assert.Equal(4, plan.OptimizerStepsPerStep);
+        Assert.Equal(16, plan.GradientAccumulation);
+        var memory = plan.Memory!;
+        long Item(string category, string component) => Assert.Single(memory.Items, i => i.Category == category && i.Component == component).Bytes;
+        Assert.Equal(7_615_616_512L * 2, Item(MemoryCategories.Weights, "policy"));
+        Assert.Equal(7_615_616_512L * 2, Item(MemoryCategories.Weights, "reference"));
+        Assert.Equal(7_615_616_512L * 12, Item(MemoryCategories.Optimizer, "policy"));
+        // critic = trunk without the untied lm_head (152064 × 3584) plus a Linear(3584, 1) head
+        Assert.Equal((7_615_616_512L - 152_064L * 3584 + 3585) * 2, Item(MemoryCategories.Weights, "critic"));
+        // KV: 2 × 28 layers × 4 KV heads × 128 × 2 B = 57,344 B per token; 64 sequences × 1,536 tokens
+        Assert.Equal(64L * 1536 * 57_344, Item(MemoryCategories.KvCache, "generation"));
+        Assert.True(memory.PeakBytes > 150L << 30, "a 7B PPO run with critic and reference needs well over 150 GiB on one device");
+    }
+
+    [Fact]
+    public void ShardingDividesStateNotActivations()
+    {
+        var config = TrainingConfig.Load(TestPaths.InRepo("configs", "grpo-qwen2.5-3b-toolrl.json"));
+        var one = TrainingPlanner.Plan(config, new PlanOptions { BaseModel = ModelFolder("3B"), TrainRows = 3920, GenerationBatch = 32 }).Memory!;
+        var eight = TrainingPlanner.Plan(config, new PlanOptions { BaseModel = ModelFolder("3B"), TrainRows = 3920, GenerationBatch = 32, Devices = 8 }).Memory!;
+        long Category(MemoryEstimate m, string c) => m.ByCategory.Single(x => x.Category == c).Bytes;
+        Assert.InRange(Category(eight, MemoryCategories.Optimizer) - Category(one, MemoryCategories.Optimizer) / 8, 0, 2);
+        Assert.Equal(Category(one, MemoryCategories.Activations), Category(eight, MemoryCategories.Activations));
+        Assert.DoesNotContain(one.Items, i => i.Component == "critic");
+    }
+
+    [Fact]
+    public void GradientCheckpointingShrinksActivations()
+    {
+        var config = TrainingConfig.Load(TestPaths.InRepo("configs", "grpo-qwen2.5-3b-toolrl.json"));
+        var options = new PlanOptions { BaseModel = ModelFolder("0.5B"), TrainRows = 1000 };
+        long Layers(TrainingConfig c) => TrainingPlanner.Plan(c, options).Memory!.Items.Single(i => i.Component == "decoder layers").Bytes;
+        var withCheckpointing = Layers(config);
+        var without = Layers(config with { Model = config.Model with { GradientCheckpointing = false } });
+        Assert.True(without > 10 * withCheckpointing);
+    }
+
+    [Fact]
+    public void MissingModelFolderIsANoteNotACrash()
+    {
+        var config = TrainingConfig.Load(TestPaths.InRepo("configs", "ppo-qwen2.5-7b-toolrl-cold.json"));
+        var plan = TrainingPlanner.Plan(config);
+        Assert.Null(plan.Memory);
+        Assert.Contains(plan.Notes, n => n.Contains("--base-model") && n.Contains("config.json"));
+        Assert.Contains(plan.Notes, n => n.Contains("--train-rows"));
+        Assert.Null(plan.TotalSteps);
+    }
+
+    [Fact]
+    public void RowsAreCountedFromJsonlFiles()
+    {
+        var config = TrainingConfig.Parse(Configuration.ConfigJson.With(o =>
+        {
+            o["batch_size"] = 16;
+            o["data"] = System.Text.Json.Nodes.JsonNode.Parse($$"""{"train_files": ["{{TestPaths.InShared("data", "rlla", "test.jsonl")}}"], "val_files": ["x.jsonl"]}""");
+        }));
+        var plan = TrainingPlanner.Plan(config);
+        Assert.Equal(80, plan.TrainRows);
+        Assert.Equal(5, plan.StepsPerEpoch);
+        Assert.Equal(10, plan.TotalSteps);
+        Assert.NotNull(plan.Memory);
+        // tiny model: vocab from train_bpe (512), hidden 64, 2 layers, 4/2 heads, intermediate 128, tied
+        var layer = (64 * 64 + 64) + 2 * (64 * 32 + 32) + 64 * 64 + 3 * 64 * 128 + 2 * 64;
+        Assert.Equal(512 * 64 + 2 * layer + 64, plan.Model!.Parameters);
+    }
+
+    [Fact]
+    public void BrokenModelConfigIsRefusedWithItsPath()
+    {
+        var folder = Directory.CreateTempSubdirectory("toolrl-plan-bad-");
+        try
+        {
+            File.WriteAllText(Path.Combine(folder.FullName, "config.json"), """{"hidden_size": 64, "num_attention_heads": 4}""");
+            var e = Assert.Throws<ConfigurationException>(() => ModelShape.FromConfigJson(Path.Combine(folder.FullName, "config.json")));
+            Assert.Contains("$.vocab_size", e.Message);
+            Assert.Contains("config.json", e.Message);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+}
