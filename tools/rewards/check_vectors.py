@@ -1,4 +1,4 @@
-"""Checks rlla_port.py against ../shared/data/reward_vectors.jsonl (bit-exact, same int/float type).
+"""Checks both entry points of rlla_port.py against ../shared/data/reward_vectors.jsonl (bit-exact, same int/float type).
 
 Run from the repository root: /usr/bin/python3 tools/rewards/check_vectors.py
 """
@@ -16,7 +16,14 @@ for line in open(path, encoding="utf-8"):
     got = rlla_port.score(v["response"], v["ground_truth"], v["flags"], v["step"])
     e = v["expected"]
     want = (e["format"], e["correctness"], e["length"], e["total"])
+    for k, flag in v["flags"].items():
+        os.environ[k] = str(flag)
+    os.environ["EXPERIMENT_NAME"] = "qwen"
+    t, f, c, n = rlla_port.compute_score("<|im_start|>assistant\n" + v["response"] + "<|im_end|>", v["ground_truth"], v["step"])
     total += 1
+    if (f, c, n, t) != got:
+        bad += 1
+        print(v["id"], "compute_score differs from score:", (f, c, n, t), got)
     if got != want or [type(x) for x in got] != [type(x) for x in want]:
         bad += 1
         print(v["id"], v["kind"], "expected", want, "got", got)

@@ -4,10 +4,18 @@ It serves as the same-run speed reference for `dotnet run --project benchmarks/T
 (the original rlla.py cannot be downloaded here; this port reproduces all 2,083 published vectors, see
 `check_vectors.py`) and as the oracle of the differential fixture (`make_fuzz_fixture.py`). It uses the
 real Python machinery the reference relies on (json.loads, re.search with DOTALL, collections.Counter,
-round, ==), so Python semantics come for free. Flags are passed explicitly instead of read from os.environ,
-and nothing is printed (the reference prints on every call; the benchmark silences that).
+round, ==), so Python semantics come for free.
+
+Two entry points:
+* `score(response, gt, flags, step)`: the semantics alone, flags passed as a dict, nothing printed.
+* `compute_score(solution_str, ground_truth, step)`: the reference's calling convention (reward-spec §2.0):
+  the assistant turn is cut out per EXPERIMENT_NAME, every switch is read from os.environ at the point
+  where it is consulted, and the diagnostic output the reference prints on every call (the GT, the
+  responses, the scores of each component) is written to os.devnull, i.e. "printing silenced". This is
+  the stand-in for the reference in the speed comparison.
 """
 import json
+import os
 import re
 from collections import Counter
 
@@ -137,3 +145,52 @@ def score(response, gt, flags, step=0):
     c = correctness_score(response, gt, flags, step)
     n = length_score(response, flags, step) if str(flags.get("WITHLENGTH", 0)) == "1" else 0
     return f, c, n, f + c + n
+
+
+_SILENCED = open(os.devnull, "w")
+
+
+def _log(*values):
+    print(*values, file=_SILENCED)
+
+
+class _Environment:
+    """Flags looked up in os.environ each time they are consulted, as the reference does."""
+
+    def get(self, name, default=0):
+        return os.getenv(name, default)
+
+
+def compute_score(solution_str, ground_truth, step=0):
+    """(total, format, correctness, length) like the reference's compute_score."""
+    experiment = str(os.getenv("EXPERIMENT_NAME", ""))
+    if "llama" in experiment:
+        response = solution_str.split("<|start_header_id|>assistant<|end_header_id|>")[-1].split("<|eot_id|>")[0].strip()
+    elif "qwen" in experiment:
+        response = solution_str.split("<|im_start|>assistant")[-1].split("<|im_end|>")[0].strip()
+    else:
+        raise NotImplementedError(f"Unknown model name: {experiment}")
+    flags = _Environment()
+    _log("\n======= Answer ======= ")
+    _log(ground_truth)
+    _log("\n======= Responses ======= ")
+    _log(f"*** Response 1***\n{response}")
+    f = format_score(response, ground_truth, flags, step)
+    _log("\n======= Reward for <format> =======")
+    _log("Reward function for <format> is called ...")
+    _log([f])
+    c = correctness_score(response, ground_truth, flags, step)
+    _log()
+    _log("Max possible score:", c)
+    _log("Score:", c)
+    _log("\n======= Reward for <tool call> =======")
+    _log("Reward function for <tool call> correctness is called ...")
+    _log([c])
+    if str(os.getenv("WITHLENGTH", 0)) == "1":
+        n = length_score(response, flags, step)
+        _log("\n======= Reward for <length> =======")
+        _log("Reward function for <length> is called ...")
+        _log([n])
+    else:
+        n = 0
+    return f + c + n, f, c, n

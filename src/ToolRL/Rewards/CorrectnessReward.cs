@@ -29,10 +29,13 @@ public static class CorrectnessReward
         }
         var matching = new ToolCallMatching(groundTruth.Calls!, options);
         var block = PyText.Strip(PyText.FirstBlock(response, ToolCallBlock.Open, ToolCallBlock.Close));
+        var lineIndex = 0;
         foreach (var range in block.Split('\n'))
         {
             // One JSON value per line; a failing line raises (cmin), and so does a certain cmin seen early.
-            if (PyJson.Parse(block[range]) is not PyValue call || !matching.Add(call))
+            var line = block[range];
+            var call = groundTruth.Calls!.SameLine(lineIndex++, line) ?? PyJson.Parse(line);
+            if (call is null || !matching.Add(call))
             {
                 return bounds.Min;
             }

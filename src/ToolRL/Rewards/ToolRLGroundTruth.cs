@@ -17,10 +17,11 @@ public sealed class ToolRLGroundTruth
         HasResponse = text.Contains("<response>", StringComparison.Ordinal);
         if (HasToolCall)
         {
-            var calls = ToolCallBlock.Parse(text, out var line, out var lineText, out var error);
+            var lineTexts = new List<string>();
+            var calls = ToolCallBlock.Parse(text, lineTexts, out var line, out var lineText, out var error);
             if (calls is not null)
             {
-                Calls = new GroundTruthCalls(calls);
+                Calls = new GroundTruthCalls(calls, lineTexts);
             }
             else
             {

@@ -8,9 +8,10 @@ namespace ToolRL.Rewards.Python;
 /// </summary>
 internal sealed class GroundTruthCalls
 {
-    public GroundTruthCalls(IReadOnlyList<PyValue> calls)
+    public GroundTruthCalls(IReadOnlyList<PyValue> calls, IReadOnlyList<string> lineTexts)
     {
         Calls = calls;
+        _lineTexts = lineTexts;
         var names = new PyValue[calls.Count];
         var parameters = new PyValue?[calls.Count];
         for (var j = 0; j < calls.Count; j++)
@@ -36,8 +37,10 @@ internal sealed class GroundTruthCalls
         }
         Names = names;
         Parameters = parameters;
-        NamesHashable = names.All(n => n.Kind is not (PyKind.List or PyKind.Dict));
+        NamesHashable = Array.TrueForAll(names, n => n.Kind is not (PyKind.List or PyKind.Dict));
     }
+
+    private readonly IReadOnlyList<string> _lineTexts;
 
     /// <summary>The parsed GT calls.</summary>
     public IReadOnlyList<PyValue> Calls { get; }
@@ -59,4 +62,13 @@ internal sealed class GroundTruthCalls
 
     /// <summary>A call's parameters have no <c>len</c> (read only without INTERMEDIATEREWARD).</summary>
     public bool FailsWithoutIntermediate { get; }
+
+    /// <summary>
+    /// The GT's parsed value for a response line whose text is identical to GT line <paramref name="index"/>,
+    /// so the common case of a correct call is not parsed twice. Sharing the object is safe: values are
+    /// immutable, and comparing a value with itself gives what comparing two equal parses gives (the only
+    /// object that differs from itself, NaN, is already shared by every parse, see <see cref="PyValue.NaN"/>).
+    /// </summary>
+    public PyValue? SameLine(int index, ReadOnlySpan<char> line) =>
+        index < _lineTexts.Count && line.SequenceEqual(_lineTexts[index]) ? Calls[index] : null;
 }

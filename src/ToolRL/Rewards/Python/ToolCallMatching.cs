@@ -81,13 +81,13 @@ internal sealed class ToolCallMatching
         {
             return null;
         }
-        var used = new List<(int Index, PyValue Name)>();
+        var used = new List<(int Index, PyValue Name)>(_gt.Calls.Count);
         for (var j = 0; j < _gt.Calls.Count; j++)
         {
             if (!_intermediate && _gt.Parameters[j]!.Kind != PyKind.Dict)
             {
                 // gt_params.keys() raises as soon as one unused same-name candidate is looked at.
-                if (_sameName[j] > used.Count(u => PyEquality.Equal(u.Name, _gt.Names[j], inContainer: false)))
+                if (_sameName[j] > UsedWithName(used, _gt.Names[j]))
                 {
                     return null;
                 }
@@ -95,17 +95,41 @@ internal sealed class ToolCallMatching
             }
             foreach (var (index, candidateScore, name) in _best[j] ?? [])
             {
-                if (used.Any(u => u.Index == index))
+                if (!IsUsed(used, index))
                 {
-                    continue;
+                    used.Add((index, name));
+                    score += candidateScore;
+                    break;
                 }
-                used.Add((index, name));
-                score += candidateScore;
-                break;
             }
         }
         var maxScore = 1.0 + _gt.Calls.Count + (_intermediate ? 0 : _gt.ParameterCount);
         return (cmax - cmin) * score / maxScore + cmin; // l.198
+    }
+
+    private static bool IsUsed(List<(int Index, PyValue Name)> used, int index)
+    {
+        foreach (var u in used)
+        {
+            if (u.Index == index)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int UsedWithName(List<(int Index, PyValue Name)> used, PyValue name)
+    {
+        var count = 0;
+        foreach (var u in used)
+        {
+            if (PyEquality.Equal(u.Name, name, inContainer: false))
+            {
+                count++;
+            }
+        }
+        return count;
     }
 
     private void Score(PyValue call, int index)
@@ -223,7 +247,11 @@ internal sealed class ToolCallMatching
     {
         if (!ExactMatchImpossible)
         {
-            var predictedNames = _firstCalls.Select(c => c.Dict!.Get("name")!).ToList();
+            var predictedNames = new PyValue[_firstCalls.Count];
+            for (var i = 0; i < predictedNames.Length; i++)
+            {
+                predictedNames[i] = _firstCalls[i].Dict!.Get("name")!;
+            }
             return MatchScore.OfValues(_gt.Names, predictedNames, _refined);
         }
         if (_refined)
