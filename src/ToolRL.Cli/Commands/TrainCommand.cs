@@ -4,7 +4,7 @@ using Spectre.Console;
 using ToolRL.Cli.Training;
 using ToolRL.Configuration;
 using ToolRL.Training;
-using ToolRL.Training.Validation;
+using ValidationResult = ToolRL.Training.Validation.ValidationResult;
 
 namespace ToolRL.Cli.Commands;
 

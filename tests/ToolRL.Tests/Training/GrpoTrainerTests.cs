@@ -30,7 +30,7 @@ public sealed class GrpoTrainerTests : IDisposable
         using var policy = TinyRun.Policy();
         using var reference = TinyRun.Policy();
         var before = policy.Module.NamedParameters().ToDictionary(p => p.Name, p => p.Param.Detach().Clone().ToArray<float>());
-        using var trainer = new GrpoTrainer(_run.Setup(config, policy, new LetterReward(), reference: reference));
+        using var trainer = new GrpoTrainer(_run.Setup(config, policy, new BrevityReward(), reference: reference));
 
         var steps = await Collect(trainer);
 
@@ -49,7 +49,7 @@ public sealed class GrpoTrainerTests : IDisposable
         var training = steps.Where(s => s.Step > 0).ToList();
         foreach (var name in new[] { MetricNames.PgLoss, MetricNames.PgClipFrac, MetricNames.PpoKl, MetricNames.Entropy, MetricNames.GradNorm, MetricNames.Lr,
                      MetricNames.ScoreMean, MetricNames.RewardsMean, MetricNames.AdvantagesMean, MetricNames.ResponseLengthMean, MetricNames.ResponseLengthClipRatio,
-                     MetricNames.TimingGen, MetricNames.TimingUpdate, MetricNames.RewardKlPenalty, "rewards/letter_e/mean" })
+                     MetricNames.TimingGen, MetricNames.TimingUpdate, MetricNames.RewardKlPenalty, "rewards/brevity/mean" })
         {
             Assert.All(training, s => Assert.NotNull(s[name]));
         }
@@ -71,7 +71,7 @@ public sealed class GrpoTrainerTests : IDisposable
         float[] expectedWeights;
         using (var policy = TinyRun.Policy())
         using (var reference = TinyRun.Policy())
-        using (var trainer = new GrpoTrainer(_run.Setup(config, policy, new LetterReward(), reference: reference) with { OutputDir = uninterruptedDir }))
+        using (var trainer = new GrpoTrainer(_run.Setup(config, policy, new BrevityReward(), reference: reference) with { OutputDir = uninterruptedDir }))
         {
             await Collect(trainer);
             expected = trainer.Metrics;
@@ -80,13 +80,13 @@ public sealed class GrpoTrainerTests : IDisposable
 
         using (var policy = TinyRun.Policy())
         using (var reference = TinyRun.Policy())
-        using (var trainer = new GrpoTrainer(_run.Setup(config, policy, new LetterReward(), reference: reference) with { OutputDir = resumedDir }))
+        using (var trainer = new GrpoTrainer(_run.Setup(config, policy, new BrevityReward(), reference: reference) with { OutputDir = resumedDir }))
         {
             await Collect(trainer, stopAfter: 3);   // killed after step 3: the checkpoint of step 2 is the latest
         }
         using (var policy = TinyRun.Policy(seed: 12345))   // different init: everything must come from the checkpoint
         using (var reference = TinyRun.Policy())
-        using (var trainer = new GrpoTrainer(_run.Setup(config, policy, new LetterReward(), resume: true, reference: reference) with { OutputDir = resumedDir }))
+        using (var trainer = new GrpoTrainer(_run.Setup(config, policy, new BrevityReward(), resume: true, reference: reference) with { OutputDir = resumedDir }))
         {
             var steps = await Collect(trainer);
             Assert.Equal([3L, 4L], steps.Select(s => s.Step));

@@ -32,7 +32,7 @@ public sealed class PpoTrainerTests : IDisposable
         using var reference = TinyRun.Policy();
         using var critic = new Qwen2Critic(Qwen2ValueModel.CreateFrom(policy.Model, seed: 4));
         var actorBefore = policy.Module.Parameters().First().Detach().Clone().ToArray<float>();
-        using var trainer = new PpoTrainer(_run.Setup(config, policy, new LetterReward(), reference: reference) with { Critic = critic });
+        using var trainer = new PpoTrainer(_run.Setup(config, policy, new BrevityReward(), reference: reference) with { Critic = critic });
 
         var steps = new List<TrainingStepResult>();
         await foreach (var step in trainer.TrainAsync())
