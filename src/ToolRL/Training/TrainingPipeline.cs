@@ -10,7 +10,6 @@ using ToolRL.Training.Metrics;
 using ToolRL.Training.Models;
 using ToolRL.Training.Rollout;
 using ToolRL.Training.Validation;
-using DataInvalidRows = ToolRL.Data.InvalidRowPolicy;
 
 namespace ToolRL.Training;
 
@@ -153,7 +152,7 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
     {
         var options = new DatasetLoadOptions
         {
-            InvalidRows = Config.Data.InvalidRows == Configuration.InvalidRowPolicy.Error ? DataInvalidRows.Fail : DataInvalidRows.Skip,
+            InvalidRows = Config.Data.InvalidRows,
         };
         if (Config.Data.Synthetic is { } synthetic)
         {
