@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ToolRL.Rewards;
 
 namespace ToolRL.Configuration;
 
@@ -26,6 +27,16 @@ public sealed record RewardConfig
         init => _toolRLSwitchesJson = value?.ToJsonString();
     }
 
+    /// <summary>The ToolRL reward switches parsed (reference defaults when <c>toolrl</c> is absent).</summary>
+    public ToolRLRewardOptions ToolRLOptions => ToolRLSwitches is { } switches ? ToolRLRewardOptions.FromJson(switches) : ToolRLRewardOptions.Default;
+
+    /// <summary>
+    /// The options to build <paramref name="function"/> with from a <c>RewardRegistry</c>: its own <c>options</c>,
+    /// or for the built-in <c>toolrl</c> the <c>reward.toolrl</c> switches.
+    /// </summary>
+    public JsonObject? OptionsFor(RewardFunctionSpec function) =>
+        function.Options ?? (function.Name == ToolRLRewardFunction.RegistryName ? ToolRLSwitches : null);
+
     internal static RewardConfig Read(JsonSection s)
     {
         var functions = new List<RewardFunctionSpec>();
@@ -39,10 +50,15 @@ public sealed record RewardConfig
                 item.Errors.Add(item.PathOf("name"), null, "missing reward function name", "add \"name\": \"toolrl\" (or another registered reward)");
             }
             var weight = item.Double("weight", 1.0, double.IsFinite, "must be a finite number", "set weight to e.g. 1.0");
+            var options = item.Object("options");
+            if (options is not null && name == ToolRLRewardFunction.RegistryName)
+            {
+                ValidateToolRLSwitches(item, "options", options);
+            }
             item.RejectUnknownKeys();
             if (name is not null)
             {
-                functions.Add(new RewardFunctionSpec(name, weight));
+                functions.Add(new RewardFunctionSpec(name, weight) { Options = options });
             }
         }
         if (s.Has("functions") && functions.Count == 0 && s.Errors.Count == errorsBefore)
@@ -55,6 +71,14 @@ public sealed record RewardConfig
             s.Error("functions", $"reward function \"{duplicate.Key}\" is listed twice", "list each reward function once and combine weights");
         }
         var switches = s.Object("toolrl");
+        if (switches is not null)
+        {
+            ValidateToolRLSwitches(s, "toolrl", switches);
+            if (functions.Any(f => f.Name == ToolRLRewardFunction.RegistryName && f.Options is not null))
+            {
+                s.Error("toolrl", "the ToolRL switches are given twice (here and in the toolrl function's options)", "keep them in reward.toolrl only");
+            }
+        }
         var config = new RewardConfig
         {
             Functions = s.Has("functions") ? functions : DefaultFunctions,
@@ -64,11 +88,24 @@ public sealed record RewardConfig
         return config;
     }
 
+    // The switch parsing belongs to the rewards area; its message names the key, the value and the fix.
+    private static void ValidateToolRLSwitches(JsonSection s, string key, JsonObject switches)
+    {
+        try
+        {
+            ToolRLRewardOptions.FromJson(switches);
+        }
+        catch (ArgumentException e)
+        {
+            s.Error(key, e.Message.Split(" (Parameter")[0], "use the reference switch names with 0 or 1, e.g. {\"CORRECTMAX1\": 1, \"WITHLENGTH\": 0}");
+        }
+    }
+
     internal JsonObject ToJson()
     {
         var o = new JsonObject
         {
-            ["functions"] = new JsonArray(Functions.Select(f => (JsonNode)new JsonObject { ["name"] = f.Name, ["weight"] = f.Weight }).ToArray()),
+            ["functions"] = new JsonArray(Functions.Select(f => (JsonNode)f.ToJson()).ToArray()),
         };
         if (ToolRLSwitches is { } switches)
         {
@@ -81,4 +118,24 @@ public sealed record RewardConfig
 /// <summary>One weighted reward function (<c>reward.functions[i]</c>).</summary>
 /// <param name="Name">Registry name, e.g. <c>toolrl</c>.</param>
 /// <param name="Weight">Weight in the total reward.</param>
-public sealed record RewardFunctionSpec(string Name, double Weight);
+public sealed record RewardFunctionSpec(string Name, double Weight)
+{
+    private readonly string? _optionsJson;
+
+    /// <summary><c>options</c> passed to the function's registry factory (a fresh copy per read; null = none).</summary>
+    public JsonObject? Options
+    {
+        get => _optionsJson is null ? null : JsonNode.Parse(_optionsJson)!.AsObject();
+        init => _optionsJson = value?.ToJsonString();
+    }
+
+    internal JsonObject ToJson()
+    {
+        var o = new JsonObject { ["name"] = Name, ["weight"] = Weight };
+        if (Options is { } options)
+        {
+            o["options"] = options;
+        }
+        return o;
+    }
+}

@@ -279,3 +279,35 @@ public class ConfigValidationTests
         Assert.Equal(16, (c with { BatchSize = 16, PpoMiniBatchSize = 8 }).Validated().ResponsesPerMiniBatch / 2);
     }
 }
+
+public class RewardSectionTests
+{
+    [Fact]
+    public void ToolRLSwitchesAreParsedByTheRewardsArea()
+    {
+        var c = TrainingConfig.Parse(ConfigJson.With(o => o["reward"] = JsonNode.Parse("""{"toolrl": {"CORRECTMAX1": 1, "WITHLENGTH": 0}}""")));
+        Assert.True(c.Reward.ToolRLOptions.CorrectMax1);
+        Assert.False(c.Reward.ToolRLOptions.WithLength);
+        Assert.Equal(1, (int)c.Reward.OptionsFor(c.Reward.Functions[0])!["CORRECTMAX1"]!);
+    }
+
+    [Fact]
+    public void UnknownSwitchIsRefusedAtItsPath()
+    {
+        var e = ConfigJson.Refuse(ConfigJson.With(o => o["reward"] = JsonNode.Parse("""{"toolrl": {"CORRECTMAX2": 1}}""")));
+        var error = Assert.Single(e.Errors);
+        Assert.Equal("$.reward.toolrl", error.Path);
+        Assert.Contains("CORRECTMAX2", error.Problem);
+        Assert.Contains("CORRECTMAX1", error.Fix);
+    }
+
+    [Fact]
+    public void CustomFunctionOptionsRoundTrip()
+    {
+        var c = TrainingConfig.Parse(ConfigJson.With(o => o["reward"] = JsonNode.Parse("""{"functions": [{"name": "toolrl"}, {"name": "thought_length", "weight": 0.5, "options": {"max_words": 200}}]}""")));
+        var custom = c.Reward.Functions[1];
+        Assert.Equal(200, (int)c.Reward.OptionsFor(custom)!["max_words"]!);
+        Assert.Null(c.Reward.OptionsFor(c.Reward.Functions[0]));
+        Assert.Equal(c.ToJsonString(), TrainingConfig.Parse(c.ToJsonString()).ToJsonString());
+    }
+}
