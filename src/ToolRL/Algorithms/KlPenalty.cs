@@ -1,0 +1,60 @@
+using ToolRL.Configuration;
+using ToolRL.Torch;
+
+namespace ToolRL.Algorithms;
+
+/// <summary>
+/// Per-token KL estimators between the policy and the reference (verl kl_penalty_forward, core_algos.py:1867-1902;
+/// Schulman, "Approximating KL divergence", 2020), with Δ = logp − ref_logp:
+/// k1 (<c>kl</c>) Δ; <c>abs</c> |Δ|; k2 (<c>mse</c>) ½Δ²; k3 (<c>low_var_kl</c>) exp(−Δ) + Δ − 1 with −Δ clamped to
+/// [−20, 20] and the result to [−10, 10].
+/// </summary>
+public static class KlPenalty
+{
+    /// <summary>The estimator's per-token values, shape of the inputs.</summary>
+    public static Tensor Estimate(Tensor logProbs, Tensor refLogProbs, KlEstimator estimator)
+    {
+        using var scope = Torch.Torch.NewScope();
+        var delta = logProbs - refLogProbs;
+        var result = estimator switch
+        {
+            KlEstimator.K1 => delta,
+            KlEstimator.Abs => delta.Abs(),
+            KlEstimator.K2 => delta.Square() * 0.5,
+            KlEstimator.K3 => LowVarianceKl(delta),
+            _ => throw new ArgumentOutOfRangeException(nameof(estimator), estimator, "unknown KL estimator"),
+        };
+        return scope.MoveToOuter(result);
+    }
+
+    private static Tensor LowVarianceKl(Tensor delta)
+    {
+        var kl = (-delta).Clamp(-20, 20); // ref − logp
+        return (kl.Exp() - kl - 1).Clamp(-10, 10);
+    }
+}
+
+/// <summary>Token-level rewards after the KL penalty, and the batch KL that drives the controller.</summary>
+/// <param name="TokenLevelRewards">Shape (B, T): scores − β·KL·mask.</param>
+/// <param name="CurrentKl">Mean over sequences of the per-sequence masked mean KL (verl <c>actor/reward_kl_penalty</c>).</param>
+public sealed record KlRewardResult(Tensor TokenLevelRewards, double CurrentKl);
+
+/// <summary>
+/// KL in the reward (verl apply_kl_penalty, ray_trainer.py:70-109; Ziegler et al. 2019):
+/// r_t = score_t − β·KL_t·m_t with KL between the behaviour (old) policy and the reference.
+/// </summary>
+public static class KlReward
+{
+    /// <summary>Applies the penalty with coefficient <paramref name="beta"/>.</summary>
+    public static KlRewardResult Apply(Tensor tokenLevelScores, Tensor oldLogProbs, Tensor refLogProbs, Tensor responseMask,
+        double beta, KlEstimator estimator = KlEstimator.K1)
+    {
+        using var scope = Torch.Torch.NewScope();
+        using var noGrad = Torch.Torch.NoGrad();
+        var mask = Masked.AsWeights(responseMask, tokenLevelScores);
+        var kl = KlPenalty.Estimate(oldLogProbs, refLogProbs, estimator).To(tokenLevelScores.DType) * mask;
+        var rewards = tokenLevelScores - kl * beta;
+        var currentKl = Masked.Mean(kl, mask, -1).Mean().ItemDouble();
+        return new KlRewardResult(scope.MoveToOuter(rewards), currentKl);
+    }
+}
