@@ -12,7 +12,7 @@ public class HtmlReportTests
         .Select(i => new MetricsRow(i, new Dictionary<string, double>
         {
             ["critic/score/mean"] = i * 0.1,
-            ["reward/format/mean"] = 0.5 + i * 0.01,
+            ["rewards/toolrl/format/mean"] = 0.5 + i * 0.01,
             ["response_length/mean"] = 40 + i,
             ["actor/pg_loss"] = i == 3 ? double.NaN : -0.01 * i,
         }))

@@ -1,28 +1,24 @@
 using System.Globalization;
-using System.Text.Json;
 
 namespace ToolRL.Training.Checkpoints;
 
 /// <summary>
-/// The checkpoints of one run, under <c>ROOT/global_step_N/</c> as verl names them. A checkpoint is built in a
-/// hidden temporary directory, gets a <see cref="CompleteMarker"/> file as its last write, and only then is
-/// renamed to its final name (an atomic directory rename). So a run killed at any moment (even SIGKILL in the
-/// middle of writing a model) leaves either a complete checkpoint or a temporary directory that is ignored
-/// and swept away on the next start; <see cref="Latest"/> never returns a half-written one.
+/// The checkpoints of one run, under <c>ROOT/global_step_N/</c> as verl names them. Each is published with
+/// <see cref="AtomicDirectory"/> (filled under a temporary name, completion marker written last, renamed into
+/// place), so a run killed at any moment, even by SIGKILL in the middle of writing a model, leaves either a
+/// complete checkpoint or a temporary directory that is ignored and swept on the next start:
+/// <see cref="Latest"/> never returns a half-written one.
 /// </summary>
 public sealed class CheckpointStore
 {
-    /// <summary>The file written last inside a checkpoint; its presence means every other file is complete.</summary>
-    public const string CompleteMarker = "COMPLETE";
+    /// <summary>The file written last inside a checkpoint (see <see cref="AtomicDirectory.CompleteMarker"/>).</summary>
+    public const string CompleteMarker = AtomicDirectory.CompleteMarker;
 
     /// <summary>Name prefix of a finished checkpoint directory (verl's <c>global_step_{N}</c>).</summary>
     public const string StepPrefix = "global_step_";
 
     /// <summary>verl's pointer file to the newest checkpoint; informative only, the scan is authoritative.</summary>
     public const string LatestPointerFile = "latest_checkpointed_iteration.txt";
-
-    private const string TempPrefix = ".tmp-";
-    private const string TrashPrefix = ".trash-";
 
     /// <summary>Creates a store rooted at <paramref name="root"/> that keeps the newest <paramref name="keep"/> checkpoints.</summary>
     /// <param name="root">Directory holding the <c>global_step_N</c> folders; created when missing.</param>
@@ -44,7 +40,7 @@ public sealed class CheckpointStore
     public int Keep { get; }
 
     /// <summary>The final directory of the checkpoint of <paramref name="step"/>.</summary>
-    public string PathOf(long step) => Path.Combine(Root, StepPrefix + step.ToString(CultureInfo.InvariantCulture));
+    public string PathOf(long step) => Path.Combine(Root, StepPrefix + AtomicDirectory.StepStamp(step));
 
     /// <summary>Complete checkpoints, oldest first.</summary>
     public IReadOnlyList<(long Step, string Path)> Complete()
@@ -57,8 +53,7 @@ public sealed class CheckpointStore
         foreach (var dir in Directory.EnumerateDirectories(Root, StepPrefix + "*"))
         {
             var suffix = Path.GetFileName(dir)[StepPrefix.Length..];
-            if (long.TryParse(suffix, NumberStyles.None, CultureInfo.InvariantCulture, out var step)
-                && File.Exists(Path.Combine(dir, CompleteMarker)))
+            if (long.TryParse(suffix, NumberStyles.None, CultureInfo.InvariantCulture, out var step) && AtomicDirectory.IsComplete(dir))
             {
                 found.Add((step, dir));
             }
@@ -76,100 +71,45 @@ public sealed class CheckpointStore
 
     /// <summary>
     /// Writes the checkpoint of <paramref name="step"/>: <paramref name="writeContents"/> fills a fresh temporary
-    /// directory, then the marker is written and the directory renamed into place. A complete checkpoint of the
-    /// same step that already exists is kept as it is (a resumed run re-reaching a saved step writes the same
-    /// state). Older checkpoints beyond <see cref="Keep"/> are removed afterwards.
+    /// directory, which is then published atomically. A complete checkpoint of the same step that already exists
+    /// is kept as it is (a resumed run re-reaching a saved step writes the same state). Older checkpoints beyond
+    /// <see cref="Keep"/> are removed afterwards.
     /// </summary>
     /// <returns>The final directory of the checkpoint.</returns>
     public string Save(long step, Action<string> writeContents)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(step);
-        Directory.CreateDirectory(Root);
         var final = PathOf(step);
-        if (File.Exists(Path.Combine(final, CompleteMarker)))
+        AtomicDirectory.Publish(final, writeContents);
+        AtomicFile.WriteAllText(Path.Combine(Root, LatestPointerFile), AtomicDirectory.StepStamp(step));
+        var all = Complete();
+        for (var i = 0; i < all.Count - Keep; i++)
         {
-            return final;
+            AtomicDirectory.MoveToTrashAndDelete(all[i].Path);
         }
-        var temp = Path.Combine(Root, $"{TempPrefix}{StepPrefix}{step}-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(temp);
-        try
-        {
-            writeContents(temp);
-            var marker = JsonSerializer.Serialize(new { step, saved_utc = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture) });
-            AtomicFile.WriteAllText(Path.Combine(temp, CompleteMarker), marker);
-            if (Directory.Exists(final))
-            {
-                // An incomplete leftover under the final name (cannot come from this class, but be safe).
-                MoveToTrashAndDelete(final);
-            }
-            Directory.Move(temp, final);
-        }
-        catch
-        {
-            DeleteQuietly(temp);
-            throw;
-        }
-        AtomicFile.WriteAllText(Path.Combine(Root, LatestPointerFile), step.ToString(CultureInfo.InvariantCulture));
-        Prune();
         return final;
     }
 
-    /// <summary>Removes temporary and trash directories left by a run that was killed while saving or pruning.</summary>
+    /// <summary>
+    /// Removes what a run killed while saving or pruning leaves: temporary and trash directories, and step
+    /// directories without the completion marker (never produced by this class, but possible from other tools).
+    /// </summary>
     /// <returns>How many leftovers were removed.</returns>
     public int SweepLeftovers()
     {
+        var removed = AtomicDirectory.SweepLeftovers(Root);
         if (!Directory.Exists(Root))
         {
-            return 0;
+            return removed;
         }
-        var removed = 0;
-        foreach (var dir in Directory.EnumerateDirectories(Root))
+        foreach (var dir in Directory.EnumerateDirectories(Root, StepPrefix + "*"))
         {
-            var name = Path.GetFileName(dir);
-            var isLeftover = name.StartsWith(TempPrefix, StringComparison.Ordinal)
-                || name.StartsWith(TrashPrefix, StringComparison.Ordinal)
-                || (name.StartsWith(StepPrefix, StringComparison.Ordinal) && !File.Exists(Path.Combine(dir, CompleteMarker)));
-            if (isLeftover)
+            if (!AtomicDirectory.IsComplete(dir))
             {
-                DeleteQuietly(dir);
+                AtomicDirectory.DeleteQuietly(dir);
                 removed++;
             }
         }
         return removed;
-    }
-
-    private void Prune()
-    {
-        var all = Complete();
-        for (var i = 0; i < all.Count - Keep; i++)
-        {
-            MoveToTrashAndDelete(all[i].Path);
-        }
-    }
-
-    // Renaming first means a deletion interrupted half-way never leaves a "complete" directory missing files.
-    private void MoveToTrashAndDelete(string dir)
-    {
-        var trash = Path.Combine(Root, $"{TrashPrefix}{Path.GetFileName(dir)}-{Guid.NewGuid():N}");
-        Directory.Move(dir, trash);
-        DeleteQuietly(trash);
-    }
-
-    private static void DeleteQuietly(string dir)
-    {
-        try
-        {
-            if (Directory.Exists(dir))
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-            // A leftover that cannot be removed now is swept on the next start; it is never mistaken for a checkpoint.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
     }
 }

@@ -65,12 +65,21 @@ public static class MetricNames
     public const string GlobalStep = "training/global_step";
 #pragma warning restore CS1591
 
-    /// <summary>The per-reward-function mean of the training batch, e.g. <c>reward/format/mean</c>.</summary>
-    public static string RewardFunctionMean(string function) => $"reward/{function}/mean";
+    /// <summary>ToolRL's format component as the reward composition names it (function "toolrl", component "format").</summary>
+    public const string ToolRLFormat = "toolrl/format";
 
-    /// <summary>The per-reward-function standard deviation of the training batch, e.g. <c>reward/format/std</c>.</summary>
-    public static string RewardFunctionStd(string function) => $"reward/{function}/std";
+    /// <summary>ToolRL's correctness component (function "toolrl", component "correctness").</summary>
+    public const string ToolRLCorrectness = "toolrl/correctness";
 
-    /// <summary>The per-reward-function mean on the held-out set, e.g. <c>val/format/mean</c>.</summary>
-    public static string ValRewardFunctionMean(string function) => $"val/{function}/mean";
+    /// <summary>
+    /// The training-batch mean of a reward function or component, TRL's naming: <c>rewards/toolrl/mean</c>,
+    /// <c>rewards/toolrl/format/mean</c>.
+    /// </summary>
+    public static string RewardFunctionMean(string function) => $"rewards/{function}/mean";
+
+    /// <summary>The training-batch standard deviation of a reward function or component (<c>rewards/{name}/std</c>).</summary>
+    public static string RewardFunctionStd(string function) => $"rewards/{function}/std";
+
+    /// <summary>The held-out mean of a reward function or component (<c>val/rewards/{name}/mean</c>).</summary>
+    public static string ValRewardFunctionMean(string function) => $"val/rewards/{function}/mean";
 }

@@ -12,8 +12,8 @@ public sealed record ChartSpec(string Title, IReadOnlyList<(string Label, string
     public static IReadOnlyList<ChartSpec> Standard { get; } =
     [
         new("Reward", [("train score", "critic/score/mean"), ("held-out", "val/reward/mean")]),
-        new("Format reward", [("train", "reward/format/mean"), ("held-out", "val/format/mean")]),
-        new("Correctness reward", [("train", "reward/correctness/mean"), ("held-out", "val/correctness/mean"), ("held-out exact match", "val/tool_call_exact_match")]),
+        new("Format reward", [("train", "rewards/toolrl/format/mean"), ("held-out", "val/format/mean")]),
+        new("Correctness reward", [("train", "rewards/toolrl/correctness/mean"), ("held-out", "val/correctness/mean"), ("held-out exact match", "val/tool_call_exact_match")]),
         new("Response length (tokens)", [("mean", "response_length/mean"), ("max", "response_length/max")]),
         new("KL", [("ppo_kl (old vs new)", "actor/ppo_kl"), ("reward KL penalty", "actor/reward_kl_penalty"), ("KL loss", "actor/kl_loss")]),
         new("Loss", [("policy loss", "actor/pg_loss"), ("value loss", "critic/vf_loss"), ("SFT loss", "sft/loss")]),
