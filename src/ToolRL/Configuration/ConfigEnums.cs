@@ -1,3 +1,5 @@
+using ToolRL.Data;
+
 namespace ToolRL.Configuration;
 
 /// <summary>Which trainer runs (<c>algorithm</c>).</summary>
@@ -68,13 +70,15 @@ public enum ComputeDType
     Float16,
 }
 
-/// <summary>What to do with a data row that cannot be used (<c>data.invalid_rows</c>).</summary>
-public enum InvalidRowPolicy
+/// <summary>Difficulty preset of the synthetic task (<c>data.synthetic.preset</c>), one of <see cref="SyntheticTaskOptions"/>'s presets.</summary>
+public enum SyntheticPreset
 {
-    /// <summary>Skip the row, count it and report the count.</summary>
-    Skip,
-    /// <summary>Refuse the data set, naming the file and row.</summary>
-    Error,
+    /// <summary><see cref="SyntheticTaskOptions.Tiny"/>: for a few-million-parameter model on CPU.</summary>
+    Tiny,
+    /// <summary><see cref="SyntheticTaskOptions.Default"/>.</summary>
+    Default,
+    /// <summary><see cref="SyntheticTaskOptions.Hard"/>.</summary>
+    Hard,
 }
 
 /// <summary>The JSON names of every configuration enum.</summary>
@@ -103,5 +107,11 @@ internal static class ConfigEnumNames
         (ComputeDType.Float32, ["float32", "fp32"]), (ComputeDType.BFloat16, ["bfloat16", "bf16"]), (ComputeDType.Float16, ["float16", "fp16"]));
 
     public static readonly EnumNames<InvalidRowPolicy> InvalidRows = new(
-        (InvalidRowPolicy.Skip, ["skip"]), (InvalidRowPolicy.Error, ["error"]));
+        (InvalidRowPolicy.Skip, ["skip"]), (InvalidRowPolicy.Fail, ["error", "fail"]));
+
+    public static readonly EnumNames<PromptTruncation> Truncation = new(
+        (PromptTruncation.Error, ["error"]), (PromptTruncation.Left, ["left"]), (PromptTruncation.Right, ["right"]));
+
+    public static readonly EnumNames<SyntheticPreset> SyntheticPreset = new(
+        (Configuration.SyntheticPreset.Tiny, ["tiny"]), (Configuration.SyntheticPreset.Default, ["default"]), (Configuration.SyntheticPreset.Hard, ["hard"]));
 }

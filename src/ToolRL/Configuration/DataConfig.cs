@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ToolRL.Data;
 
 namespace ToolRL.Configuration;
 
@@ -17,8 +18,11 @@ public sealed record DataConfig
     /// <summary><c>synthetic</c>: generate the data instead of reading files.</summary>
     public SyntheticDataSpec? Synthetic { get; init; }
 
-    /// <summary><c>invalid_rows</c>: <c>skip</c> (count and report, default) or <c>error</c>.</summary>
+    /// <summary><c>invalid_rows</c>: <c>skip</c> (count and report, default) or <c>error</c> (= <see cref="InvalidRowPolicy.Fail"/>).</summary>
     public InvalidRowPolicy InvalidRows { get; init; } = InvalidRowPolicy.Skip;
+
+    /// <summary><c>truncation</c> of prompts longer than max_prompt_length: <c>error</c> (invalid row, default as verl), <c>left</c>, <c>right</c>.</summary>
+    public PromptTruncation Truncation { get; init; } = PromptTruncation.Error;
 
     /// <summary><c>shuffle</c>: shuffle training prompts each epoch with the run's seed (default true, as verl).</summary>
     public bool Shuffle { get; init; } = true;
@@ -40,6 +44,7 @@ public sealed record DataConfig
             ValFiles = s.StringList("val_files", FilesFix),
             Synthetic = syntheticSection is null ? null : SyntheticDataSpec.Read(syntheticSection),
             InvalidRows = s.Enum("invalid_rows", d.InvalidRows, ConfigEnumNames.InvalidRows, "set invalid_rows to \"skip\" or \"error\""),
+            Truncation = s.Enum("truncation", d.Truncation, ConfigEnumNames.Truncation, "set truncation to \"error\", \"left\" or \"right\""),
             Shuffle = s.Bool("shuffle", d.Shuffle),
             MaxValSamples = s.OptionalInt("max_val_samples", 1, "must be at least 1", "remove max_val_samples to use every validation row, or set it ≥ 1"),
         };
@@ -70,6 +75,7 @@ public sealed record DataConfig
             o["synthetic"] = Synthetic.ToJson();
         }
         o["invalid_rows"] = ConfigEnumNames.InvalidRows.Name(InvalidRows);
+        o["truncation"] = ConfigEnumNames.Truncation.Name(Truncation);
         o["shuffle"] = Shuffle;
         if (MaxValSamples is { } max)
         {
@@ -91,6 +97,17 @@ public sealed record SyntheticDataSpec
     /// <summary><c>seed</c> of the generator (default 1234; independent of the run's seed so data stay fixed).</summary>
     public int Seed { get; init; } = 1234;
 
+    /// <summary><c>preset</c>: task difficulty, <c>tiny</c>, <c>default</c> (default) or <c>hard</c>.</summary>
+    public SyntheticPreset Preset { get; init; } = SyntheticPreset.Default;
+
+    /// <summary>The generator options of <see cref="Preset"/>.</summary>
+    public SyntheticTaskOptions TaskOptions => Preset switch
+    {
+        SyntheticPreset.Tiny => SyntheticTaskOptions.Tiny,
+        SyntheticPreset.Hard => SyntheticTaskOptions.Hard,
+        _ => SyntheticTaskOptions.Default,
+    };
+
     internal static SyntheticDataSpec Read(JsonSection s)
     {
         var d = new SyntheticDataSpec();
@@ -99,10 +116,17 @@ public sealed record SyntheticDataSpec
             TrainCount = s.Int("train_count", d.TrainCount, 1, "must be at least 1", "set train_count to e.g. 2000"),
             ValCount = s.Int("val_count", d.ValCount, 0, "must be ≥ 0", "set val_count to e.g. 100 (0 disables validation)"),
             Seed = s.Int("seed", d.Seed, int.MinValue, "", "set seed to a whole number"),
+            Preset = s.Enum("preset", d.Preset, ConfigEnumNames.SyntheticPreset, "set preset to \"tiny\", \"default\" or \"hard\""),
         };
         s.RejectUnknownKeys();
         return spec;
     }
 
-    internal JsonObject ToJson() => new() { ["train_count"] = TrainCount, ["val_count"] = ValCount, ["seed"] = Seed };
+    internal JsonObject ToJson() => new()
+    {
+        ["train_count"] = TrainCount,
+        ["val_count"] = ValCount,
+        ["seed"] = Seed,
+        ["preset"] = ConfigEnumNames.SyntheticPreset.Name(Preset),
+    };
 }

@@ -10,19 +10,19 @@ internal sealed class BpeMerger
     /// <summary>Words up to this many symbols use the quadratic scan; longer ones a priority queue.</summary>
     private const int QuadraticLimit = 48;
 
-    private readonly Dictionary<long, int> _rankOfPair;
+    private readonly PairRankTable _rankOfPair;
     private readonly int[] _resultOfRank;
 
     /// <summary>Creates the merger from (left id, right id, merged id) triples in rank order.</summary>
     public BpeMerger(IReadOnlyList<(int Left, int Right, int Result)> merges)
     {
-        _rankOfPair = new Dictionary<long, int>(merges.Count);
+        _rankOfPair = new PairRankTable(merges.Count);
         _resultOfRank = new int[merges.Count];
         for (var rank = 0; rank < merges.Count; rank++)
         {
             var (left, right, result) = merges[rank];
             // Like tokenizers' merge map, a repeated pair keeps its last rank.
-            _rankOfPair[Pack(left, right)] = rank;
+            _rankOfPair.Set(left, right, rank);
             _resultOfRank[rank] = result;
         }
     }
@@ -36,9 +36,7 @@ internal sealed class BpeMerger
         return symbols.Length <= QuadraticLimit ? MergeByScan(symbols) : MergeByQueue(symbols);
     }
 
-    private static long Pack(int left, int right) => ((long)left << 32) | (uint)right;
-
-    private bool TryRank(int left, int right, out int rank) => _rankOfPair.TryGetValue(Pack(left, right), out rank);
+    private bool TryRank(int left, int right, out int rank) => _rankOfPair.TryGet(left, right, out rank);
 
     private int MergeByScan(Span<int> symbols)
     {

@@ -96,7 +96,22 @@ public static class PythonJson
 
     private static void WriteValue(StringBuilder builder, JsonValue value)
     {
-        var element = value.TryGetValue<JsonElement>(out var e) ? e : JsonSerializer.SerializeToElement(value);
+        // Parsed values keep their JSON text; values built in code keep their CLR type, and a double is a
+        // Python float even when integral (2.0).
+        if (!value.TryGetValue<JsonElement>(out var element))
+        {
+            if (value.TryGetValue<double>(out var number))
+            {
+                builder.Append(FormatFloat(number));
+                return;
+            }
+            if (value.TryGetValue<float>(out var single))
+            {
+                builder.Append(FormatFloat(single));
+                return;
+            }
+            element = JsonSerializer.SerializeToElement(value);
+        }
         switch (element.ValueKind)
         {
             case JsonValueKind.String:

@@ -30,7 +30,7 @@ public sealed class Qwen2Tokenizer
     private const int MaxCachedPieceLength = 128;
 
     private readonly TokenizerDefinition _definition;
-    private readonly FrozenDictionary<string, int> _vocab;
+    private readonly Dictionary<string, int> _vocab;
     private readonly string?[] _idToToken;
     private readonly byte[]?[] _idToBytes;
     private readonly bool[] _isSpecial;
@@ -40,11 +40,12 @@ public sealed class Qwen2Tokenizer
     private readonly FrozenDictionary<string, AddedToken> _addedByContent;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheBySpan;
+    private int _cachedPieces;
 
     internal Qwen2Tokenizer(TokenizerDefinition definition, string source)
     {
         _definition = definition;
-        _vocab = definition.Vocab.ToFrozenDictionary(StringComparer.Ordinal);
+        _vocab = new Dictionary<string, int>(definition.Vocab, StringComparer.Ordinal);
         _cacheBySpan = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
 
         var maxId = Math.Max(definition.Vocab.Values.Max(), definition.AddedTokens.Count == 0 ? -1 : definition.AddedTokens.Max(t => t.Id));
@@ -275,9 +276,11 @@ public sealed class Qwen2Tokenizer
         var result = symbols[.._merger.Merge(symbols)].ToArray();
         if (piece.Length <= MaxCachedPieceLength)
         {
-            if (_cache.Count >= MaxCachedPieces)
+            // ConcurrentDictionary.Count takes every lock: keep an approximate count instead.
+            if (Interlocked.Increment(ref _cachedPieces) > MaxCachedPieces)
             {
                 _cache.Clear();
+                Interlocked.Exchange(ref _cachedPieces, 0);
             }
             _cacheBySpan.TryAdd(piece, result);
         }
@@ -320,7 +323,7 @@ public sealed class Qwen2Tokenizer
         TokenToId(content) ?? throw new TokenizerFileException(source, $"lacks the {content} token that Qwen2 chat formatting needs");
 
     /// <summary>Turns merge strings into (left id, right id, merged id), refusing merges outside the vocabulary.</summary>
-    private static List<(int, int, int)> ResolveMerges(TokenizerDefinition definition, FrozenDictionary<string, int> vocab, string source)
+    private static List<(int, int, int)> ResolveMerges(TokenizerDefinition definition, Dictionary<string, int> vocab, string source)
     {
         var resolved = new List<(int, int, int)>(definition.Merges.Count);
         for (var rank = 0; rank < definition.Merges.Count; rank++)

@@ -220,6 +220,22 @@ public class ConfigValidationTests
     }
 
     [Fact]
+    public void DataPoliciesUseTheDataAreaTypes()
+    {
+        var c = TrainingConfig.Parse(ConfigJson.With(o =>
+        {
+            o["data"]!["invalid_rows"] = "error";
+            o["data"]!["truncation"] = "left";
+            o["data"]!["synthetic"]!["preset"] = "tiny";
+        }));
+        Assert.Equal(ToolRL.Data.InvalidRowPolicy.Fail, c.Data.InvalidRows);
+        Assert.Equal(ToolRL.Data.PromptTruncation.Left, c.Data.Truncation);
+        Assert.Same(ToolRL.Data.SyntheticTaskOptions.Tiny, c.Data.Synthetic!.TaskOptions);
+        var e = ConfigJson.Refuse(ConfigJson.With(o => o["data"]!["truncation"] = "middle"));
+        Assert.Equal("$.data.truncation", Assert.Single(e.Errors).Path);
+    }
+
+    [Fact]
     public void SyntheticDataMustFillOneBatch()
     {
         var e = ConfigJson.Refuse(ConfigJson.With(o => o["data"]!["synthetic"]!["train_count"] = 4));

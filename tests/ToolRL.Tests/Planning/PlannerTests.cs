@@ -120,3 +120,19 @@ public class PlannerTests
         }
     }
 }
+
+public class PlannerParquetTests
+{
+    [Fact]
+    public void RowsAreCountedFromTheParquetFooter()
+    {
+        var config = TrainingConfig.Parse(ToolRL.Tests.Configuration.ConfigJson.With(o =>
+        {
+            o["batch_size"] = 8;
+            o["data"] = System.Text.Json.Nodes.JsonNode.Parse($$"""{"train_files": ["{{TestPaths.InShared("data", "rlla", "test.parquet")}}"], "val_files": ["x.parquet"]}""");
+        }));
+        var plan = TrainingPlanner.Plan(config);
+        Assert.Equal(80, plan.TrainRows);
+        Assert.Equal(10, plan.StepsPerEpoch);
+    }
+}

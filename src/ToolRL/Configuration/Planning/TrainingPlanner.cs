@@ -131,7 +131,7 @@ public static class TrainingPlanner
     }
 }
 
-/// <summary>Counts data rows without parsing them all (jsonl lines, json array items, parquet footer).</summary>
+/// <summary>Counts data rows without converting them (jsonl lines, json array items, the parquet footer's row count).</summary>
 internal static class RowCounter
 {
     public static long? Count(string path, out string? problem)
@@ -166,8 +166,19 @@ internal static class RowCounter
                 }
                 problem = $"{path} is not a JSON array of rows";
                 return null;
+            case ".parquet":
+                try
+                {
+                    using var reader = ToolRL.Data.ParquetReader.Open(path);
+                    return reader.RowCount;
+                }
+                catch (ToolRL.Data.Parquet.ParquetFormatException e)
+                {
+                    problem = $"{path} is not a readable parquet file ({e.Message})";
+                    return null;
+                }
             default:
-                problem = $"cannot count rows of {path} (supported here: .jsonl, .ndjson, .json)";
+                problem = $"cannot count rows of {path} (supported: .jsonl, .ndjson, .json, .parquet)";
                 return null;
         }
     }
