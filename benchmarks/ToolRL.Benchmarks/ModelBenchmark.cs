@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using ToolRL.Generation;
+using ToolRL.Models;
+using ToolRL.Torch;
+using ToolRL.Torch.Optim;
+using static ToolRL.Torch.Torch;
+
+namespace ToolRL.Benchmarks;
+
+/// <summary>
+/// <c>model</c>: Qwen2 train step (forward + backward + AdamW, full-vocabulary loss) and greedy generation against
+/// ../shared/reference/qwen2_ref.py (PyTorch eager on the same libtorch) in the same run, on the two shapes.
+/// Also reports model FLOP utilisation against a measured float32 matmul peak and peak resident memory against
+/// weights + gradients + AdamW state + KV cache. Set TOOLRL_BENCH_QUICK=1 for one small shape only.
+/// </summary>
+public sealed class ModelBenchmark : IBenchmark
+{
+    private sealed record Shape(string Name, int Hidden, int Layers, int Heads, int KvHeads, int Intermediate,
+        int TrainBatch, int TrainSeq, int GenBatch, int GenPrompt, int GenNew);
+
+    private static readonly Shape[] Shapes =
+    [
+        new("small", 256, 4, 4, 2, 704, TrainBatch: 4, TrainSeq: 256, GenBatch: 8, GenPrompt: 256, GenNew: 64),
+        new("0.5B slice", 896, 2, 14, 2, 4864, TrainBatch: 2, TrainSeq: 256, GenBatch: 8, GenPrompt: 256, GenNew: 32),
+    ];
+
+    /// <inheritdoc />
+    public string Name => "model";
+
+    /// <inheritdoc />
+    public void Run()
+    {
+        var quick = Environment.GetEnvironmentVariable("TOOLRL_BENCH_QUICK") == "1";
+        var steps = quick ? 1 : 3;
+        var peak = MatmulPeakGflops();
+        Console.WriteLine($"threads: ours {IntraOpThreads} (libtorch default), reference: its default; float32 matmul peak {peak:F1} GFLOP/s (1024³, same threads)");
+        Console.WriteLine("figures from a shared 2-core machine: compare ratios from the same run, not absolute numbers across runs");
+        foreach (var shape in quick ? Shapes[..1] : Shapes)
+        {
+            var dir = MakeModel(shape);
+            var config = Qwen2Config.FromDirectory(dir);
+            var refTrain = Reference("bench-train", dir, "--batch", shape.TrainBatch, "--seq", shape.TrainSeq, "--steps", steps);
+            var (ourTrain, trainMemory) = OurTrain(dir, shape, steps);
+            var trainTokens = shape.TrainBatch * (shape.TrainSeq - 1);
+            var trainFlops = 3 * ForwardFlops(config, shape.TrainSeq - 1) * shape.TrainBatch;
+            Report(shape, "train step", refTrain.GetProperty("tokens_per_s").GetDouble(), trainTokens / ourTrain, 1.5);
+            Console.WriteLine($"    MFU {trainFlops / ourTrain / 1e9 / peak:P0} ({trainFlops / ourTrain / 1e9:F1} GFLOP/s); peak RSS {Mb(trainMemory.PeakRss)} vs weights+grads+AdamW {Mb(trainMemory.Expected)}");
+
+            var refGen = Reference("bench-generate", dir, "--batch", shape.GenBatch, "--prompt", shape.GenPrompt, "--new", shape.GenNew);
+            var (ourGen, genMemory) = OurGenerate(dir, shape);
+            var genFlops = shape.GenBatch * (ForwardFlops(config, shape.GenPrompt, withHead: false)
+                + 2.0 * config.HiddenSize * config.VocabSize + DecodeFlops(config, shape.GenPrompt, shape.GenNew));
+            Report(shape, "greedy generation", refGen.GetProperty("generated_tokens_per_s").GetDouble(), shape.GenBatch * shape.GenNew / ourGen, 3);
+            Console.WriteLine($"    MFU {genFlops / ourGen / 1e9 / peak:P0}; peak RSS {Mb(genMemory.PeakRss)} vs weights+KV cache {Mb(genMemory.Expected)}");
+        }
+    }
+
+    private static void Report(Shape shape, string what, double reference, double ours, double target) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {shape.Name,-11} {what,-18} reference {reference,8:F1} tok/s   ours {ours,8:F1} tok/s   ×{ours / reference:F2} (target ×{target})"));
+
+    private static string Mb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:F0} MB");
+
+    /// <summary>Forward FLOPs of one sequence of <paramref name="t"/> tokens: 2·(linear params)·t + causal attention.</summary>
+    private static double ForwardFlops(Qwen2Config c, int t, bool withHead = true)
+    {
+        double h = c.HiddenSize, kv = c.NumKeyValueHeads * c.HeadDim, q = c.NumAttentionHeads * c.HeadDim;
+        var linear = c.NumHiddenLayers * (h * q + 2 * h * kv + q * h + 3 * h * c.IntermediateSize);
+        var attention = c.NumHiddenLayers * 2.0 * q * t;   // q·kᵀ and p·v over t/2 keys on average, 2 FLOPs each
+        return 2 * linear * t + attention * t + (withHead ? 2.0 * h * c.VocabSize * t : 0);
+    }
+
+    private static double DecodeFlops(Qwen2Config c, int prompt, int generated)
+    {
+        double total = 0;
+        for (var i = 1; i < generated; i++)
+        {
+            double h = c.HiddenSize, kv = c.NumKeyValueHeads * c.HeadDim, q = c.NumAttentionHeads * c.HeadDim;
+            var linear = c.NumHiddenLayers * (h * q + 2 * h * kv + q * h + 3 * h * c.IntermediateSize) + h * c.VocabSize;
+            total += 2 * linear + c.NumHiddenLayers * 4.0 * q * (prompt + i);
+        }
+        return total;
+    }
+
+    private static double MatmulPeakGflops()
+    {
+        using var scope = NewScope();
+        var a = Randn([1024, 1024]);
+        var b = Randn([1024, 1024]);
+        a.MatMul(b).Dispose();
+        var best = double.MaxValue;
+        for (var i = 0; i < 5; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            a.MatMul(b).Dispose();
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        return 2.0 * 1024 * 1024 * 1024 / best / 1e9;
+    }
+
+    private sealed record Memory(long PeakRss, long Expected);
+
+    private static (double Seconds, Memory Memory) OurTrain(string dir, Shape shape, int steps)
+    {
+        using var model = Qwen2ForCausalLM.FromPretrained(dir);
+        using var optimizer = new AdamW(model.Parameters(), lr: 1e-5);
+        using var generator = new Generator(0);
+        using var ids = RandInt(0, model.Config.VocabSize, [shape.TrainBatch, shape.TrainSeq], generator);
+        using var mask = OnesLike(ids);
+        void Step()
+        {
+            using var scope = NewScope();
+            // Full-vocabulary next-token loss over every position, through the fused chunked scoring.
+            var (lp, _) = LogProbs.ComputeMasked(model, ids, mask, mask, new LogProbOptions { WithEntropy = false });
+            var loss = -lp.Sum() / (shape.TrainBatch * (shape.TrainSeq - 1));
+            optimizer.ZeroGrad();
+            loss.Backward();
+            optimizer.Step();
+        }
+        Step();
+        ResetPeakRss();
+        var sw = Stopwatch.StartNew();
+        for (var i = 0; i < steps; i++)
+        {
+            Step();
+        }
+        var seconds = sw.Elapsed.TotalSeconds / steps;
+        var paramBytes = model.Parameters().Sum(p => p.NumEl * 4);
+        return (seconds, new Memory(PeakRss(), paramBytes * 4));
+    }
+
+    private static (double Seconds, Memory Memory) OurGenerate(string dir, Shape shape)
+    {
+        using var model = Qwen2ForCausalLM.FromPretrained(dir);
+        var random = new Random(0);
+        var prompts = Enumerable.Range(0, shape.GenBatch)
+            .Select(_ => (IReadOnlyList<int>)Enumerable.Range(0, shape.GenPrompt).Select(_ => random.Next((int)model.Config.VocabSize)).ToArray())
+            .ToList();
+        var options = new GenerationOptions { DoSample = false, MaxNewTokens = shape.GenNew };
+        Sampler.Generate(model, prompts, options);
+        ResetPeakRss();
+        var sw = Stopwatch.StartNew();
+        var result = Sampler.Generate(model, prompts, options);
+        var seconds = sw.Elapsed.TotalSeconds;
+        if (result.Any(r => r.TokenIds.Count != shape.GenNew))
+        {
+            throw new InvalidOperationException("a sequence stopped early: the benchmark needs every row to run the full length");
+        }
+        var cacheBytes = 2L * model.Config.NumHiddenLayers * shape.GenBatch * model.Config.NumKeyValueHeads
+            * (shape.GenPrompt + shape.GenNew) * model.Config.HeadDim * 4;
+        return (seconds, new Memory(PeakRss(), model.Parameters().Sum(p => p.NumEl * 4) + cacheBytes));
+    }
+
+    /// <summary>Creates (once) the shape's random BF16 model with the reference's own <c>make</c>.</summary>
+    private static string MakeModel(Shape shape)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "toolrl-bench-models", $"h{shape.Hidden}-l{shape.Layers}-n{shape.Heads}-kv{shape.KvHeads}-i{shape.Intermediate}");
+        if (!File.Exists(Path.Combine(dir, "model.safetensors")))
+        {
+            RunPython("make", dir, "--hidden", shape.Hidden, "--layers", shape.Layers, "--heads", shape.Heads, "--kv", shape.KvHeads,
+                "--inter", shape.Intermediate);
+        }
+        return dir;
+    }
+
+    private static JsonElement Reference(string command, string dir, params object[] args)
+    {
+        var output = RunPython(command, dir, args);
+        using var doc = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
+        return doc.RootElement.Clone();
+    }
+
+    private static string RunPython(string command, string dir, params object[] args)
+    {
+        var script = Path.Combine(FindShared(), "reference", "qwen2_ref.py");
+        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(script);
+        psi.ArgumentList.Add(command);
+        psi.ArgumentList.Add(dir);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(Convert.ToString(a, CultureInfo.InvariantCulture)!);
+        }
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEnd();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"qwen2_ref.py {command} failed: {stderr}");
+        }
+        return stdout;
+    }
+
+    private static string FindShared()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "ToolRL.sln")))
+            {
+                return Path.Combine(d.FullName, "..", "shared");
+            }
+        }
+        throw new InvalidOperationException("ToolRL.sln not found above the benchmark binary");
+    }
+
+    /// <summary>Resets the kernel's peak-RSS mark of this process (VmHWM) so the next phase is measured alone.</summary>
+    private static void ResetPeakRss()
+    {
+        GC.Collect();
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static long PeakRss()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,73 @@
+using System.CommandLine;
+using ToolRL.Generation;
+using ToolRL.Tokenization;
+
+namespace ToolRL.Cli.Commands;
+
+/// <summary>
+/// <c>toolrl generate --model DIR --prompt TEXT [--chat] [--max-new-tokens N] [--temperature T] [--top-p P] [--top-k K]
+/// [--seed S]</c>: prints the completion. Sampling defaults come from the folder's generation_config.json; a
+/// temperature of 0 decodes greedily.
+/// </summary>
+public sealed class GenerateCommand : ICliCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var model = ModelCommandSupport.ModelOption();
+        var prompt = new Option<string>("--prompt") { Description = "The prompt text (the user message with --chat).", Required = true };
+        var chat = new Option<bool>("--chat") { Description = "Wrap the prompt in the Qwen2.5 chat template as a user turn." };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "Generated tokens at most.", DefaultValueFactory = _ => 256 };
+        var temperature = new Option<double?>("--temperature") { Description = "Sampling temperature; 0 = greedy (default: generation_config.json, else greedy)." };
+        var topP = new Option<double?>("--top-p") { Description = "Nucleus sampling mass (default: generation_config.json, else 1)." };
+        var topK = new Option<int?>("--top-k") { Description = "Keep the k most likely tokens; 0 = off (default: generation_config.json, else 0)." };
+        var seed = new Option<long>("--seed") { Description = "Sampling seed.", DefaultValueFactory = _ => 0 };
+        var dtype = ModelCommandSupport.DTypeOption();
+        var device = ModelCommandSupport.DeviceOption();
+        var command = new Command("generate", "Generate a completion with a Qwen2/Qwen2.5 model.")
+        {
+            model, prompt, chat, maxNew, temperature, topP, topK, seed, dtype, device,
+        };
+        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(prompt)!, parse.GetValue(chat), parse.GetValue(maxNew),
+            parse.GetValue(temperature), parse.GetValue(topP), parse.GetValue(topK), parse.GetValue(seed), parse.GetValue(dtype),
+            parse.GetValue(device)));
+        return command;
+    }
+
+    private static int Run(DirectoryInfo dir, string prompt, bool chat, int maxNew, double? temperature, double? topP, int? topK, long seed,
+        string? dtype, string? device)
+    {
+        try
+        {
+            var tokenizer = ModelCommandSupport.Tokenizer(dir);
+            using var model = ModelCommandSupport.Load(dir, dtype, device);
+            var options = GenerationOptions.From(model.GenerationConfig, model.Config) with { MaxNewTokens = maxNew, Seed = seed };
+            if (model.GenerationConfig is null)
+            {
+                options = options with { DoSample = false };   // no published defaults: greedy unless asked otherwise
+            }
+            if (temperature is { } t)
+            {
+                options = options with { Temperature = t, DoSample = t > 0 };
+            }
+            options = options with { TopP = topP ?? options.TopP, TopK = topK ?? options.TopK };
+            var eos = options.EosTokenIds.ToList();
+            if (chat && !eos.Contains(tokenizer.ImEndTokenId))
+            {
+                eos.Add(tokenizer.ImEndTokenId);   // a chat turn ends with <|im_end|>
+            }
+            options = options with { EosTokenIds = eos };
+            var text = chat ? Qwen25ChatTemplate.Render([new ChatMessage("user", prompt)], addGenerationPrompt: true) : prompt;
+            var ids = tokenizer.EncodeToIds(text);
+            var result = Sampler.Generate(model, [ids], options, decode: tokens => tokenizer.Decode(tokens, skipSpecialTokens: true))[0];
+            Console.Out.WriteLine(result.Text);
+            Console.Error.WriteLine($"generate: {result.TokenIds.Count} tokens, finish reason {result.FinishReason.ToString().ToLowerInvariant()}");
+            return 0;
+        }
+        catch (Exception e) when (ModelCommandSupport.IsUserError(e))
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using ToolRL.Models;
+using ToolRL.Tokenization;
+using ToolRL.Torch;
+using ToolRL.Torch.IO;
+
+namespace ToolRL.Cli.Commands;
+
+/// <summary>Options and loading shared by <c>toolrl generate</c> and <c>toolrl score</c>.</summary>
+internal static class ModelCommandSupport
+{
+    public static Option<DirectoryInfo> ModelOption() =>
+        new("--model") { Description = "Hugging Face Qwen2/Qwen2.5 folder: config.json + model.safetensors (or shards).", Required = true };
+
+    public static Option<string?> DTypeOption() =>
+        new("--dtype") { Description = "Compute dtype: float32 (CPU default), bfloat16 (CUDA default) or float16." };
+
+    public static Option<string?> DeviceOption() =>
+        new("--device") { Description = "cpu (default), cuda or cuda:N." };
+
+    /// <summary>Loads the model with the chosen dtype/device (parsed with messages naming the option).</summary>
+    public static Qwen2ForCausalLM Load(DirectoryInfo dir, string? dtype, string? device)
+    {
+        Device? dev = null;
+        if (device is not null)
+        {
+            try
+            {
+                dev = Device.Parse(device);
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException)
+            {
+                throw new ModelConfigException($"--device '{device}' is not a device; fix: use cpu, cuda or cuda:N", e);
+            }
+        }
+        DType? dt = null;
+        if (dtype is not null)
+        {
+            try
+            {
+                dt = ModelDTypes.Parse(dtype);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ModelConfigException($"--dtype: {e.Message}", e);
+            }
+        }
+        return Qwen2ForCausalLM.FromPretrained(dir.FullName, dt, dev);
+    }
+
+    /// <summary>The tokenizer of the model folder, or a clear error when it has none.</summary>
+    public static Qwen2Tokenizer Tokenizer(DirectoryInfo dir) => Qwen2Tokenizer.FromDirectory(dir.FullName);
+
+    /// <summary>True for the failures a user can fix (reported as "error: …" with exit code 1, never a stack trace).</summary>
+    public static bool IsUserError(Exception e) => e is ModelConfigException or SafetensorsFormatException or TokenizerFileException
+        or FormatException or IOException or UnauthorizedAccessException or TorchException or ArgumentException;
+}

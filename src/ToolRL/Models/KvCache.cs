@@ -1,0 +1,123 @@
+using ToolRL.Torch;
+using static ToolRL.Torch.Torch;
+
+namespace ToolRL.Models;
+
+/// <summary>
+/// A preallocated key/value cache: per layer K and V of [B, nKV, MaxLength, hd], written in place at the
+/// current <see cref="Length"/> (no per-step concatenation), plus a [B, MaxLength] 0/1 map of which slots
+/// hold real tokens (left padding of batched prompts stays masked for the whole generation). Rows can be
+/// repeated or selected (<see cref="SelectRows"/>) so that n samples share one prefill of their prompt.
+/// </summary>
+public sealed class KvCache : IDisposable
+{
+    private readonly Tensor[] _keys;
+    private readonly Tensor[] _values;
+    private readonly Tensor _slots;
+    private bool _disposed;
+
+    /// <summary>Allocates an empty cache for <paramref name="batchSize"/> rows of up to <paramref name="maxLength"/> tokens.</summary>
+    public KvCache(Qwen2Config config, long batchSize, long maxLength, DType dtype, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxLength);
+        long[] shape = [batchSize, config.NumKeyValueHeads, maxLength, config.HeadDim];
+        _keys = new Tensor[config.NumHiddenLayers];
+        _values = new Tensor[config.NumHiddenLayers];
+        for (var i = 0; i < _keys.Length; i++)
+        {
+            _keys[i] = Zeros(shape, dtype, device).DetachFromScope();
+            _values[i] = Zeros(shape, dtype, device).DetachFromScope();
+        }
+        _slots = Zeros([batchSize, maxLength], DType.Int64, device).DetachFromScope();
+        (BatchSize, MaxLength) = (batchSize, maxLength);
+    }
+
+    private KvCache(Tensor[] keys, Tensor[] values, Tensor slots, long length)
+    {
+        (_keys, _values, _slots) = (keys, values, slots);
+        (BatchSize, MaxLength, Length) = (slots.Size(0), slots.Size(1), length);
+    }
+
+    /// <summary>Rows (sequences) in the cache.</summary>
+    public long BatchSize { get; }
+
+    /// <summary>Capacity in tokens per row.</summary>
+    public long MaxLength { get; }
+
+    /// <summary>Tokens written so far (the same for every row: prompts are left-padded).</summary>
+    public long Length { get; private set; }
+
+    /// <summary>Bytes held by the keys and values.</summary>
+    public long Bytes => _keys.Sum(k => k.NumEl * k.DType.ElementSize()) * 2;
+
+    /// <summary>
+    /// A new cache holding the given rows of this one, in order (indices may repeat: <c>[0,0,0,1,1,1]</c> gives three
+    /// copies of each of two prompts). This cache is left unchanged.
+    /// </summary>
+    public KvCache SelectRows(IReadOnlyList<long> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        using var scope = NewScope();
+        var index = FromArray(rows.ToArray(), rows.Count).To(_slots.Device);
+        var keys = _keys.Select(k => scope.MoveToOuter(k.IndexSelect(0, index)).DetachFromScope()).ToArray();
+        var values = _values.Select(v => scope.MoveToOuter(v.IndexSelect(0, index)).DetachFromScope()).ToArray();
+        var slots = scope.MoveToOuter(_slots.IndexSelect(0, index)).DetachFromScope();
+        return new KvCache(keys, values, slots, Length);
+    }
+
+    /// <summary>Records the 0/1 mask of the next T tokens; returns the slot map [B, Length + T] (a view).</summary>
+    internal Tensor Append(Tensor newMask)
+    {
+        var t = newMask.Size(1);
+        if (newMask.Size(0) != BatchSize)
+        {
+            throw new ArgumentException($"the KV cache holds {BatchSize} rows but the input has {newMask.Size(0)}");
+        }
+        if (Length + t > MaxLength)
+        {
+            throw new InvalidOperationException(
+                $"the KV cache holds {MaxLength} tokens per row; {Length} are used and {t} more do not fit (allocate a longer cache)");
+        }
+        using (var scope = NewScope())
+        {
+            _slots.Narrow(1, Length, t).CopyFrom(newMask);
+        }
+        return _slots.Narrow(1, 0, Length + t);
+    }
+
+    /// <summary>The cache of one layer, for the attention of the current step.</summary>
+    internal LayerSlot Layer(int layer) => new(this, layer);
+
+    /// <summary>Moves the write position past the T tokens just processed by every layer.</summary>
+    internal void Advance(long t) => Length += t;
+
+    /// <summary>Releases the native memory.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        foreach (var t in _keys.Concat(_values).Append(_slots))
+        {
+            t.Dispose();
+        }
+    }
+
+    /// <summary>One layer's K/V buffers.</summary>
+    internal readonly struct LayerSlot(KvCache cache, int layer)
+    {
+        /// <summary>Writes k, v [B,nKV,T,hd] at the current length; returns K, V [B,nKV,Length+T,hd] (views).</summary>
+        public (Tensor Keys, Tensor Values) Write(Tensor k, Tensor v)
+        {
+            var t = k.Size(2);
+            var start = cache.Length;
+            cache._keys[layer].Narrow(2, start, t).CopyFrom(k);
+            cache._values[layer].Narrow(2, start, t).CopyFrom(v);
+            return (cache._keys[layer].Narrow(2, 0, start + t), cache._values[layer].Narrow(2, 0, start + t));
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using System.Text.Json.Nodes;
+using ToolRL.Torch;
+using ToolRL.Torch.NN;
+using static ToolRL.Torch.Torch;
+
+namespace ToolRL.Models;
+
+/// <summary>
+/// Qwen2 / Qwen2.5 causal language model: the decoder (<see cref="Model"/>, names <c>model.*</c>) and the output
+/// projection <c>lm_head</c> (tied to <c>model.embed_tokens.weight</c> when <c>tie_word_embeddings</c>).
+/// Loads and saves Hugging Face checkpoint folders; its state dict is the Hugging Face one.
+/// </summary>
+public sealed class Qwen2ForCausalLM : Module
+{
+    private readonly Qwen2Linear? _lmHead;
+
+    private Qwen2ForCausalLM(Qwen2Config config, WeightSource source)
+    {
+        Config = config;
+        Model = new Qwen2Model(config, source, "model.");
+        RegisterModule("model", Model);
+        if (!config.TieWordEmbeddings)
+        {
+            _lmHead = new Qwen2Linear(source, "lm_head", config.HiddenSize, config.VocabSize, bias: false);
+            RegisterModule("lm_head", _lmHead);
+        }
+    }
+
+    /// <summary>The architecture.</summary>
+    public Qwen2Config Config { get; }
+
+    /// <summary>The decoder stack (final-norm hidden states).</summary>
+    public Qwen2Model Model { get; }
+
+    /// <summary>The folder's generation_config.json, when it had one.</summary>
+    public GenerationConfig? GenerationConfig { get; private set; }
+
+    /// <summary>The folder the model was loaded from (tokenizer files are copied from it on save), or null.</summary>
+    public string? SourceDirectory { get; private set; }
+
+    /// <summary>The output projection [vocab, H]: <c>lm_head.weight</c>, or the embedding when tied.</summary>
+    public Parameter LmHeadWeight => _lmHead?.Weight ?? Model.EmbedTokensWeight;
+
+    /// <summary>The dtype parameters are held and computed in.</summary>
+    public DType DType => Model.EmbedTokensWeight.DType;
+
+    /// <summary>The device parameters live on.</summary>
+    public Device Device => Model.EmbedTokensWeight.Device;
+
+    /// <summary>
+    /// Loads a Hugging Face model folder: config.json, safetensors weights (single or sharded; BF16/F16/F32) and,
+    /// when present, generation_config.json. Weights are converted to <paramref name="dtype"/> (default: float32 on
+    /// CPU, bfloat16 on CUDA) on <paramref name="device"/> (default CPU).
+    /// </summary>
+    public static Qwen2ForCausalLM FromPretrained(string directory, DType? dtype = null, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        if (!Directory.Exists(directory))
+        {
+            throw new ModelConfigException($"{directory}: model folder not found; fix: pass a folder holding config.json and model.safetensors.");
+        }
+        var config = Qwen2Config.FromDirectory(directory);
+        var generation = GenerationConfig.FromDirectory(directory);
+        var dev = device ?? Device.Cpu;
+        var dt = dtype ?? ModelDTypes.DefaultFor(dev);
+        using var scope = NewScope();   // the loaded handles; parameters share their storage and outlive the scope
+        var weights = new CheckpointWeights(Checkpoint.LoadWeights(directory, dt, dev), directory);
+        var model = new Qwen2ForCausalLM(config, weights) { GenerationConfig = generation, SourceDirectory = Path.GetFullPath(directory) };
+        return model;
+    }
+
+    /// <summary>
+    /// A freshly initialised model as transformers initialises one: Normal(0, initializer_range) for linear and
+    /// embedding weights, zero biases, unit norms; the same <paramref name="seed"/> gives the same weights.
+    /// </summary>
+    public static Qwen2ForCausalLM CreateRandom(Qwen2Config config, long seed, DType dtype = DType.Float32, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        using var generator = new Generator(seed);
+        using var scope = NewScope();
+        return new Qwen2ForCausalLM(config, new RandomWeights(config.InitializerRange, generator, dtype, device ?? Device.Cpu));
+    }
+
+    /// <summary>
+    /// Saves config.json and the weights in Hugging Face layout (tied models without <c>lm_head.weight</c>), so that
+    /// transformers, vLLM and SGLang load the folder. Weights are written in <paramref name="dtype"/> (default: the
+    /// compute dtype), sharded with an index above <paramref name="maxShardBytes"/>. Every file is written under a
+    /// temporary name and renamed into place; tokenizer files and generation_config.json of the source folder are
+    /// copied when the target lacks them.
+    /// </summary>
+    public void SavePretrained(string directory, DType? dtype = null, long maxShardBytes = 5L << 30)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var dt = dtype ?? DType;
+        using var scope = NewScope();
+        using var noGrad = NoGrad();
+        var tensors = NamedParameters().Select(p => (p.Name, p.Param.DType == dt ? (Tensor)p.Param : p.Param.To(dt))).ToList();
+        var json = Config.ToJson(new Dictionary<string, JsonNode?>
+        {
+            ["torch_dtype"] = ModelDTypes.HfName(dt),
+            ["architectures"] = new JsonArray("Qwen2ForCausalLM"),
+        });
+        Checkpoint.Save(directory, tensors, json, maxShardBytes, SourceDirectory);
+    }
+
+    /// <summary>Logits [B,T,V] for every position (see <see cref="Qwen2Model.Forward"/> for the arguments).</summary>
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null)
+    {
+        using var scope = NewScope();
+        var hidden = Model.Forward(inputIds, attentionMask, positionIds);   // [B,T,H]
+        return scope.MoveToOuter(Logits(hidden));                          // [B,T,V]
+    }
+
+    /// <summary>Final hidden states [B,T,H] (optionally through a KV cache); project with <see cref="Logits"/> only where needed.</summary>
+    public Tensor ForwardHidden(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null) =>
+        Model.Forward(inputIds, attentionMask, positionIds, cache);
+
+    /// <summary>Vocabulary projection of hidden states [..., H] → logits [..., V] in the model dtype.</summary>
+    public Tensor Logits(Tensor hidden) => Linear(hidden, LmHeadWeight);
+
+    /// <summary>An empty KV cache for <paramref name="batchSize"/> rows of up to <paramref name="maxLength"/> tokens, in the model's dtype and device.</summary>
+    public KvCache CreateCache(long batchSize, long maxLength) => new(Config, batchSize, maxLength, DType, Device);
+}

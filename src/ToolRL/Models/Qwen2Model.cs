@@ -1,0 +1,276 @@
+using ToolRL.Torch;
+using ToolRL.Torch.NN;
+using static ToolRL.Torch.Torch;
+
+namespace ToolRL.Models;
+
+// The Qwen2 decoder, in forward order, with Hugging Face eager semantics (transformers
+// models/qwen2/modeling_qwen2.py; ../shared/docs/qwen2-tokenizer-libtorch.md §1):
+//   ids → embed_tokens → N × [x + Attn(RMSNorm(x)); x + MLP(RMSNorm(x))] → norm → hidden states.
+// Shapes: B batch, T new tokens, S attended positions (cache length + T), H hidden, nH/nKV query/key-value
+// heads, hd head_dim, I intermediate. Module and parameter names are the checkpoint names, so the state
+// dict of Qwen2ForCausalLM is exactly the Hugging Face one (model.layers.0.self_attn.q_proj.weight …).
+
+/// <summary>Rotary tables: HF default RoPE (θ from config, full head_dim, half-split rotation, fp32 angles).</summary>
+internal sealed class RotaryEmbedding
+{
+    private readonly float[] _inverseFrequencies;
+
+    public RotaryEmbedding(Qwen2Config config)
+    {
+        // inv_freq_i = 1 / θ^(2i/hd), evaluated in float32 like `arange(0, hd, 2).float() / hd`.
+        var hd = config.HeadDim;
+        _inverseFrequencies = new float[hd / 2];
+        for (var i = 0; i < _inverseFrequencies.Length; i++)
+        {
+            var exponent = (float)(2 * i) / hd;
+            _inverseFrequencies[i] = 1f / MathF.Pow((float)config.RopeTheta, exponent);
+        }
+    }
+
+    /// <summary>cos, sin [B, 1, T, hd] in <paramref name="dtype"/> for integer positions [B, T].</summary>
+    public (Tensor Cos, Tensor Sin) Tables(Tensor positions, DType dtype)
+    {
+        using var scope = NewScope();
+        var inv = FromArray(_inverseFrequencies, _inverseFrequencies.Length).To(positions.Device);   // [hd/2]
+        var angles = positions.To(DType.Float32).Unsqueeze(-1) * inv;                                // [B,T,hd/2] fp32
+        var emb = Cat([angles, angles], -1);                                                        // [B,T,hd]
+        var cos = emb.Cos().To(dtype).Unsqueeze(1);                                                 // [B,1,T,hd]
+        var sin = emb.Sin().To(dtype).Unsqueeze(1);
+        return (scope.MoveToOuter(cos), scope.MoveToOuter(sin));
+    }
+}
+
+/// <summary>y = x Wᵀ (+ b), built from given tensors (names <c>weight</c>, <c>bias</c>).</summary>
+internal sealed class Qwen2Linear : Module
+{
+    public Qwen2Linear(WeightSource source, string prefix, long inFeatures, long outFeatures, bool bias)
+    {
+        Weight = new Parameter(source.Take(prefix + ".weight", [outFeatures, inFeatures], WeightInit.Normal));
+        RegisterParameter("weight", Weight);
+        if (bias)
+        {
+            Bias = new Parameter(source.Take(prefix + ".bias", [outFeatures], WeightInit.Zeros));
+            RegisterParameter("bias", Bias);
+        }
+    }
+
+    public Parameter Weight { get; }
+
+    public Parameter? Bias { get; }
+
+    public Tensor Forward(Tensor x) => Linear(x, Weight, Bias);
+}
+
+/// <summary>Qwen2RMSNorm: weight · (x / √(mean(x²) + eps)) with the statistics in fp32, cast back before the weight.</summary>
+internal sealed class Qwen2RmsNorm : Module
+{
+    private readonly double _eps;
+
+    public Qwen2RmsNorm(WeightSource source, string prefix, long dim, double eps)
+    {
+        _eps = eps;
+        Weight = new Parameter(source.Take(prefix + ".weight", [dim], WeightInit.Ones));
+        RegisterParameter("weight", Weight);
+    }
+
+    public Parameter Weight { get; }
+
+    public Tensor Forward(Tensor x) => Functional.RmsNorm(x, Weight, _eps);
+}
+
+/// <summary>embed_tokens: [vocab, H] lookup table.</summary>
+internal sealed class Qwen2Embedding : Module
+{
+    public Qwen2Embedding(WeightSource source, string prefix, long vocab, long hidden)
+    {
+        Weight = new Parameter(source.Take(prefix + ".weight", [vocab, hidden], WeightInit.Normal));
+        RegisterParameter("weight", Weight);
+    }
+
+    public Parameter Weight { get; }
+
+    public Tensor Forward(Tensor ids) => Embedding(Weight, ids);
+}
+
+/// <summary>Grouped-query self-attention with q/k/v bias, RoPE and an optional KV cache.</summary>
+internal sealed class Qwen2Attention : Module
+{
+    private readonly long _heads, _kvHeads, _headDim;
+    private readonly double _scale;
+    private readonly Qwen2Linear _q, _k, _v, _o;
+
+    public Qwen2Attention(WeightSource source, string prefix, Qwen2Config c)
+    {
+        (_heads, _kvHeads, _headDim) = (c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim);
+        _scale = 1.0 / Math.Sqrt(_headDim);                                   // scaling = head_dim ** -0.5
+        _q = new Qwen2Linear(source, prefix + ".q_proj", c.HiddenSize, _heads * _headDim, bias: true);
+        _k = new Qwen2Linear(source, prefix + ".k_proj", c.HiddenSize, _kvHeads * _headDim, bias: true);
+        _v = new Qwen2Linear(source, prefix + ".v_proj", c.HiddenSize, _kvHeads * _headDim, bias: true);
+        _o = new Qwen2Linear(source, prefix + ".o_proj", _heads * _headDim, c.HiddenSize, bias: false);
+        RegisterModule("q_proj", _q);
+        RegisterModule("k_proj", _k);
+        RegisterModule("v_proj", _v);
+        RegisterModule("o_proj", _o);
+    }
+
+    /// <param name="h">[B,T,H] normalised input.</param>
+    /// <param name="cos">[B,1,T,hd] rotary cos table.</param>
+    /// <param name="sin">[B,1,T,hd] rotary sin table.</param>
+    /// <param name="keyMask">null, or bool [B,1,1,S]: true where a key position holds a real token.</param>
+    /// <param name="cache">The layer's slice of the KV cache, or null.</param>
+    public Tensor Forward(Tensor h, Tensor cos, Tensor sin, Tensor? keyMask, KvCache.LayerSlot? cache)
+    {
+        long b = h.Size(0), t = h.Size(1);
+        var q = _q.Forward(h).View(b, t, _heads, _headDim).Transpose(1, 2);        // [B,nH,T,hd]
+        var k = _k.Forward(h).View(b, t, _kvHeads, _headDim).Transpose(1, 2);      // [B,nKV,T,hd]
+        var v = _v.Forward(h).View(b, t, _kvHeads, _headDim).Transpose(1, 2);      // [B,nKV,T,hd]
+        q = Functional.ApplyRotary(q, cos, sin);                                   // q·cos + rotate_half(q)·sin
+        k = Functional.ApplyRotary(k, cos, sin);
+        if (cache is { } slot)
+        {
+            (k, v) = slot.Write(k, v);                                             // [B,nKV,S,hd] views of the cache
+        }
+        // softmax(q·kᵀ/√hd + causal + padding) · v, softmax in fp32; KV head j serves query heads j·g … j·g+g−1.
+        var o = Functional.Attention(q, k, v, keyMask, causal: true, _scale);     // [B,nH,T,hd]
+        o = o.Transpose(1, 2).Reshape(b, t, _heads * _headDim);                    // [B,T,nH·hd]
+        return _o.Forward(o);                                                      // [B,T,H]
+    }
+}
+
+/// <summary>SwiGLU MLP without biases: down(silu(gate(x)) · up(x)).</summary>
+internal sealed class Qwen2Mlp : Module
+{
+    private readonly Qwen2Linear _gate, _up, _down;
+
+    public Qwen2Mlp(WeightSource source, string prefix, Qwen2Config c)
+    {
+        _gate = new Qwen2Linear(source, prefix + ".gate_proj", c.HiddenSize, c.IntermediateSize, bias: false);
+        _up = new Qwen2Linear(source, prefix + ".up_proj", c.HiddenSize, c.IntermediateSize, bias: false);
+        _down = new Qwen2Linear(source, prefix + ".down_proj", c.IntermediateSize, c.HiddenSize, bias: false);
+        RegisterModule("gate_proj", _gate);
+        RegisterModule("up_proj", _up);
+        RegisterModule("down_proj", _down);
+    }
+
+    /// <summary>h [B,T,H] → [B,T,H].</summary>
+    public Tensor Forward(Tensor h) =>
+        _down.Forward(Functional.SiluMul(_gate.Forward(h), _up.Forward(h)));     // [B,T,I] → [B,T,H]
+}
+
+/// <summary>One pre-norm decoder layer.</summary>
+internal sealed class Qwen2DecoderLayer : Module
+{
+    private readonly Qwen2RmsNorm _inputNorm, _postAttentionNorm;
+    private readonly Qwen2Attention _attention;
+    private readonly Qwen2Mlp _mlp;
+
+    public Qwen2DecoderLayer(WeightSource source, string prefix, Qwen2Config c)
+    {
+        _inputNorm = new Qwen2RmsNorm(source, prefix + ".input_layernorm", c.HiddenSize, c.RmsNormEps);
+        _attention = new Qwen2Attention(source, prefix + ".self_attn", c);
+        _postAttentionNorm = new Qwen2RmsNorm(source, prefix + ".post_attention_layernorm", c.HiddenSize, c.RmsNormEps);
+        _mlp = new Qwen2Mlp(source, prefix + ".mlp", c);
+        RegisterModule("input_layernorm", _inputNorm);
+        RegisterModule("self_attn", _attention);
+        RegisterModule("post_attention_layernorm", _postAttentionNorm);
+        RegisterModule("mlp", _mlp);
+    }
+
+    /// <summary>x [B,T,H] residual stream → new residual stream [B,T,H] (see <see cref="Qwen2Attention.Forward"/>).</summary>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? keyMask, KvCache.LayerSlot? cache)
+    {
+        using var scope = NewScope();   // intermediates die here; autograd keeps what the backward needs
+        var h = x + _attention.Forward(_inputNorm.Forward(x), cos, sin, keyMask, cache);
+        var y = h + _mlp.Forward(_postAttentionNorm.Forward(h));
+        return scope.MoveToOuter(y);
+    }
+}
+
+/// <summary>
+/// The Qwen2 decoder stack (<c>Qwen2Model</c> in transformers): token ids → final-norm hidden states [B,T,H].
+/// Parameter names are the Hugging Face names below the <c>model.</c> prefix.
+/// </summary>
+public sealed class Qwen2Model : Module
+{
+    private readonly Qwen2Embedding _embed;
+    private readonly ModuleList<Qwen2DecoderLayer> _layers;
+    private readonly Qwen2RmsNorm _norm;
+    private readonly RotaryEmbedding _rotary;
+
+    internal Qwen2Model(Qwen2Config config, WeightSource source, string prefix)
+    {
+        config.Validate();
+        Config = config;
+        _rotary = new RotaryEmbedding(config);
+        _embed = new Qwen2Embedding(source, prefix + "embed_tokens", config.VocabSize, config.HiddenSize);
+        _layers = new ModuleList<Qwen2DecoderLayer>();
+        for (var i = 0; i < config.NumHiddenLayers; i++)
+        {
+            _layers.Add(new Qwen2DecoderLayer(source, $"{prefix}layers.{i}", config));
+        }
+        _norm = new Qwen2RmsNorm(source, prefix + "norm", config.HiddenSize, config.RmsNormEps);
+        RegisterModule("embed_tokens", _embed);
+        RegisterModule("layers", _layers);
+        RegisterModule("norm", _norm);
+    }
+
+    /// <summary>The architecture.</summary>
+    public Qwen2Config Config { get; }
+
+    /// <summary><c>embed_tokens.weight</c> [vocab, H] (also the output projection when embeddings are tied).</summary>
+    public Parameter EmbedTokensWeight => _embed.Weight;
+
+    /// <summary>
+    /// Final hidden states [B,T,H] (after the last RMSNorm).
+    /// </summary>
+    /// <param name="inputIds">[B,T] int64 token ids.</param>
+    /// <param name="attentionMask">[B,T] 1 for real tokens, 0 for (left) padding; null = all real.</param>
+    /// <param name="positionIds">[B,T] int64; null = <c>cumsum(mask) − 1</c> (padding gets 1, as in HF generation),
+    /// counted over the cache too when one is given.</param>
+    /// <param name="cache">A preallocated KV cache: the new keys/values are written at its current length, which
+    /// then advances by T; attention covers every cached position.</param>
+    /// <param name="hiddenStates">When given, receives the embeddings and every layer's output [B,T,H] (before the
+    /// final norm), like transformers' <c>output_hidden_states</c>; the caller owns them.</param>
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null,
+        IList<Tensor>? hiddenStates = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputIds);
+        if (inputIds.Dim != 2)
+        {
+            throw new ArgumentException($"inputIds must be [batch, time], got [{string.Join(", ", inputIds.Shape)}]", nameof(inputIds));
+        }
+        using var scope = NewScope();
+        long b = inputIds.Size(0), t = inputIds.Size(1);
+        var newMask = attentionMask is null ? null : attentionMask.Ne(0).To(DType.Int64);              // [B,T] 0/1
+        Tensor? keyMask;                                                                               // [B,1,1,S] bool
+        Tensor positions;                                                                              // [B,T] int64
+        if (cache is not null)
+        {
+            var slots = cache.Append(newMask ?? Ones([b, t], DType.Int64, inputIds.Device));          // [B,S] 0/1
+            keyMask = slots.Ne(0).View(b, 1, 1, slots.Size(1));
+            positions = positionIds ?? PositionsFromMask(slots).Narrow(1, slots.Size(1) - t, t);
+        }
+        else
+        {
+            keyMask = newMask?.Ne(0).View(b, 1, 1, t);
+            positions = positionIds ?? (newMask is null
+                ? Arange(t, DType.Int64, inputIds.Device).Unsqueeze(0).Expand(b, t)
+                : PositionsFromMask(newMask));
+        }
+        var x = _embed.Forward(inputIds);                                                              // [B,T,H]
+        var (cos, sin) = _rotary.Tables(positions, x.DType);                                           // [B,1,T,hd]
+        hiddenStates?.Add(scope.MoveToOuter(x.Clone()));
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            x = _layers[i].Forward(x, cos, sin, keyMask, cache?.Layer(i));                            // [B,T,H]
+            hiddenStates?.Add(scope.MoveToOuter(x.Clone()));
+        }
+        cache?.Advance(t);
+        return scope.MoveToOuter(_norm.Forward(x));                                                    // [B,T,H]
+    }
+
+    /// <summary>HF generation's position ids: <c>cumsum(mask) − 1</c>, with 1 at padding.</summary>
+    private static Tensor PositionsFromMask(Tensor mask) =>
+        (mask.CumSum(1) - 1).MaskedFill(mask.Eq(0), 1);
+}

@@ -1,0 +1,34 @@
+using System.Text.Json.Nodes;
+using ToolRL.Cli.Commands;
+using ToolRL.Models;
+using ToolRL.Tokenization;
+using static ToolRL.Tests.Models.ModelFixtures;
+using static ToolRL.Torch.Torch;
+
+namespace ToolRL.Tests.Models;
+
+public class ScoreCommandTests
+{
+    [Fact]
+    public void Score_lines_match_the_python_reference_and_report_bad_ids_with_their_line()
+    {
+        using var scope = NewScope();
+        using var model = Qwen2ForCausalLM.FromPretrained(TinyDir);
+        var tokenizer = Qwen2Tokenizer.FromDirectory(TinyDir);
+        // `python3 ../shared/reference/qwen2_ref.py logprobs tiny-random-qwen2 "[1,2,3,4]"` (float64).
+        var line = ScoreCommand.ScoreLine(model, () => tokenizer, """{"ids": [1, 2, 3, 4], "keep": "me"}""", "in.jsonl:1");
+        var row = JsonNode.Parse(line)!.AsObject();
+        AssertClose([-16.1198694759549, -15.254072051641392, -21.081666496888385],
+            row["logprobs"]!.AsArray().Select(x => x!.GetValue<double>()).ToArray(), what: "score");
+        Assert.Equal("me", row["keep"]!.GetValue<string>());
+
+        var text = JsonNode.Parse(ScoreCommand.ScoreLine(model, () => tokenizer, """{"text": "Hello world"}""", "in.jsonl:2"))!.AsObject();
+        Assert.Equal([9707, 1879], text["ids"]!.AsArray().Select(x => x!.GetValue<int>()));
+        Assert.Single(text["logprobs"]!.AsArray());
+
+        var bad = Assert.Throws<FormatException>(() => ScoreCommand.ScoreLine(model, () => tokenizer, """{"ids": [1, 151936]}""", "in.jsonl:3"));
+        Assert.Contains("in.jsonl:3", bad.Message);
+        Assert.Contains("151936", bad.Message);
+        Assert.Throws<FormatException>(() => ScoreCommand.ScoreLine(model, () => tokenizer, """{"other": 1}""", "in.jsonl:4"));
+    }
+}
