@@ -15,21 +15,20 @@ public static class KlPenalty
     public static Tensor Estimate(Tensor logProbs, Tensor refLogProbs, KlEstimator estimator)
     {
         using var scope = Torch.Torch.NewScope();
-        var delta = logProbs - refLogProbs;
         var result = estimator switch
         {
-            KlEstimator.K1 => delta,
-            KlEstimator.Abs => delta.Abs(),
-            KlEstimator.K2 => delta.Square() * 0.5,
-            KlEstimator.K3 => LowVarianceKl(delta),
+            KlEstimator.K1 => logProbs - refLogProbs,
+            KlEstimator.Abs => (logProbs - refLogProbs).Abs(),
+            KlEstimator.K2 => (logProbs - refLogProbs).Square() * 0.5,
+            KlEstimator.K3 => LowVarianceKl(logProbs, refLogProbs),
             _ => throw new ArgumentOutOfRangeException(nameof(estimator), estimator, "unknown KL estimator"),
         };
         return scope.MoveToOuter(result);
     }
 
-    private static Tensor LowVarianceKl(Tensor delta)
+    private static Tensor LowVarianceKl(Tensor logProbs, Tensor refLogProbs)
     {
-        var kl = (-delta).Clamp(-20, 20); // ref − logp
+        var kl = (refLogProbs - logProbs).Clamp(-20, 20); // −Δ
         return (kl.Exp() - kl - 1).Clamp(-10, 10);
     }
 }
