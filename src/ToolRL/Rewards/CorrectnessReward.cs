@@ -27,11 +27,19 @@ public static class CorrectnessReward
         {
             return bounds.Min;
         }
-        var predicted = ToolCallBlock.Parse(response);
-        if (predicted is null)
+        var matching = new ToolCallMatching(groundTruth.Calls!, options);
+        var block = PyText.Strip(PyText.FirstBlock(response, ToolCallBlock.Open, ToolCallBlock.Close));
+        var lineIndex = 0;
+        foreach (var range in block.Split('\n'))
         {
-            return bounds.Min;
+            // One JSON value per line; a failing line raises (cmin), and so does a certain cmin seen early.
+            var line = block[range];
+            var call = groundTruth.Calls!.SameLine(lineIndex++, line) ?? PyJson.Parse(line);
+            if (call is null || !matching.Add(call))
+            {
+                return bounds.Min;
+            }
         }
-        return ToolCallMatching.Score(groundTruth.Calls!, predicted, bounds.Max, bounds.Min, options) ?? bounds.Min;
+        return matching.Finish(bounds.Max, bounds.Min) ?? bounds.Min;
     }
 }

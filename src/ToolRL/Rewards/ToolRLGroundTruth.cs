@@ -9,7 +9,6 @@ namespace ToolRL.Rewards;
 /// </summary>
 public sealed class ToolRLGroundTruth
 {
-    private readonly List<PyValue>? _calls;
 
     private ToolRLGroundTruth(string text)
     {
@@ -18,8 +17,13 @@ public sealed class ToolRLGroundTruth
         HasResponse = text.Contains("<response>", StringComparison.Ordinal);
         if (HasToolCall)
         {
-            _calls = ToolCallBlock.Parse(text, out var line, out var lineText, out var error);
-            if (_calls is null)
+            var lineTexts = new List<string>();
+            var calls = ToolCallBlock.Parse(text, lineTexts, out var line, out var lineText, out var error);
+            if (calls is not null)
+            {
+                Calls = new GroundTruthCalls(calls, lineTexts);
+            }
+            else
             {
                 Error = $"the ground truth's first <tool_call> block does not hold one JSON object per line: line {line + 1} " +
                     $"'{Shorten(lineText!)}' fails json.loads ({error}). The reference reward would crash on this row. " +
@@ -42,7 +46,7 @@ public sealed class ToolRLGroundTruth
     public string? Error { get; }
 
     /// <summary>The GT's calls; null when the GT has no tool call or is invalid.</summary>
-    internal IReadOnlyList<PyValue>? Calls => _calls;
+    internal GroundTruthCalls? Calls { get; }
 
     /// <summary>Parses a ground truth. Never throws; an invalid GT has <see cref="Error"/> set and throws only when scored.</summary>
     public static ToolRLGroundTruth Parse(string groundTruth)

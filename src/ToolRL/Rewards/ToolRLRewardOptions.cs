@@ -152,8 +152,9 @@ public sealed record ToolRLRewardOptions
                     return true;
                 case JsonValueKind.False:
                     return false;
-                case JsonValueKind.Number when scalar.TryGetValue<double>(out var number) && number is 0 or 1:
-                    return number == 1;
+                // Read from the JSON text: a JsonValue built in code from a long does not convert to double.
+                case JsonValueKind.Number when scalar.ToJsonString() is "0" or "1" or "0.0" or "1.0":
+                    return scalar.ToJsonString().StartsWith('1');
             }
         }
         throw new ArgumentException(

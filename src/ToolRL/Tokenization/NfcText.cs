@@ -36,6 +36,9 @@ internal readonly struct NfcText
     /// <summary>Normalizes <paramref name="original"/>; keeps the origin map only when <paramref name="withOffsets"/>.</summary>
     public static NfcText Create(string original, bool withOffsets)
     {
+        // .NET refuses to normalize lone surrogates; UTF-8 encoding would turn them into U+FFFD anyway,
+        // and the replacement keeps every character's position.
+        original = ReplaceLoneSurrogates(original);
         if (IsTriviallyNfc(original) || original.IsNormalized(NormalizationForm.FormC))
         {
             return new NfcText(original, null, null, original.Length);
@@ -69,6 +72,43 @@ internal readonly struct NfcText
             Array.Fill(ends, original.Length);
         }
         return new NfcText(normalized, starts, ends, original.Length);
+    }
+
+    private static string ReplaceLoneSurrogates(string text)
+    {
+        if (!text.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF') || IsWellFormed(text))
+        {
+            return text;
+        }
+        var chars = text.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(chars[i]))
+            {
+                chars[i] = '\uFFFD';
+            }
+        }
+        return new string(chars);
+    }
+
+    private static bool IsWellFormed(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>The original range covering normalized characters [start, end).</summary>

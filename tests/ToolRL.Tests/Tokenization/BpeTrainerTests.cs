@@ -81,6 +81,33 @@ public sealed class BpeTrainerTests
     }
 
     [Fact]
+    public void SavedFileIsReadByAnIndependentLoaderWithIdenticalIds()
+    {
+        // trained_cases.json: the same training run through `toolrl tokenizer train`, its tokenizer.json
+        // loaded by @lenml/tokenizers (tools/tokenizer/gen-trained-fixtures.mjs).
+        using var fixture = JsonDocument.Parse(File.ReadAllText(TestPaths.InRepo("tests", "ToolRL.Tests", "Fixtures", "tokenizer", "trained_cases.json")));
+        var tokenizer = BpeTrainer.Train(Corpus.Value, 1024);
+        var dir = Path.Combine(Path.GetTempPath(), "toolrl-bpe-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            tokenizer.Save(dir);
+            var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(dir, "tokenizer.json"))));
+            Assert.Equal(fixture.RootElement.GetProperty("tokenizer_json_sha256").GetString(), sha);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        var cases = fixture.RootElement.GetProperty("cases").EnumerateArray().ToList();
+        Assert.Equal(14, cases.Count);
+        foreach (var c in cases)
+        {
+            var text = c.TryGetProperty("document", out var index) ? Corpus.Value[index.GetInt32()] : c.GetProperty("text").GetString()!;
+            Assert.Equal(c.GetProperty("ids").EnumerateArray().Select(i => i.GetInt32()), tokenizer.EncodeToIds(text));
+        }
+    }
+
+    [Fact]
     public void TrainingIsDeterministic()
     {
         var again = BpeTrainer.Train(Corpus.Value, 2048);

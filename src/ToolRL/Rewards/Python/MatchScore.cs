@@ -28,22 +28,64 @@ internal static class MatchScore
         {
             return null;
         }
-        var comparer = PyValueKeyComparer.Instance;
-        return Jaccard(a, b, comparer);
+        return Jaccard(a, b, PyKeyComparer.Instance);
     }
 
     /// <summary><c>match_score</c> over dict key lists (always strings, so it cannot raise).</summary>
-    public static double OfKeys(IReadOnlyList<string> a, IReadOnlyList<string> b, bool refined)
+    public static double OfKeys(ReadOnlySpan<string> a, ReadOnlySpan<string> b, bool refined)
     {
-        if (PyEquality.ListsEqual(a, b))
+        if (a.SequenceEqual(b))
         {
             return 1.0;
         }
-        if (refined || a.Count == 0 || b.Count == 0)
+        if (refined || a.Length == 0 || b.Length == 0)
         {
             return 0.0;
         }
-        return Jaccard(a, b, StringComparer.Ordinal);
+        // Dict keys are unique, so each Counter holds 1 per key and ∩ is the number of shared keys.
+        var intersection = 0;
+        if (a.Length <= SmallList && b.Length <= SmallList)
+        {
+            foreach (var key in a)
+            {
+                if (b.Contains(key))
+                {
+                    intersection++;
+                }
+            }
+        }
+        else
+        {
+            var inB = new HashSet<string>(b.ToArray(), StringComparer.Ordinal);
+            foreach (var key in a)
+            {
+                if (inB.Contains(key))
+                {
+                    intersection++;
+                }
+            }
+        }
+        var maxPossible = a.Length + b.Length - intersection;
+        return maxPossible > 0 ? (double)intersection / maxPossible : 0.0;
+    }
+
+    /// <summary>
+    /// The Jaccard of <c>match_score</c> when the second list is only known by its <see cref="PyKeyComparer"/>
+    /// counts and is longer than <paramref name="a"/> (so the lists differ); both hashable and non-empty.
+    /// </summary>
+    public static double JaccardOfCounts(IReadOnlyList<PyValue> a, IReadOnlyDictionary<PyValue, int> countsB, int countB)
+    {
+        var intersection = 0;
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (IndexOf(a, a[i], i, PyKeyComparer.Instance) < i)
+            {
+                continue;
+            }
+            intersection += Math.Min(CountOf(a, a[i], PyKeyComparer.Instance), countsB.GetValueOrDefault(a[i]));
+        }
+        var maxPossible = a.Count + countB - intersection;
+        return maxPossible > 0 ? (double)intersection / maxPossible : 0.0;
     }
 
     private static double Jaccard<T>(IReadOnlyList<T> a, IReadOnlyList<T> b, IEqualityComparer<T> comparer)
@@ -131,15 +173,5 @@ internal static class MatchScore
             }
         }
         return true;
-    }
-
-    /// <summary>Dictionary-key semantics of Python (identity first, then <c>==</c>), for hashable values.</summary>
-    private sealed class PyValueKeyComparer : IEqualityComparer<PyValue>
-    {
-        public static readonly PyValueKeyComparer Instance = new();
-
-        public bool Equals(PyValue? x, PyValue? y) => PyEquality.Equal(x!, y!, inContainer: true);
-
-        public int GetHashCode(PyValue value) => PyEquality.TryHash(value, out var hash) ? hash : 0;
     }
 }

@@ -11,18 +11,25 @@ internal sealed class PyDict
     // so that a hostile response with a million keys stays linear.
     private const int IndexThreshold = 12;
 
-    private readonly List<string> _keys = [];
-    private readonly List<PyValue> _values = [];
+    private string[] _keys = [];
+    private PyValue[] _values = [];
+    private int _count;
     private Dictionary<string, int>? _index;
 
     /// <summary>The number of distinct keys.</summary>
-    public int Count => _keys.Count;
+    public int Count => _count;
 
     /// <summary>The keys in insertion (first-occurrence) order.</summary>
-    public IReadOnlyList<string> Keys => _keys;
+    public ReadOnlySpan<string> KeySpan => _keys.AsSpan(0, _count);
 
-    /// <summary>The values, aligned with <see cref="Keys"/>.</summary>
-    public IReadOnlyList<PyValue> Values => _values;
+    /// <summary>The keys in insertion (first-occurrence) order.</summary>
+    public IReadOnlyList<string> Keys => new ArraySegment<string>(_keys, 0, _count);
+
+    /// <summary>The key at <paramref name="i"/>.</summary>
+    public string KeyAt(int i) => _keys[i];
+
+    /// <summary>The value at <paramref name="i"/>, aligned with the keys.</summary>
+    public PyValue ValueAt(int i) => _values[i];
 
     /// <summary>Sets <paramref name="key"/>: a new key is appended, an existing one keeps its place.</summary>
     public void Set(string key, PyValue value)
@@ -33,16 +40,23 @@ internal sealed class PyDict
             _values[at] = value;
             return;
         }
-        _keys.Add(key);
-        _values.Add(value);
+        if (_count == _keys.Length)
+        {
+            var capacity = Math.Max(4, _count * 2);
+            Array.Resize(ref _keys, capacity);
+            Array.Resize(ref _values, capacity);
+        }
+        _keys[_count] = key;
+        _values[_count] = value;
+        _count++;
         if (_index is not null)
         {
-            _index[key] = _keys.Count - 1;
+            _index[key] = _count - 1;
         }
-        else if (_keys.Count > IndexThreshold)
+        else if (_count > IndexThreshold)
         {
             _index = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (var i = 0; i < _keys.Count; i++)
+            for (var i = 0; i < _count; i++)
             {
                 _index[_keys[i]] = i;
             }
@@ -62,9 +76,9 @@ internal sealed class PyDict
         {
             return _index.TryGetValue(key, out var at) ? at : -1;
         }
-        for (var i = 0; i < _keys.Count; i++)
+        for (var i = 0; i < _count; i++)
         {
-            if (string.Equals(_keys[i], key, StringComparison.Ordinal))
+            if (ReferenceEquals(_keys[i], key) || string.Equals(_keys[i], key, StringComparison.Ordinal))
             {
                 return i;
             }

@@ -60,23 +60,6 @@ internal static class PyEquality
         return true;
     }
 
-    /// <summary>Python list equality over lists of strings (dict key lists).</summary>
-    public static bool ListsEqual(IReadOnlyList<string> a, IReadOnlyList<string> b)
-    {
-        if (a.Count != b.Count)
-        {
-            return false;
-        }
-        for (var i = 0; i < a.Count; i++)
-        {
-            if (!string.Equals(a[i], b[i], StringComparison.Ordinal))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /// <summary>Python dict equality: same size and every key of <paramref name="a"/> maps to an equal value in <paramref name="b"/>.</summary>
     public static bool DictsEqual(PyDict a, PyDict b)
     {
@@ -86,8 +69,8 @@ internal static class PyEquality
         }
         for (var i = 0; i < a.Count; i++)
         {
-            var other = b.Get(a.Keys[i]);
-            if (other is null || !Equal(a.Values[i], other, inContainer: true))
+            var other = b.Get(a.KeyAt(i));
+            if (other is null || !Equal(a.ValueAt(i), other, inContainer: true))
             {
                 return false;
             }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Numerics;
 using System.Text;
@@ -32,6 +33,10 @@ internal ref struct PyJson
 
     /// <summary>Python 3.11's <c>sys.int_info.default_max_str_digits</c>.</summary>
     public const int MaxIntDigits = 4300;
+
+    private static readonly SearchValues<char> StringSpecials = SearchValues.Create(
+        "\"\\\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f" +
+        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f");
 
     private readonly ReadOnlySpan<char> _s;
     private int _pos;
@@ -224,26 +229,23 @@ internal ref struct PyJson
         StringBuilder? built = null;
         while (true)
         {
-            // Find the next quote, backslash or control character.
-            var rest = _s[_pos..];
-            var stop = rest.IndexOfAnyInRange('\0', '\u001f');
-            var special = rest.IndexOfAny('"', '\\');
-            if (special < 0 || (stop >= 0 && stop < special))
+            // The next quote, backslash or control character, in one vectorised scan.
+            var special = _s[_pos..].IndexOfAny(StringSpecials);
+            if (special < 0)
             {
-                return stop < 0
-                    ? FailString("Unterminated string starting at", begin)
-                    : FailString("Invalid control character at", _pos + stop);
+                return FailString("Unterminated string starting at", begin);
             }
             _pos += special;
-            if (_s[_pos] == '"')
+            var c = _s[_pos];
+            if (c < ' ')
+            {
+                return FailString("Invalid control character at", _pos);
+            }
+            if (c == '"')
             {
                 var tail = _s[chunkStart.._pos];
                 _pos++;
-                if (built is null)
-                {
-                    return new string(tail);
-                }
-                return built.Append(tail).ToString();
+                return built is null ? Intern(tail) : built.Append(tail).ToString();
             }
             built ??= new StringBuilder();
             built.Append(_s[chunkStart.._pos]);
@@ -254,6 +256,15 @@ internal ref struct PyJson
             chunkStart = _pos;
         }
     }
+
+    // The keys of every tool call; reusing the literals saves an allocation per key (json memoizes keys too).
+    private static string Intern(ReadOnlySpan<char> text) => text switch
+    {
+        "name" => "name",
+        "parameters" => "parameters",
+        "arguments" => "arguments",
+        _ => new string(text),
+    };
 
     /// <summary>Decodes the escape at the backslash at <c>_pos</c>; leaves <c>_pos</c> after it.</summary>
     private bool AppendEscape(StringBuilder built, int stringStart)

@@ -53,27 +53,30 @@ internal sealed class PyValue
     /// <summary>The value of a <see cref="PyKind.Bool"/> (0/1) or <see cref="PyKind.Int"/>.</summary>
     public long Integer { get; private init; }
 
-    /// <summary>The value of a <see cref="PyKind.BigInt"/>.</summary>
-    public BigInteger Big { get; private init; }
-
     /// <summary>The value of a <see cref="PyKind.Float"/>.</summary>
     public double Float { get; private init; }
 
+    // The string, list, dict or boxed BigInteger; one field keeps every value small (many are allocated).
+    private object? Reference { get; init; }
+
+    /// <summary>The value of a <see cref="PyKind.BigInt"/>.</summary>
+    public BigInteger Big => Reference is BigInteger big ? big : Integer;
+
     /// <summary>The value of a <see cref="PyKind.Str"/>; null otherwise.</summary>
-    public string? Text { get; private init; }
+    public string? Text => Reference as string;
 
     /// <summary>The items of a <see cref="PyKind.List"/>; null otherwise.</summary>
-    public IReadOnlyList<PyValue>? Items { get; private init; }
+    public IReadOnlyList<PyValue>? Items => Reference as IReadOnlyList<PyValue>;
 
     /// <summary>The entries of a <see cref="PyKind.Dict"/>; null otherwise.</summary>
-    public PyDict? Dict { get; private init; }
+    public PyDict? Dict => Reference as PyDict;
 
     /// <summary>True for <c>bool</c>, <c>int</c> and <c>float</c>, which compare by numeric value.</summary>
     public bool IsNumber => Kind is PyKind.Bool or PyKind.Int or PyKind.BigInt or PyKind.Float;
 
     /// <summary>An <c>int</c>; values beyond 64 bits become <see cref="PyKind.BigInt"/>.</summary>
     public static PyValue FromInteger(BigInteger value) =>
-        value >= long.MinValue && value <= long.MaxValue ? FromInteger((long)value) : new PyValue(PyKind.BigInt) { Big = value };
+        value >= long.MinValue && value <= long.MaxValue ? FromInteger((long)value) : new PyValue(PyKind.BigInt) { Reference = value };
 
     /// <summary>An <c>int</c>.</summary>
     public static PyValue FromInteger(long value) => new(PyKind.Int) { Integer = value };
@@ -82,13 +85,13 @@ internal sealed class PyValue
     public static PyValue FromFloat(double value) => double.IsNaN(value) ? NaN : new PyValue(PyKind.Float) { Float = value };
 
     /// <summary>A <c>str</c>.</summary>
-    public static PyValue FromString(string value) => new(PyKind.Str) { Text = value };
+    public static PyValue FromString(string value) => new(PyKind.Str) { Reference = value };
 
     /// <summary>A <c>list</c>.</summary>
-    public static PyValue FromList(IReadOnlyList<PyValue> items) => new(PyKind.List) { Items = items };
+    public static PyValue FromList(IReadOnlyList<PyValue> items) => new(PyKind.List) { Reference = items };
 
     /// <summary>A <c>dict</c>.</summary>
-    public static PyValue FromDict(PyDict dict) => new(PyKind.Dict) { Dict = dict };
+    public static PyValue FromDict(PyDict dict) => new(PyKind.Dict) { Reference = dict };
 
     /// <summary>
     /// <c>len(value)</c>, or null where Python raises <c>TypeError</c> (None, bool, int, float have no len).

@@ -17,7 +17,12 @@ internal static class ToolCallBlock
     /// Parses the first block of <paramref name="text"/> (which must contain <see cref="Open"/>); null when
     /// a line fails to parse, with the 0-based <paramref name="failedLine"/>, its text and Python's error.
     /// </summary>
-    public static List<PyValue>? Parse(ReadOnlySpan<char> text, out int failedLine, out string? failedText, out string? error)
+    public static List<PyValue>? Parse(ReadOnlySpan<char> text, out int failedLine, out string? failedText, out string? error) =>
+        Parse(text, null, out failedLine, out failedText, out error);
+
+    /// <summary>As <see cref="Parse(ReadOnlySpan{char}, out int, out string?, out string?)"/>, also collecting each line's text.</summary>
+    public static List<PyValue>? Parse(
+        ReadOnlySpan<char> text, List<string>? lineTexts, out int failedLine, out string? failedText, out string? error)
     {
         var block = PyText.Strip(PyText.FirstBlock(text, Open, Close));
         var calls = new List<PyValue>();
@@ -34,6 +39,7 @@ internal static class ToolCallBlock
                 return null;
             }
             calls.Add(value);
+            lineTexts?.Add(line.ToString());
             if (newline < 0)
             {
                 failedLine = -1;
@@ -46,5 +52,5 @@ internal static class ToolCallBlock
     }
 
     /// <summary>Parses the first block of <paramref name="text"/>; null when any line fails.</summary>
-    public static List<PyValue>? Parse(ReadOnlySpan<char> text) => Parse(text, out _, out _, out _);
+    public static List<PyValue>? Parse(ReadOnlySpan<char> text) => Parse(text, null, out _, out _, out _);
 }
