@@ -56,27 +56,26 @@ static at::Scalar lowest_of(at::ScalarType t) {
 }
 
 /// Eager attention as HF Qwen2 computes it (1.13 has no SDPA): softmax(q·kᵀ·scale + mask) · v with the
-/// softmax in float32 and cast back. q [B,H,T,D]; k, v [B,Hkv,S,D] with H a multiple of Hkv (grouped-query
-/// heads are repeated). mask: optional; bool = true where attending is allowed, otherwise added to the
-/// scores. causal: query i (at absolute position S-T+i) sees keys 0..S-T+i. Masked scores take the dtype's
-/// lowest finite value (not -inf) so fully masked padding rows stay finite, as in HF.
+/// softmax in float32 and cast back. q [B,H,T,D]; k, v [B,Hkv,S,D] with H a multiple of Hkv. mask: optional;
+/// bool = true where attending is allowed, otherwise added to the scores. causal: query i (at absolute
+/// position S-T+i) sees keys 0..S-T+i. Masked scores take the dtype's lowest finite value (not -inf) so fully
+/// masked padding rows stay finite, as in HF.
+///
+/// Grouped-query heads are NOT materialised with repeat_interleave (HF's repeat_kv copies the whole KV cache
+/// every step): query head h uses kv head h / rep, so q is viewed as [B, Hkv, rep·T, D] and multiplied with
+/// k and v as they are. The dot products are the same; only the copies go.
 TRL_API TrlTensor trl_attention(TrlTensor q, TrlTensor k, TrlTensor v, TrlTensor mask, int causal, double scale) {
     TRL_TRY
-    auto heads = q->size(1);
-    auto kv_heads = k->size(1);
-    at::Tensor keys = *k, values = *v;
-    if (heads != kv_heads) {
-        if (heads % kv_heads != 0)
-            throw std::invalid_argument("attention: " + std::to_string(heads) + " query heads is not a multiple of " +
-                                        std::to_string(kv_heads) + " key/value heads");
-        auto rep = heads / kv_heads;
-        keys = keys.repeat_interleave(rep, 1);
-        values = values.repeat_interleave(rep, 1);
-    }
-    auto scores = at::matmul(*q, keys.transpose(-2, -1)).mul_(scale);
+    const auto b = q->size(0), heads = q->size(1), t = q->size(2), d = q->size(3);
+    const auto kv_heads = k->size(1), s = k->size(2);
+    if (heads % kv_heads != 0)
+        throw std::invalid_argument("attention: " + std::to_string(heads) + " query heads is not a multiple of " +
+                                    std::to_string(kv_heads) + " key/value heads");
+    const auto rep = heads / kv_heads;
+    auto grouped_q = q->reshape({b, kv_heads, rep * t, d});
+    auto scores = at::matmul(grouped_q, k->transpose(-2, -1)).mul_(scale).view({b, heads, t, s});
     auto low = lowest_of(scores.scalar_type());
-    auto t = q->size(-2), s = keys.size(-2);
-    if (causal) {
+    if (causal && t > 1) {
         auto future = at::ones({t, s}, scores.options().dtype(at::kBool)).triu_(s - t + 1);
         scores.masked_fill_(future, low);
     }
@@ -85,7 +84,7 @@ TRL_API TrlTensor trl_attention(TrlTensor q, TrlTensor k, TrlTensor v, TrlTensor
         else scores.add_(*mask);
     }
     auto probs = scores.softmax(-1, at::kFloat).to(q->scalar_type());
-    return wrap(at::matmul(probs, values));
+    return wrap(at::matmul(probs.view({b, kv_heads, rep * t, s}), *v).view({b, heads, t, d}));
     TRL_CATCH_RET(nullptr)
 }
 

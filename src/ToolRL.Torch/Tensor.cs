@@ -70,35 +70,21 @@ public partial class Tensor : IDisposable
     public long NumEl { get { var n = trl_tensor_numel(Handle); GC.KeepAlive(this); return n; } }
 
     /// <summary>The sizes of every dimension (a new array).</summary>
-    public unsafe long[] Shape
-    {
-        get
-        {
-            var h = Handle;
-            var shape = new long[trl_tensor_dim(h)];
-            fixed (long* p = shape)
-            {
-                trl_tensor_sizes(h, p);
-            }
-            GC.KeepAlive(this);
-            return shape;
-        }
-    }
+    public unsafe long[] Shape => ReadDims(&trl_tensor_sizes);
 
     /// <summary>The element strides of every dimension (a new array).</summary>
-    public unsafe long[] Strides
+    public unsafe long[] Strides => ReadDims(&trl_tensor_strides);
+
+    private unsafe long[] ReadDims(delegate*<IntPtr, long*, void> read)
     {
-        get
+        var h = Handle;
+        var dims = new long[trl_tensor_dim(h)];
+        fixed (long* p = dims)
         {
-            var h = Handle;
-            var strides = new long[trl_tensor_dim(h)];
-            fixed (long* p = strides)
-            {
-                trl_tensor_strides(h, p);
-            }
-            GC.KeepAlive(this);
-            return strides;
+            read(h, p);
         }
+        GC.KeepAlive(this);
+        return dims;
     }
 
     /// <summary>The size of dimension <paramref name="dim"/> (negative counts from the end).</summary>
