@@ -13,7 +13,6 @@ internal sealed class TrainingConsole(IAnsiConsole console)
 {
     private string? _phase;
     private long _firstStep;
-    private DateTime _phaseStart;
 
     /// <summary>A note from the pipeline (stage started/finished, files written).</summary>
     public void Note(string message) => console.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
@@ -28,10 +27,10 @@ internal sealed class TrainingConsole(IAnsiConsole console)
         {
             _phase = step.Phase;
             _firstStep = step.Step;
-            _phaseStart = DateTime.UtcNow;
         }
-        var done = step.Step - _firstStep + 1;
-        var perStep = (DateTime.UtcNow - _phaseStart).TotalSeconds / done;
+        // Elapsed counts from the phase's start in this process (a resumed run starts its clock at the resume).
+        var done = Math.Max(1, step.Step - _firstStep + 1);
+        var perStep = step.Elapsed.TotalSeconds / done;
         var eta = TimeSpan.FromSeconds(perStep * (step.TotalSteps - step.Step));
         var parts = new List<string>
         {

@@ -1,0 +1,149 @@
+using ToolRL.Algorithms;
+using ToolRL.Torch.IO;
+using ToolRL.Torch.NN;
+using ToolRL.Torch.Optim;
+using ToolRL.Training.Metrics;
+using ToolRL.Training.Rollout;
+using static ToolRL.Torch.Torch;
+
+namespace ToolRL.Training;
+
+/// <summary>
+/// PPO with a critic (verl's <c>gae</c> estimator, rl-algorithms.md §2): the critic (a Qwen2 trunk with a value
+/// head, its own AdamW at <c>critic_lr</c>) gives the value of the state before each response token; GAE with
+/// <c>gamma</c>/<c>lam</c> gives advantages (whitened when <c>normalize_advantages</c>) and returns; the critic is
+/// updated every step on the clipped value loss (<c>cliprange_value</c>), before the actor; the actor is updated
+/// from step <c>critic_warmup</c> on (verl: steps start at 1, so critic_warmup = N gives N − 1 critic-only steps).
+/// Usually n = 1 and KL in the reward with a fixed or adaptive controller.
+/// </summary>
+public sealed class PpoTrainer : RlTrainer
+{
+    private const string CriticFolder = "critic";
+    private const string CriticOptimizerFile = "critic_optimizer.safetensors";
+    private readonly IValueModel _critic;
+    private readonly Parameter[] _criticParameters;
+    private readonly AdamW _criticOptimizer;
+
+    /// <summary>Builds the trainer; <see cref="RlTrainerSetup.Critic"/> is required.</summary>
+    public PpoTrainer(RlTrainerSetup setup) : base(setup)
+    {
+        _critic = setup.Critic ?? throw new ArgumentException("PPO needs a critic: set RlTrainerSetup.Critic (e.g. a Qwen2 value model initialised from the policy).", nameof(setup));
+        _criticParameters = _critic.Module.Parameters().Where(p => p.RequiresGrad).ToArray();
+        _criticOptimizer = new AdamW(_criticParameters, Config.CriticLr, 0.9, 0.999, 1e-8, Config.WeightDecay);
+    }
+
+    /// <inheritdoc />
+    public override string Phase => "ppo";
+
+    /// <inheritdoc />
+    protected override bool UpdatesActorAt(long step) => Config.CriticWarmup <= step;
+
+    /// <inheritdoc />
+    protected override void ComputeAdvantages(StepData data, Dictionary<string, double> metrics, StepTimer timer)
+    {
+        using (timer.Time(MetricNames.TimingValues))
+        {
+            data.Values = data.Own(CriticValues(data));
+        }
+        using (timer.Time("timing_s/adv"))
+        {
+            var result = Gae.Compute(data.TokenLevelRewards!, data.Values, data.ResponseMask, Config.Gamma, Config.Lam, Config.NormalizeAdvantages);
+            data.Advantages = data.Own(result.Advantages);
+            data.Returns = data.Own(result.Returns);
+        }
+        using var scope = NewScope();
+        metrics[MetricNames.ValuesMean] = Masked.Mean(data.Values, data.ResponseMask).ItemDouble();
+        metrics[MetricNames.VfExplainedVar] = ValueLoss.ExplainedVariance(data.Returns, data.Values, data.ResponseMask);
+    }
+
+    /// <inheritdoc />
+    protected override void UpdateCritic(StepData data, Dictionary<string, double> metrics, StepTimer timer)
+    {
+        using var time = timer.Time(MetricNames.TimingUpdateCritic);
+        _critic.Module.Train();
+        _criticOptimizer.LearningRate = Config.CriticLr;
+        var plan = MiniBatchPlan.Split(Config.BatchSize, Config.N, Config.PpoMiniBatchSize, Config.PpoMicroBatchSize);
+        double loss = 0, clipFrac = 0, vpred = 0, tokens = 0, normSum = 0;
+        int steps = 0, finite = 0;
+        for (var epoch = 0; epoch < Config.PpoEpochs; epoch++)
+        {
+            foreach (var mini in plan)
+            {
+                var normalizer = NormalizerOf(data, mini.SelectMany(m => m));
+                _criticOptimizer.ZeroGrad();
+                foreach (var micro in mini)
+                {
+                    using var scope = NewScope();
+                    var batch = MicroBatch.Build(micro, data.PromptOf, data.ResponseOf, Setup.Prompts.PadTokenId);
+                    var predicted = _critic.Values(batch);
+                    var result = ValueLoss.ComputeClipped(predicted, batch.Select(data.Values!), batch.Select(data.Returns!), batch.ResponseMask,
+                        Config.CliprangeValue, Config.LossAggMode, normalizer);
+                    result.VfLoss.Backward();
+                    loss += result.VfLoss.ItemDouble();
+                    clipFrac += result.VfClipFrac * batch.TokenCount;
+                    using (NoGrad())
+                    {
+                        vpred += Masked.Sum(predicted, batch.ResponseMask).ItemDouble();
+                    }
+                    tokens += batch.TokenCount;
+                }
+                var norm = GradClip.ClipGradNorm(_criticParameters, Config.MaxGradNorm);
+                steps++;
+                if (double.IsFinite(norm))
+                {
+                    _criticOptimizer.Step();
+                    normSum += norm;
+                    finite++;
+                }
+                _criticOptimizer.ZeroGrad();
+            }
+        }
+        metrics[MetricNames.VfLoss] = loss / steps;
+        metrics[MetricNames.VfClipFrac] = clipFrac / Math.Max(tokens, 1);
+        metrics[MetricNames.VpredMean] = vpred / Math.Max(tokens, 1);
+        metrics[MetricNames.CriticGradNorm] = finite == 0 ? double.NaN : normSum / finite;
+        metrics[MetricNames.CriticLr] = Config.CriticLr;
+    }
+
+    /// <inheritdoc />
+    protected override void SaveExtra(string directory)
+    {
+        _critic.SavePretrained(Path.Combine(directory, CriticFolder));
+        Safetensors.Save(Path.Combine(directory, CriticOptimizerFile), _criticOptimizer.StateDict());
+    }
+
+    /// <inheritdoc />
+    protected override void LoadExtra(string directory)
+    {
+        _critic.LoadWeights(Path.Combine(directory, CriticFolder));
+        _criticOptimizer.LoadStateDict(Safetensors.Load(Path.Combine(directory, CriticOptimizerFile)));
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _criticOptimizer.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+
+    private ToolRL.Torch.Tensor CriticValues(StepData data)
+    {
+        _critic.Module.Eval();
+        using var noGrad = NoGrad();
+        var rows = new float[data.Responses.Count][];
+        foreach (var micro in Enumerable.Range(0, data.Responses.Count).Chunk(Config.PpoMicroBatchSize))
+        {
+            using var scope = NewScope();
+            var batch = MicroBatch.Build(micro, data.PromptOf, data.ResponseOf, Setup.Prompts.PadTokenId);
+            var perRow = StepTensors.ToRows(_critic.Values(batch) * batch.ResponseMask, batch.ResponseLengths);
+            for (var k = 0; k < micro.Length; k++)
+            {
+                rows[micro[k]] = perRow[k];
+            }
+        }
+        return StepTensors.FromRows(rows, data.Width);
+    }
+}

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using ToolRL.Algorithms;
+using ToolRL.Data;
+using ToolRL.Torch.IO;
+using ToolRL.Training.Checkpoints;
+using ToolRL.Training.Metrics;
+using ToolRL.Training.Validation;
+
+namespace ToolRL.Training;
+
+public abstract partial class RlTrainer
+{
+    /// <summary>Sub-folder of a checkpoint holding the policy in Hugging Face layout (loadable by transformers).</summary>
+    public const string ActorFolder = "actor";
+
+    private const string OptimizerFile = "optimizer.safetensors";
+    private const string ConfigFile = "training_config.json";
+
+    /// <summary>The run's checkpoints.</summary>
+    public CheckpointStore Checkpoints => _checkpoints;
+
+    /// <summary>
+    /// Test hook: milliseconds to pause inside every checkpoint save, after the files are written and before the
+    /// checkpoint is published (environment variable <c>TOOLRL_TEST_SAVE_PAUSE_MS</c>), so a test can SIGKILL the
+    /// process mid-save deterministically.
+    /// </summary>
+    internal static int SavePauseMilliseconds =>
+        int.TryParse(Environment.GetEnvironmentVariable("TOOLRL_TEST_SAVE_PAUSE_MS"), out var ms) ? ms : 0;
+
+    private void SaveCheckpoint(long step)
+    {
+        var started = Stopwatch.GetTimestamp();
+        _checkpoints.Save(step, dir =>
+        {
+            var actor = Path.Combine(dir, ActorFolder);
+            Setup.Policy.SavePretrained(actor);
+            Setup.Prompts.Tokenizer.Save(actor);
+            Safetensors.Save(Path.Combine(dir, OptimizerFile), _optimizer.StateDict());
+            SaveExtra(dir);
+            var position = _data.State;
+            new TrainerState
+            {
+                Step = step,
+                Phase = Phase,
+                DataEpoch = position.Epoch,
+                DataPosition = position.Position,
+                DataSeed = position.Seed,
+                KlCoef = _kl.Value,
+                LearningRate = _optimizer.LearningRate,
+            }.Save(dir);
+            AtomicFile.WriteAllText(Path.Combine(dir, ConfigFile), Config.ToJsonString() + "\n");
+            if (SavePauseMilliseconds > 0)
+            {
+                Thread.Sleep(SavePauseMilliseconds);
+            }
+        });
+        Setup.Log?.Invoke($"checkpoint: step {step} saved to {_checkpoints.PathOf(step)} in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+    }
+
+    /// <summary>Restores the latest complete checkpoint; returns its step (0 when there is none: a fresh start).</summary>
+    private long ResumeFromLatest()
+    {
+        var swept = _checkpoints.SweepLeftovers();
+        if (swept > 0)
+        {
+            Setup.Log?.Invoke($"resume: removed {swept} incomplete checkpoint folder(s) left by an interrupted save");
+        }
+        if (_checkpoints.Latest() is not { } latest)
+        {
+            Setup.Log?.Invoke("resume: no complete checkpoint yet; starting from step 0");
+            return 0;
+        }
+        var dir = latest.Path;
+        var state = TrainerState.Load(dir);
+        if (state.Phase != Phase)
+        {
+            throw new InvalidDataException($"checkpoint {dir} is from phase '{state.Phase}', not '{Phase}'. Fix: use a fresh --output folder for a different algorithm.");
+        }
+        Setup.Policy.LoadWeights(Path.Combine(dir, ActorFolder));
+        _optimizer.LoadStateDict(Safetensors.Load(Path.Combine(dir, OptimizerFile)));
+        LoadExtra(dir);
+        _data = NewIterator(new EpochIteratorState(state.DataEpoch, state.DataPosition, state.DataSeed));
+        _kl = KlController.From(Config, state.KlCoef);
+        _metrics = MetricsLog.Resume(Setup.OutputDir, state.Step);
+        FirstValidation = _metrics.Rows.FirstOrDefault(r => r.Step == 0) is { } first ? FromMetrics(first) : null;
+        LastValidation = _metrics.Rows.LastOrDefault(r => r.Values.ContainsKey(MetricNames.ValRewardMean)) is { } last ? FromMetrics(last) : null;
+        Setup.Log?.Invoke($"resume: continuing after step {state.Step} from {dir}");
+        return state.Step;
+    }
+
+    private static ValidationResult FromMetrics(MetricsRow row) => new(
+        row.Get(MetricNames.ValRewardMean) ?? double.NaN,
+        row.Get(MetricNames.ValFormatMean) ?? double.NaN,
+        row.Get(MetricNames.ValCorrectnessMean) ?? double.NaN,
+        row.Get(MetricNames.ValExactMatch) ?? double.NaN,
+        0,
+        row.Values.Where(kv => kv.Key.StartsWith("val/", StringComparison.Ordinal)).ToDictionary(),
+        []);
+}

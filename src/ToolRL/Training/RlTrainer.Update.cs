@@ -1,0 +1,159 @@
+using ToolRL.Algorithms;
+using ToolRL.Torch;
+using ToolRL.Torch.Optim;
+using ToolRL.Training.Metrics;
+using ToolRL.Training.Rollout;
+using static ToolRL.Torch.Torch;
+
+namespace ToolRL.Training;
+
+public abstract partial class RlTrainer
+{
+    /// <summary>
+    /// <c>ppo_epochs</c> passes over the mini-batches; each mini-batch is one optimizer step whose loss is normalised
+    /// over the whole mini-batch (<see cref="LossNormalizer"/>), accumulated over micro-batches.
+    /// </summary>
+    private void UpdateActor(StepData data, Dictionary<string, double> metrics)
+    {
+        var policy = Setup.Policy;
+        policy.Module.Train();
+        var settings = PolicyLossSettings.From(Config);
+        var plan = MiniBatchPlan.Split(Config.BatchSize, Config.N, Config.PpoMiniBatchSize, Config.PpoMicroBatchSize);
+        double pgLoss = 0, klLoss = 0, tokens = 0, clipFrac = 0, clipFracLower = 0, ppoKl = 0, entropy = 0, gradNormSum = 0;
+        int optimizerSteps = 0, finiteSteps = 0, skipped = 0;
+        for (var epoch = 0; epoch < Config.PpoEpochs; epoch++)
+        {
+            foreach (var mini in plan)
+            {
+                var normalizer = NormalizerOf(data, mini.SelectMany(m => m));
+                _optimizer.ZeroGrad();
+                foreach (var micro in mini)
+                {
+                    using var scope = NewScope();
+                    var batch = MicroBatch.Build(micro, data.PromptOf, data.ResponseOf, Setup.Prompts.PadTokenId);
+                    var (logProbs, tokenEntropy) = policy.ScoreResponses(batch, Config.Sampling.Temperature, withEntropy: true);
+                    var old = data.OldLogProbs is null ? logProbs.Detach() : batch.Select(data.OldLogProbs);
+                    var result = PolicyLoss.ComputeClipped(old, logProbs, batch.Select(data.Advantages!), batch.ResponseMask, settings, normalizer);
+                    var loss = result.PgLoss;
+                    var microTokens = batch.TokenCount;
+                    using (NoGrad())
+                    {
+                        entropy += Masked.Sum(tokenEntropy!, batch.ResponseMask).ItemDouble();
+                    }
+                    if (Config.EntropyCoeff != 0)
+                    {
+                        loss = loss - LossAggregation.Aggregate(tokenEntropy!, batch.ResponseMask, Config.LossAggMode, normalizer) * Config.EntropyCoeff;
+                    }
+                    if (Config.UseKlLoss && Config.NeedsReferenceModel)
+                    {
+                        var kl = KlPenalty.Estimate(logProbs, batch.Select(data.RefLogProbs!), Config.KlLossType);
+                        var klAgg = LossAggregation.Aggregate(kl, batch.ResponseMask, Config.LossAggMode, normalizer);
+                        klLoss += klAgg.ItemDouble();
+                        loss = loss + klAgg * Config.KlCoef;
+                    }
+                    loss.Backward();
+                    pgLoss += result.PgLoss.ItemDouble();
+                    clipFrac += result.PgClipFrac * microTokens;
+                    clipFracLower += result.PgClipFracLower * microTokens;
+                    ppoKl += result.PpoKl * microTokens;
+                    tokens += microTokens;
+                }
+                var norm = GradClip.ClipGradNorm(_parameters, Config.MaxGradNorm);
+                optimizerSteps++;
+                if (double.IsFinite(norm))
+                {
+                    _optimizer.Step();
+                    gradNormSum += norm;
+                    finiteSteps++;
+                }
+                else
+                {
+                    // verl dp_actor: a non-finite gradient norm skips the update (the gradients are discarded).
+                    skipped++;
+                    Setup.Log?.Invoke($"{Phase} step {Step + 1}: gradient norm {norm} is not finite; optimizer step skipped");
+                }
+                _optimizer.ZeroGrad();
+            }
+        }
+        metrics[MetricNames.PgLoss] = pgLoss / optimizerSteps;
+        metrics[MetricNames.PgClipFrac] = clipFrac / Math.Max(tokens, 1);
+        metrics[MetricNames.PgClipFracLower] = clipFracLower / Math.Max(tokens, 1);
+        metrics[MetricNames.PpoKl] = ppoKl / Math.Max(tokens, 1);
+        metrics.TryAdd(MetricNames.Entropy, entropy / Math.Max(tokens, 1));
+        if (Config.UseKlLoss && Config.NeedsReferenceModel)
+        {
+            metrics[MetricNames.KlLoss] = klLoss / optimizerSteps;
+            metrics[MetricNames.KlCoef] = Config.KlCoef;
+        }
+        metrics[MetricNames.GradNorm] = finiteSteps == 0 ? double.NaN : gradNormSum / finiteSteps;
+        metrics[MetricNames.SkippedSteps] = skipped;
+    }
+
+    /// <summary>Mini-batch denominators from the response lengths (same as <see cref="LossNormalizer.For(IEnumerable{Tensor}, double)"/> without building masks).</summary>
+    private protected LossNormalizer NormalizerOf(StepData data, IEnumerable<int> indices)
+    {
+        var lengths = indices.Select(i => data.ResponseLengths[i]).ToList();
+        return new LossNormalizer(lengths.Sum(), lengths.Count(l => l > 0), Config.EffectiveLossScaleFactor);
+    }
+
+    /// <summary>
+    /// Log-probs <c>[N, R_max]</c> of every response under <paramref name="model"/> without gradients, in micro-batches;
+    /// with <paramref name="withEntropy"/> also the mean token entropy (verl logs actor/entropy from this pass).
+    /// </summary>
+    private protected (Tensor LogProbs, double Entropy) ForwardLogProbs(IPolicyModel model, StepData data, bool withEntropy)
+    {
+        model.Module.Eval();
+        using var noGrad = NoGrad();
+        var rows = new float[data.Responses.Count][];
+        double entropySum = 0;
+        foreach (var micro in Enumerable.Range(0, data.Responses.Count).Chunk(Config.PpoMicroBatchSize))
+        {
+            using var scope = NewScope();
+            var batch = MicroBatch.Build(micro, data.PromptOf, data.ResponseOf, Setup.Prompts.PadTokenId);
+            var (logProbs, entropy) = model.ScoreResponses(batch, Config.Sampling.Temperature, withEntropy);
+            var perRow = StepTensors.ToRows(logProbs, batch.ResponseLengths);
+            for (var k = 0; k < micro.Length; k++)
+            {
+                rows[micro[k]] = perRow[k];
+            }
+            if (withEntropy)
+            {
+                entropySum += Masked.Sum(entropy!, batch.ResponseMask).ItemDouble();
+            }
+        }
+        var total = data.ResponseLengths.Sum();
+        return (StepTensors.FromRows(rows, data.Width), total == 0 ? double.NaN : entropySum / total);
+    }
+
+    private void AddDataMetrics(StepData data, Dictionary<string, double> metrics)
+    {
+        var scores = data.Scores!.Totals;
+        metrics[MetricNames.ScoreMean] = BatchStatistics.Mean(scores);
+        metrics[MetricNames.ScoreMax] = BatchStatistics.Max(scores);
+        metrics[MetricNames.ScoreMin] = BatchStatistics.Min(scores);
+        using (var scope = NewScope())
+        {
+            var sequenceRewards = (data.TokenLevelRewards! * data.ResponseMask).Sum(-1).ToArray<float>().Select(v => (double)v).ToList();
+            metrics[MetricNames.RewardsMean] = BatchStatistics.Mean(sequenceRewards);
+            var valid = data.ResponseMask.Gt(0);
+            var advantages = data.Advantages!.MaskedSelect(valid).ToArray<float>().Select(v => (double)v).ToList();
+            metrics[MetricNames.AdvantagesMean] = BatchStatistics.Mean(advantages);
+            metrics[MetricNames.AdvantagesMax] = BatchStatistics.Max(advantages);
+            metrics[MetricNames.AdvantagesMin] = BatchStatistics.Min(advantages);
+            if (data.Returns is not null)
+            {
+                metrics[MetricNames.ReturnsMean] = BatchStatistics.Mean(data.Returns.MaskedSelect(valid).ToArray<float>().Select(v => (double)v).ToList());
+            }
+        }
+        var lengths = data.ResponseLengths.Select(l => (double)l).ToList();
+        metrics[MetricNames.ResponseLengthMean] = BatchStatistics.Mean(lengths);
+        metrics[MetricNames.ResponseLengthMax] = BatchStatistics.Max(lengths);
+        metrics[MetricNames.ResponseLengthMin] = BatchStatistics.Min(lengths);
+        metrics[MetricNames.ResponseLengthClipRatio] = data.Responses.Count(r => !r.Stopped) / (double)data.Responses.Count;
+        metrics[MetricNames.PromptLengthMean] = data.PromptIds.Average(p => p.Count);
+        foreach (var (name, value) in data.Scores.ComponentMetrics())
+        {
+            metrics[name] = value;
+        }
+    }
+}

@@ -1,0 +1,309 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using ToolRL.Algorithms;
+using ToolRL.Configuration;
+using ToolRL.Data;
+using ToolRL.Torch;
+using ToolRL.Torch.NN;
+using ToolRL.Torch.Optim;
+using ToolRL.Training.Checkpoints;
+using ToolRL.Training.Metrics;
+using ToolRL.Training.Reporting;
+using ToolRL.Training.Rollout;
+using ToolRL.Training.Validation;
+using static ToolRL.Torch.Torch;
+
+namespace ToolRL.Training;
+
+/// <summary>
+/// The rollout/update loop shared by <see cref="GrpoTrainer"/> and <see cref="PpoTrainer"/>, with verl's semantics
+/// (rl-algorithms.md §5.1). Each step: take <c>batch_size</c> prompts, sample <c>n</c> responses each, decode and
+/// score them, compute old and reference log-probs (each only when needed), token-level rewards (KL in the reward
+/// if configured), advantages (the subclass's estimator), then <c>ppo_epochs</c> passes over mini-batches of
+/// <c>ppo_mini_batch_size</c> prompts with micro-batch gradient accumulation, gradient clipping (a non-finite norm
+/// skips the optimizer step and is logged), AdamW, and the LR schedule stepped once per step. Validation with greedy
+/// decoding before training and every <c>test_freq</c> steps; checkpoints every <c>save_freq</c> steps and at the
+/// end; metrics to JSONL/CSV; an HTML report at the end.
+/// </summary>
+public abstract partial class RlTrainer : IDisposable
+{
+    private readonly AdamW _optimizer;
+    private readonly CheckpointStore _checkpoints;
+    private readonly Validator? _validator;
+    private readonly Parameter[] _parameters;
+    private KlController _kl;
+    private EpochIterator _data;
+    private MetricsLog? _metrics;
+
+    /// <summary>Builds the trainer; nothing runs until <see cref="TrainAsync"/>.</summary>
+    protected RlTrainer(RlTrainerSetup setup)
+    {
+        Setup = setup;
+        var config = setup.Config;
+        if (config.NeedsReferenceModel && setup.Reference is null)
+        {
+            throw new ArgumentException("the configuration uses KL (kl_coef > 0 with use_kl_in_reward or use_kl_loss) but no reference model was given; pass Reference or set kl_coef to 0.", nameof(setup));
+        }
+        if (setup.TrainRows.Count < config.BatchSize)
+        {
+            throw new ArgumentException($"batch_size {config.BatchSize} is larger than the {setup.TrainRows.Count} training prompts; lower batch_size or add data.", nameof(setup));
+        }
+        _parameters = setup.Policy.Module.Parameters().Where(p => p.RequiresGrad).ToArray();
+        _optimizer = new AdamW(_parameters, config.ActorLr, 0.9, 0.999, 1e-8, config.WeightDecay);
+        _kl = KlController.From(config);
+        _data = NewIterator(null);
+        StepsPerEpoch = _data.BatchesPerEpoch;
+        TotalSteps = config.Trainer.TotalTrainingSteps ?? (long)StepsPerEpoch * config.Epochs;
+        _checkpoints = new CheckpointStore(Path.Combine(setup.OutputDir, "checkpoints"), config.Trainer.MaxCheckpointsToKeep ?? int.MaxValue);
+        if (setup.ValRows.Count > 0)
+        {
+            var rows = config.Data.MaxValSamples is { } max ? setup.ValRows.Take(max).ToList() : setup.ValRows;
+            _validator = new Validator(rows, setup.Prompts, setup.Reward,
+                new SamplingSettings(config.MaxResponseLength, config.Sampling.ValGreedy ? 0 : config.Sampling.Temperature, 1, -1, setup.Prompts.StopTokenIds));
+        }
+    }
+
+    /// <summary>The trainer's inputs.</summary>
+    public RlTrainerSetup Setup { get; }
+
+    /// <summary>The configuration.</summary>
+    protected TrainingConfig Config => Setup.Config;
+
+    /// <summary>The phase name in metrics and progress ("grpo", "ppo").</summary>
+    public abstract string Phase { get; }
+
+    /// <summary>Training steps per pass over the prompts (<c>drop_last</c>, as verl).</summary>
+    public int StepsPerEpoch { get; }
+
+    /// <summary>The planned number of steps: <c>total_training_steps</c>, or steps per epoch × epochs.</summary>
+    public long TotalSteps { get; }
+
+    /// <summary>The last finished step (0 before training).</summary>
+    public long Step { get; private set; }
+
+    /// <summary>The validation before the first step (or the one restored with a resumed run's metrics).</summary>
+    public ValidationResult? FirstValidation { get; private set; }
+
+    /// <summary>The most recent validation.</summary>
+    public ValidationResult? LastValidation { get; private set; }
+
+    /// <summary>The metrics logged so far.</summary>
+    public IReadOnlyList<MetricsRow> Metrics => _metrics?.Rows ?? [];
+
+    /// <summary>Path of the HTML report written at the end.</summary>
+    public string ReportPath => Path.Combine(Setup.OutputDir, "report.html");
+
+    /// <summary>
+    /// Runs the training, yielding after every step (and once for the validation before training, as step 0).
+    /// With <see cref="RlTrainerSetup.Resume"/> it continues from the latest complete checkpoint.
+    /// </summary>
+    public async IAsyncEnumerable<TrainingStepResult> TrainAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        Step = Setup.Resume ? ResumeFromLatest() : 0;
+        if (Step == 0)
+        {
+            _metrics = MetricsLog.Create(Setup.OutputDir);
+            if (_validator is not null && Config.Trainer.ValBeforeTrain)
+            {
+                var validation = Validate(0);
+                FirstValidation = validation;
+                var row = new MetricsRow(0, validation.Metrics);
+                _metrics.Append(row);
+                yield return new TrainingStepResult(Phase, 0, TotalSteps, row, Stopwatch.GetElapsedTime(started));
+            }
+        }
+        while (Step < TotalSteps)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await Task.Yield();
+            var step = Step + 1;
+            var values = RunStep(step);
+            var testFreq = Config.Trainer.TestFreq;
+            if (_validator is not null && ((testFreq > 0 && step % testFreq == 0) || step == TotalSteps))
+            {
+                foreach (var (name, value) in Validate((int)step).Metrics)
+                {
+                    values[name] = value;
+                }
+            }
+            var row = new MetricsRow(step, values);
+            _metrics!.Append(row);
+            Step = step;
+            var saveFreq = Config.Trainer.SaveFreq;
+            if ((saveFreq > 0 && step % saveFreq == 0) || step == TotalSteps)
+            {
+                SaveCheckpoint(step);
+            }
+            yield return new TrainingStepResult(Phase, step, TotalSteps, row, Stopwatch.GetElapsedTime(started));
+        }
+        WriteReport();
+    }
+
+    /// <summary>Runs greedy validation now (at <paramref name="step"/> for the reward schedules).</summary>
+    public ValidationResult Validate(int step)
+    {
+        if (_validator is null)
+        {
+            throw new InvalidOperationException("no validation rows were given");
+        }
+        var result = _validator.Run(Setup.Policy, step);
+        LastValidation = result;
+        return result;
+    }
+
+    /// <summary>Estimates advantages (and, for PPO, values and returns) into <paramref name="data"/>.</summary>
+    protected abstract void ComputeAdvantages(StepData data, Dictionary<string, double> metrics, StepTimer timer);
+
+    /// <summary>Updates the critic, if any (PPO), before the actor.</summary>
+    protected virtual void UpdateCritic(StepData data, Dictionary<string, double> metrics, StepTimer timer)
+    {
+    }
+
+    /// <summary>True when the actor is updated at <paramref name="step"/> (PPO's critic warmup holds it back).</summary>
+    protected virtual bool UpdatesActorAt(long step) => true;
+
+    /// <summary>Extra files of a checkpoint (the critic and its optimizer).</summary>
+    protected virtual void SaveExtra(string directory)
+    {
+    }
+
+    /// <summary>Restores what <see cref="SaveExtra"/> wrote.</summary>
+    protected virtual void LoadExtra(string directory)
+    {
+    }
+
+    private Dictionary<string, double> RunStep(long step)
+    {
+        var timer = new StepTimer();
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        var stepStart = Stopwatch.GetTimestamp();
+        _optimizer.LearningRate = LearningRateAt(step);
+
+        var rows = _data.NextBatch().Select(i => Setup.TrainRows[i]).ToList();
+        var prompts = rows.Select(Setup.Prompts.Encode).ToList();
+        IReadOnlyList<GeneratedResponse> responses;
+        using (timer.Time(MetricNames.TimingGen))
+        {
+            Setup.Policy.Module.Eval();
+            using var noGrad = NoGrad();
+            var sampling = Config.Sampling;
+            responses = Setup.Policy.Generate(prompts, Config.N,
+                new SamplingSettings(Config.MaxResponseLength, sampling.Temperature, sampling.TopP, sampling.TopK, Setup.Prompts.StopTokenIds), SamplingSeed(step));
+        }
+
+        using var data = new StepData(rows, prompts, responses, Config.N);
+        using (timer.Time(MetricNames.TimingReward))
+        {
+            data.Texts = responses.Select(r => Setup.Prompts.DecodeResponse(r.TokenIds)).ToArray();
+            data.Scores = RewardScoring.Score(Setup.Reward, Enumerable.Range(0, responses.Count).Select(data.RowOf).ToList(), data.Texts, (int)step);
+        }
+
+        var onPolicy = Config.PpoEpochs == 1 && Config.MiniBatchesPerStep == 1;
+        var klInReward = Config.UseKlInReward && Config.NeedsReferenceModel;
+        if (!onPolicy || klInReward)
+        {
+            using (timer.Time(MetricNames.TimingOldLogProb))
+            {
+                var (old, entropy) = ForwardLogProbs(Setup.Policy, data, withEntropy: true);
+                data.OldLogProbs = data.Own(old);
+                metrics[MetricNames.Entropy] = entropy;
+            }
+        }
+        if (Config.NeedsReferenceModel)
+        {
+            using (timer.Time(MetricNames.TimingRef))
+            {
+                data.RefLogProbs = data.Own(ForwardLogProbs(Setup.Reference!, data, withEntropy: false).LogProbs);
+            }
+        }
+
+        using (var scope = NewScope())
+        {
+            var scores = FromArray(data.Scores.Totals.Select(v => (float)v).ToArray(), data.Responses.Count);
+            var tokenScores = OutcomeReward.PlaceOnLastToken(scores, data.ResponseMask);
+            if (klInReward)
+            {
+                var kl = KlReward.Apply(tokenScores, data.OldLogProbs!, data.RefLogProbs!, data.ResponseMask, _kl.Value, Config.KlPenalty);
+                metrics[MetricNames.RewardKlPenalty] = kl.CurrentKl;
+                metrics[MetricNames.RewardKlPenaltyCoeff] = _kl.Value;
+                _kl.Update(kl.CurrentKl, Config.BatchSize);
+                data.TokenLevelRewards = data.Own(kl.TokenLevelRewards);
+            }
+            else
+            {
+                data.TokenLevelRewards = data.Own(tokenScores);
+            }
+        }
+
+        ComputeAdvantages(data, metrics, timer);
+        UpdateCritic(data, metrics, timer);
+        if (UpdatesActorAt(step))
+        {
+            using (timer.Time(MetricNames.TimingUpdate))
+            {
+                UpdateActor(data, metrics);
+            }
+        }
+        metrics[MetricNames.Lr] = _optimizer.LearningRate;
+        AddDataMetrics(data, metrics);
+        metrics[MetricNames.Epoch] = (step - 1) / StepsPerEpoch;
+        foreach (var (name, seconds) in timer.Seconds)
+        {
+            metrics[name] = seconds;
+        }
+        metrics[MetricNames.TimingStep] = Stopwatch.GetElapsedTime(stepStart).TotalSeconds;
+        return metrics;
+    }
+
+    private double LearningRateAt(long step)
+    {
+        // verl steps the scheduler once per training step: step s (1-based) trains with the rate after s − 1 steps.
+        var schedule = Config.LrScheduler;
+        var total = (int)TotalSteps;
+        var warmup = schedule.WarmupStepsFor(total);
+        return schedule.Type switch
+        {
+            LrSchedulerType.Cosine => LrSchedules.CosineWithWarmup(step - 1, warmup, total, Config.ActorLr, schedule.MinLrRatio),
+            LrSchedulerType.Linear => LrSchedules.LinearWithWarmup(step - 1, warmup, total, Config.ActorLr, schedule.MinLrRatio),
+            _ => LrSchedules.Constant(step - 1, warmup, Config.ActorLr),
+        };
+    }
+
+    /// <summary>The sampling seed of a step: a function of the run's seed and the step only, so a resumed run repeats it.</summary>
+    private long SamplingSeed(long step) => (long)Config.Seed * 1_000_003 + step;
+
+    private EpochIterator NewIterator(EpochIteratorState? resume) =>
+        new(Setup.TrainRows.Count, Config.BatchSize, Config.Seed, dropLast: true, shuffle: Config.Data.Shuffle, resume: resume);
+
+    private void WriteReport()
+    {
+        var summary = new List<(string, string)>();
+        if (FirstValidation is { } first && LastValidation is { } last)
+        {
+            summary.Add(("held-out reward (before → after)", $"{first.Reward:0.000} → {last.Reward:0.000}"));
+            summary.Add(("held-out format", $"{first.Format:0.000} → {last.Format:0.000}"));
+            summary.Add(("held-out correctness", $"{first.Correctness:0.000} → {last.Correctness:0.000}"));
+            summary.Add(("held-out tool-call exact match", $"{first.ExactMatch:0.000} → {last.ExactMatch:0.000}"));
+        }
+        summary.Add(("steps", $"{Step} of {TotalSteps} ({StepsPerEpoch} per epoch)"));
+        summary.Add(("prompts × responses per step", $"{Config.BatchSize} × {Config.N}"));
+        AtomicFile.WriteAllText(ReportPath, HtmlReport.Render($"ToolRL.NET {Phase}: {Config.Trainer.ExperimentName}", Metrics, summary));
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the optimizer state.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _optimizer.Dispose();
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using ToolRL.Configuration;
+using ToolRL.Data;
+using ToolRL.Rewards;
+using ToolRL.Training.Rollout;
+
+namespace ToolRL.Training;
+
+/// <summary>What an RL trainer is built from: the resolved configuration, the models, the data and the reward.</summary>
+public sealed record RlTrainerSetup
+{
+    /// <summary>The resolved configuration (algorithm, sizes, learning rates, KL, sampling, trainer cadence).</summary>
+    public required TrainingConfig Config { get; init; }
+
+    /// <summary>The policy being trained.</summary>
+    public required IPolicyModel Policy { get; init; }
+
+    /// <summary>The frozen reference policy; required when the config uses KL (<see cref="TrainingConfig.NeedsReferenceModel"/>), else ignored.</summary>
+    public IPolicyModel? Reference { get; init; }
+
+    /// <summary>The critic (PPO only).</summary>
+    public IValueModel? Critic { get; init; }
+
+    /// <summary>Prompt rendering/tokenization and response decoding.</summary>
+    public required PromptEncoder Prompts { get; init; }
+
+    /// <summary>Training prompts.</summary>
+    public required IReadOnlyList<RlRow> TrainRows { get; init; }
+
+    /// <summary>Held-out prompts for validation (may be empty: no validation).</summary>
+    public IReadOnlyList<RlRow> ValRows { get; init; } = [];
+
+    /// <summary>The reward (e.g. <see cref="RewardRegistry"/>'s weighted composition of the config's functions).</summary>
+    public required IRewardFunction Reward { get; init; }
+
+    /// <summary>Where metrics.jsonl/csv, checkpoints/ and report.html go.</summary>
+    public required string OutputDir { get; init; }
+
+    /// <summary>Continue from the latest complete checkpoint under <see cref="OutputDir"/> (a fresh start when there is none).</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Receives progress notes (checkpoint saved, resumed at step N, ...).</summary>
+    public Action<string>? Log { get; init; }
+}

@@ -1,0 +1,41 @@
+using ToolRL.Torch;
+using static ToolRL.Torch.Torch;
+
+namespace ToolRL.Training.Rollout;
+
+/// <summary>Builds whole-step <c>[N, R_max]</c> float32 tensors from per-response rows of different lengths (zero-padded).</summary>
+public static class StepTensors
+{
+    /// <summary>Pads <paramref name="rows"/> to <paramref name="width"/> columns.</summary>
+    public static Tensor FromRows(IReadOnlyList<IReadOnlyList<float>> rows, int width)
+    {
+        var data = new float[rows.Count * width];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            for (var t = 0; t < rows[i].Count; t++)
+            {
+                data[i * width + t] = rows[i][t];
+            }
+        }
+        return FromArray(data, rows.Count, width);
+    }
+
+    /// <summary>The response mask of responses with the given lengths: 1 on the first <c>length</c> columns.</summary>
+    public static Tensor Mask(IReadOnlyList<int> lengths, int width)
+    {
+        var data = new float[lengths.Count * width];
+        for (var i = 0; i < lengths.Count; i++)
+        {
+            data.AsSpan(i * width, lengths[i]).Fill(1f);
+        }
+        return FromArray(data, lengths.Count, width);
+    }
+
+    /// <summary>Reads a <c>[N, R]</c> tensor into one array per row, cut to each row's length.</summary>
+    public static float[][] ToRows(Tensor tensor, IReadOnlyList<int> lengths)
+    {
+        var width = (int)tensor.Size(1);
+        var flat = tensor.Detach().To(DType.Float32).Contiguous().ToArray<float>();
+        return lengths.Select((length, i) => flat.AsSpan(i * width, length).ToArray()).ToArray();
+    }
+}

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using ToolRL.Algorithms;
+using ToolRL.Configuration;
+using ToolRL.Data;
+using ToolRL.Torch.Optim;
+using ToolRL.Torch.NN;
+using ToolRL.Training.Metrics;
+using ToolRL.Training.Rollout;
+using static ToolRL.Torch.Torch;
+
+namespace ToolRL.Training;
+
+/// <summary>
+/// Supervised fine-tuning: cross-entropy on the assistant tokens only (the answer and its closing &lt;|im_end|&gt;),
+/// the prompt rendered with the Qwen2.5 chat template as at generation time; token-mean over each batch with
+/// micro-batch gradient accumulation; AdamW with linear warmup (first 5% of steps) then constant; gradient clipping.
+/// The warm start of the paper's "SFT + GRPO" recipe, or a run of its own (<c>algorithm: sft</c>).
+/// </summary>
+public sealed class SftTrainer : IDisposable
+{
+    private readonly IPolicyModel _policy;
+    private readonly PromptEncoder _prompts;
+    private readonly IReadOnlyList<SftRow> _examples;
+    private readonly SftConfig _sft;
+    private readonly double _maxGradNorm;
+    private readonly int _seed;
+    private readonly int _maxLength;
+    private readonly Parameter[] _parameters;
+    private readonly AdamW _optimizer;
+
+    /// <summary>Builds the trainer over <paramref name="examples"/> with the <c>sft</c> section of <paramref name="config"/>.</summary>
+    public SftTrainer(TrainingConfig config, IPolicyModel policy, PromptEncoder prompts, IReadOnlyList<SftRow> examples)
+    {
+        _sft = config.Sft ?? throw new ArgumentException("the configuration has no sft section; add \"sft\": { \"epochs\": 1, \"lr\": 1e-4 }", nameof(config));
+        if (examples.Count == 0)
+        {
+            throw new ArgumentException("no SFT examples were given", nameof(examples));
+        }
+        _policy = policy;
+        _prompts = prompts;
+        _examples = examples;
+        _maxGradNorm = config.MaxGradNorm;
+        _seed = config.Seed;
+        _maxLength = _sft.MaxLength ?? config.MaxPromptLength + config.MaxResponseLength;
+        _parameters = policy.Module.Parameters().Where(p => p.RequiresGrad).ToArray();
+        _optimizer = new AdamW(_parameters, _sft.Lr, 0.9, 0.999, 1e-8, config.WeightDecay);
+        StepsPerEpoch = (examples.Count + _sft.BatchSize - 1) / _sft.BatchSize;
+        TotalSteps = (long)StepsPerEpoch * _sft.Epochs;
+    }
+
+    /// <summary>Optimizer steps per epoch (the last batch may be smaller).</summary>
+    public int StepsPerEpoch { get; }
+
+    /// <summary>Planned optimizer steps.</summary>
+    public long TotalSteps { get; }
+
+    /// <summary>Trains, yielding after every optimizer step with <c>sft/loss</c> (mean token cross-entropy), <c>actor/grad_norm</c>, <c>actor/lr</c>.</summary>
+    public async IAsyncEnumerable<TrainingStepResult> TrainAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var order = new EpochIterator(_examples.Count, _sft.BatchSize, _seed, dropLast: false, shuffle: true);
+        var encoded = new (IReadOnlyList<int> Prompt, int[] Answer)[_examples.Count];
+        var warmup = Math.Max(1, (int)(TotalSteps * 0.05));
+        for (long step = 1; step <= TotalSteps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await Task.Yield();
+            var stepStart = Stopwatch.GetTimestamp();
+            var batch = order.NextBatch();
+            foreach (var i in batch)
+            {
+                encoded[i].Prompt ??= _prompts.Encode(_examples[i].Prompt);
+                encoded[i].Answer ??= Truncate(encoded[i].Prompt, _prompts.EncodeResponse(_examples[i].Response.Content));
+            }
+            _optimizer.LearningRate = _sft.Lr * Math.Min(1.0, step / (double)warmup);
+            _policy.Module.Train();
+            _optimizer.ZeroGrad();
+            var tokens = batch.Sum(i => encoded[i].Answer.Length);
+            double loss = 0;
+            foreach (var micro in batch.Chunk(_sft.MicroBatchSize))
+            {
+                using var scope = NewScope();
+                using var microBatch = MicroBatch.Build(micro, i => encoded[i].Prompt, i => encoded[i].Answer, _prompts.PadTokenId);
+                var (logProbs, _) = _policy.ScoreResponses(microBatch, 1.0, withEntropy: false);
+                // Token-mean over the whole batch: each micro-batch contributes its summed NLL / batch tokens.
+                var nll = -Masked.Sum(logProbs, microBatch.ResponseMask) / tokens;
+                nll.Backward();
+                loss += nll.ItemDouble();
+            }
+            var norm = GradClip.ClipGradNorm(_parameters, _maxGradNorm);
+            if (double.IsFinite(norm))
+            {
+                _optimizer.Step();
+            }
+            _optimizer.ZeroGrad();
+            var metrics = new Dictionary<string, double>
+            {
+                [MetricNames.SftLoss] = loss,
+                [MetricNames.SftTokens] = tokens,
+                [MetricNames.GradNorm] = norm,
+                [MetricNames.Lr] = _optimizer.LearningRate,
+                [MetricNames.Epoch] = (step - 1) / StepsPerEpoch,
+                [MetricNames.TimingStep] = Stopwatch.GetElapsedTime(stepStart).TotalSeconds,
+            };
+            yield return new TrainingStepResult("sft", step, TotalSteps, new MetricsRow(step, metrics), Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    private int[] Truncate(IReadOnlyList<int> prompt, int[] answer) =>
+        prompt.Count + answer.Length <= _maxLength ? answer : answer[..Math.Max(1, _maxLength - prompt.Count)];
+
+    /// <inheritdoc />
+    public void Dispose() => _optimizer.Dispose();
+}

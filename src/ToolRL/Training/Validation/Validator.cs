@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using ToolRL.Data;
+using ToolRL.Rewards;
+using ToolRL.Torch;
+using ToolRL.Training.Metrics;
+using ToolRL.Training.Rollout;
+
+namespace ToolRL.Training.Validation;
+
+/// <summary>
+/// Validation on held-out rows: greedy decoding (n = 1), the configured reward, and exact match of tool calls.
+/// Generation runs in chunks so memory stays bounded for large validation sets.
+/// </summary>
+public sealed class Validator(IReadOnlyList<RlRow> rows, PromptEncoder prompts, IRewardFunction reward, SamplingSettings greedy, int chunkSize = 32)
+{
+    /// <summary>The held-out rows.</summary>
+    public IReadOnlyList<RlRow> Rows { get; } = rows;
+
+    /// <summary>Decodes every row greedily with <paramref name="policy"/> and scores the responses at <paramref name="step"/>.</summary>
+    public ValidationResult Run(IPolicyModel policy, int step)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var responses = new List<string>(Rows.Count);
+        policy.Module.Eval();
+        using (Torch.Torch.NoGrad())
+        {
+            foreach (var chunk in Rows.Chunk(chunkSize))
+            {
+                var generated = policy.Generate(chunk.Select(r => prompts.Encode(r)).ToList(), 1, greedy, seed: 0);
+                responses.AddRange(generated.Select(g => prompts.DecodeResponse(g.TokenIds)));
+            }
+        }
+        var scored = RewardScoring.Score(reward, Rows, responses, step);
+        var withCalls = Enumerable.Range(0, Rows.Count).Where(i => ToolCallExactMatch.HasCalls(Rows[i].GroundTruth)).ToList();
+        var exact = withCalls.Count == 0 ? double.NaN
+            : withCalls.Count(i => ToolCallExactMatch.Matches(responses[i], Rows[i].GroundTruth)) / (double)withCalls.Count;
+        var result = new ValidationResult(
+            BatchStatistics.Mean(scored.Totals),
+            scored.ComponentMean(MetricNames.ToolRLFormat),
+            scored.ComponentMean(MetricNames.ToolRLCorrectness),
+            exact,
+            Rows.Count,
+            new Dictionary<string, double>(),
+            Enumerable.Range(0, Math.Min(3, Rows.Count)).Select(i => (Rows[i].Prompt[^1].Content, responses[i], Rows[i].GroundTruth)).ToList());
+        // Format and correctness exist only when the ToolRL reward is part of the composition; exact match only
+        // when some held-out row expects a call. Absent metrics are left out rather than logged as NaN.
+        var metrics = new Dictionary<string, double> { [MetricNames.ValRewardMean] = result.Reward };
+        AddIfKnown(metrics, MetricNames.ValFormatMean, result.Format);
+        AddIfKnown(metrics, MetricNames.ValCorrectnessMean, result.Correctness);
+        AddIfKnown(metrics, MetricNames.ValExactMatch, result.ExactMatch);
+        foreach (var (name, value) in scored.ComponentMetrics("val/"))
+        {
+            if (name.EndsWith("/mean", StringComparison.Ordinal))
+            {
+                metrics[name] = value;
+            }
+        }
+        metrics[MetricNames.TimingTesting] = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        return result with { Metrics = metrics };
+    }
+
+    private static void AddIfKnown(Dictionary<string, double> metrics, string name, double value)
+    {
+        if (!double.IsNaN(value))
+        {
+            metrics[name] = value;
+        }
+    }
+}
