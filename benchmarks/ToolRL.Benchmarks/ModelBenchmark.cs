@@ -34,32 +34,54 @@ public sealed class ModelBenchmark : IBenchmark
     {
         var quick = Environment.GetEnvironmentVariable("TOOLRL_BENCH_QUICK") == "1";
         var steps = quick ? 1 : 3;
+        var cores = Environment.ProcessorCount;
+        var defaultThreads = IntraOpThreads;
+        IntraOpThreads = cores;
         var peak = MatmulPeakGflops();
-        Console.WriteLine($"threads: ours {IntraOpThreads} (libtorch default), reference: its default; float32 matmul peak {peak:F1} GFLOP/s (1024³, same threads)");
+        IntraOpThreads = 1;
+        var peakOne = MatmulPeakGflops();
+        Console.WriteLine($"libtorch default threads here: {defaultThreads} (the reference runs at its default unless noted); {cores} cores");
+        Console.WriteLine($"float32 matmul peak (1024³): {peak:F1} GFLOP/s on {cores} threads, {peakOne:F1} on 1");
         Console.WriteLine("figures from a shared 2-core machine: compare ratios from the same run, not absolute numbers across runs");
         foreach (var shape in quick ? Shapes[..1] : Shapes)
         {
             var dir = MakeModel(shape);
             var config = Qwen2Config.FromDirectory(dir);
-            var refTrain = Reference("bench-train", dir, "--batch", shape.TrainBatch, "--seq", shape.TrainSeq, "--steps", steps);
-            var (ourTrain, trainMemory) = OurTrain(dir, shape, steps);
             var trainTokens = shape.TrainBatch * (shape.TrainSeq - 1);
             var trainFlops = 3 * ForwardFlops(config, shape.TrainSeq - 1) * shape.TrainBatch;
-            Report(shape, "train step", refTrain.GetProperty("tokens_per_s").GetDouble(), trainTokens / ourTrain, 1.5);
-            Console.WriteLine($"    MFU {trainFlops / ourTrain / 1e9 / peak:P0} ({trainFlops / ourTrain / 1e9:F1} GFLOP/s); peak RSS {Mb(trainMemory.PeakRss)} vs weights+grads+AdamW {Mb(trainMemory.Expected)}");
+            var refTrain = Reference(null, "bench-train", dir, "--batch", shape.TrainBatch, "--seq", shape.TrainSeq, "--steps", steps)
+                .GetProperty("tokens_per_s").GetDouble();
+            var refTrainAll = Reference(cores, "bench-train", dir, "--batch", shape.TrainBatch, "--seq", shape.TrainSeq, "--steps", steps)
+                .GetProperty("tokens_per_s").GetDouble();
+            foreach (var threads in new[] { cores, 1 })
+            {
+                IntraOpThreads = threads;
+                var (seconds, memory) = OurTrain(dir, shape, steps);
+                Report(shape, "train step", threads, refTrain, refTrainAll, trainTokens / seconds, 1.5);
+                Console.WriteLine($"      MFU {trainFlops / seconds / 1e9 / (threads == 1 ? peakOne : peak):P0} ({trainFlops / seconds / 1e9:F1} GFLOP/s); " +
+                    $"peak RSS {Mb(memory.PeakRss)} vs weights+grads+AdamW {Mb(memory.Expected)}");
+            }
 
-            var refGen = Reference("bench-generate", dir, "--batch", shape.GenBatch, "--prompt", shape.GenPrompt, "--new", shape.GenNew);
-            var (ourGen, genMemory) = OurGenerate(dir, shape);
+            var genArgs = new object[] { "--batch", shape.GenBatch, "--prompt", shape.GenPrompt, "--new", shape.GenNew };
+            var refGen = Reference(null, "bench-generate", dir, genArgs).GetProperty("generated_tokens_per_s").GetDouble();
+            var refGenAll = Reference(cores, "bench-generate", dir, genArgs).GetProperty("generated_tokens_per_s").GetDouble();
             var genFlops = shape.GenBatch * (ForwardFlops(config, shape.GenPrompt, withHead: false)
                 + 2.0 * config.HiddenSize * config.VocabSize + DecodeFlops(config, shape.GenPrompt, shape.GenNew));
-            Report(shape, "greedy generation", refGen.GetProperty("generated_tokens_per_s").GetDouble(), shape.GenBatch * shape.GenNew / ourGen, 3);
-            Console.WriteLine($"    MFU {genFlops / ourGen / 1e9 / peak:P0}; peak RSS {Mb(genMemory.PeakRss)} vs weights+KV cache {Mb(genMemory.Expected)}");
+            foreach (var threads in new[] { cores, 1 })
+            {
+                IntraOpThreads = threads;
+                var (seconds, memory) = OurGenerate(dir, shape);
+                Report(shape, "greedy generation", threads, refGen, refGenAll, shape.GenBatch * shape.GenNew / seconds, 3);
+                Console.WriteLine($"      MFU {genFlops / seconds / 1e9 / (threads == 1 ? peakOne : peak):P0}; " +
+                    $"peak RSS {Mb(memory.PeakRss)} vs weights+KV cache {Mb(memory.Expected)}");
+            }
         }
+        IntraOpThreads = defaultThreads;
     }
 
-    private static void Report(Shape shape, string what, double reference, double ours, double target) =>
+    private static void Report(Shape shape, string what, int threads, double reference, double referenceAllCores, double ours, double target) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {shape.Name,-11} {what,-18} reference {reference,8:F1} tok/s   ours {ours,8:F1} tok/s   ×{ours / reference:F2} (target ×{target})"));
+            $"  {shape.Name,-11} {what,-18} ours ({threads} thr) {ours,7:F1} tok/s | reference default {reference,7:F1} → ×{ours / reference:F2} (target ×{target}) | reference all cores {referenceAllCores,7:F1} → ×{ours / referenceAllCores:F2}"));
 
     private static string Mb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:F0} MB");
 
@@ -159,23 +181,27 @@ public sealed class ModelBenchmark : IBenchmark
         var dir = Path.Combine(Path.GetTempPath(), "toolrl-bench-models", $"h{shape.Hidden}-l{shape.Layers}-n{shape.Heads}-kv{shape.KvHeads}-i{shape.Intermediate}");
         if (!File.Exists(Path.Combine(dir, "model.safetensors")))
         {
-            RunPython("make", dir, "--hidden", shape.Hidden, "--layers", shape.Layers, "--heads", shape.Heads, "--kv", shape.KvHeads,
-                "--inter", shape.Intermediate);
+            RunPython("make", dir, ["--hidden", shape.Hidden, "--layers", shape.Layers, "--heads", shape.Heads, "--kv", shape.KvHeads,
+                "--inter", shape.Intermediate]);
         }
         return dir;
     }
 
-    private static JsonElement Reference(string command, string dir, params object[] args)
+    private static JsonElement Reference(int? threads, string command, string dir, params object[] args)
     {
-        var output = RunPython(command, dir, args);
+        var output = RunPython(command, dir, args, threads);
         using var doc = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
         return doc.RootElement.Clone();
     }
 
-    private static string RunPython(string command, string dir, params object[] args)
+    private static string RunPython(string command, string dir, object[] args, int? threads = null)
     {
         var script = Path.Combine(FindShared(), "reference", "qwen2_ref.py");
         var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (threads is { } n)
+        {
+            psi.Environment["OMP_NUM_THREADS"] = n.ToString(CultureInfo.InvariantCulture);
+        }
         psi.ArgumentList.Add(script);
         psi.ArgumentList.Add(command);
         psi.ArgumentList.Add(dir);

@@ -33,7 +33,8 @@ public sealed record DatasetLoadOptions
 
     /// <summary>
     /// Checks a ground truth and returns null when the reward rules can read it, else the reason. Null means
-    /// the built-in ToolRL check (<see cref="GroundTruthRules.Validate"/>).
+    /// <see cref="GroundTruthRules.Validate"/>: the ToolRL reward's own parser
+    /// (<see cref="Rewards.ToolRLGroundTruth.Validate"/>) plus format and call-shape checks.
     /// </summary>
     public Func<string, string?>? GroundTruthValidator { get; init; }
 

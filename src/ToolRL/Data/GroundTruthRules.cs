@@ -1,85 +1,48 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
+using ToolRL.Rewards;
+using ToolRL.Rewards.Python;
 
 namespace ToolRL.Data;
 
 /// <summary>
-/// The built-in ground-truth check used when <see cref="DatasetLoadOptions.GroundTruthValidator"/> is null:
-/// a ToolRL ground truth must pass its own format rule (reward-spec §2.2) and, when it holds a tool call,
-/// every line of its first <c>&lt;tool_call&gt;</c> block must be a JSON object with a string <c>name</c> and an
-/// object <c>parameters</c> (§2.3: the reference parses the GT outside its try block, so a bad GT crashes it).
+/// The ground-truth check used when <see cref="DatasetLoadOptions.GroundTruthValidator"/> is null. It accepts a
+/// ground truth only if the ToolRL reward can award full marks against it:
+/// <list type="number">
+/// <item>the reward can parse it at all (<see cref="ToolRLGroundTruth.Validate"/>: the reference crashes otherwise);</item>
+/// <item>it holds a <c>&lt;tool_call&gt;</c> or a <c>&lt;response&gt;</c> block;</item>
+/// <item>it passes its own format rule (reward-spec §2.2), so a perfect answer can score format 1;</item>
+/// <item>every call is an object with a string <c>name</c> and an object <c>parameters</c> (§2.3: otherwise every
+/// answer, even a copy of the ground truth, gets the minimum correctness).</item>
+/// </list>
 /// </summary>
-public static partial class GroundTruthRules
+public static class GroundTruthRules
 {
-    /// <summary>Returns null when the reward rules can score against <paramref name="groundTruth"/>, else the reason.</summary>
+    /// <summary>Returns null when <paramref name="groundTruth"/> is usable, else the reason.</summary>
     public static string? Validate(string groundTruth)
     {
-        var hasCall = groundTruth.Contains("<tool_call>", StringComparison.Ordinal);
-        var hasResponse = groundTruth.Contains("<response>", StringComparison.Ordinal);
-        if (!hasCall && !hasResponse)
+        var parsed = ToolRLGroundTruth.Parse(groundTruth);
+        if (parsed.Error is not null)
+        {
+            return parsed.Error;
+        }
+        if (!parsed.HasToolCall && !parsed.HasResponse)
         {
             return $"ground truth {Quote(groundTruth)} has neither <tool_call> nor <response>";
         }
-        var formatOk = (hasCall, hasResponse) switch
+        if (!FormatReward.IsWellFormed(PyText.Strip(groundTruth), parsed.HasToolCall, parsed.HasResponse))
         {
-            (false, true) => ResponseOnly().IsMatch(groundTruth) && Count(groundTruth, "<response>") == 1 && Count(groundTruth, "</response>") == 1,
-            (true, false) => CallOnly().IsMatch(groundTruth) && Count(groundTruth, "<tool_call>") == 1 && Count(groundTruth, "</tool_call>") == 1,
-            _ => CallAndResponse().IsMatch(groundTruth) && Count(groundTruth, "<tool_call>") == 1 && Count(groundTruth, "</tool_call>") == 1
-                && Count(groundTruth, "<response>") == 1 && Count(groundTruth, "</response>") == 1,
-        };
-        if (!formatOk)
-        {
-            return $"ground truth {Quote(groundTruth)} does not pass its own format rule (<think>…</think> then the tags, one newline apart, each tag once)";
+            return $"ground truth {Quote(groundTruth)} does not pass its own format rule (<think>…</think> then the tags, one newline apart, each tag once); even a copy of it would get format 0";
         }
-        return hasCall ? ValidateCalls(groundTruth) : null;
-    }
-
-    private static string? ValidateCalls(string groundTruth)
-    {
-        var block = groundTruth.Split("<tool_call>")[1].Split("</tool_call>")[0].Trim();
-        var lines = block.Split('\n');
-        for (var i = 0; i < lines.Length; i++)
+        var calls = parsed.Calls?.Calls ?? [];
+        for (var i = 0; i < calls.Count; i++)
         {
-            JsonNode? call;
-            try
+            var dict = calls[i].Dict;
+            if (dict?.Get("name") is not { Kind: PyKind.Str } || dict.Get("parameters") is not { Kind: PyKind.Dict })
             {
-                call = JsonNode.Parse(lines[i]);
-            }
-            catch (JsonException)
-            {
-                return $"ground-truth tool call line {i + 1} {Quote(lines[i])} is not one JSON object (one call per line)";
-            }
-            if (call is not JsonObject obj || obj["name"] is not JsonValue name || name.GetValueKind() != JsonValueKind.String)
-            {
-                return $"ground-truth tool call line {i + 1} {Quote(lines[i])} needs a string \"name\"";
-            }
-            if (obj["parameters"] is not JsonObject)
-            {
-                return $"ground-truth tool call line {i + 1} {Quote(lines[i])} needs a \"parameters\" object (use {{}} for none)";
+                return $"ground-truth tool call {i + 1} ({RowSource.Truncate(calls[i].ToString(), 80)}) needs a string \"name\" and a \"parameters\" object (use {{}} for none); otherwise every answer gets the minimum correctness";
             }
         }
         return null;
     }
 
-    private static int Count(string text, string tag)
-    {
-        var count = 0;
-        for (var at = text.IndexOf(tag, StringComparison.Ordinal); at >= 0; at = text.IndexOf(tag, at + tag.Length, StringComparison.Ordinal))
-        {
-            count++;
-        }
-        return count;
-    }
-
     private static string Quote(string text) => "\"" + RowSource.Truncate(text.Replace("\n", "\\n"), 80) + "\"";
-
-    [GeneratedRegex(@"^<think>.*?</think>\n<response>.*?</response>$", RegexOptions.Singleline)]
-    private static partial Regex ResponseOnly();
-
-    [GeneratedRegex(@"^<think>.*?</think>\n<tool_call>\n.*?\n</tool_call>$", RegexOptions.Singleline)]
-    private static partial Regex CallOnly();
-
-    [GeneratedRegex(@"^<think>.*?</think>\n<tool_call>\n.*?\n</tool_call>\n<response>.*?</response>$", RegexOptions.Singleline)]
-    private static partial Regex CallAndResponse();
 }

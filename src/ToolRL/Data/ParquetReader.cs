@@ -82,16 +82,38 @@ public sealed class ParquetReader : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, RowGroupCount);
         var group = _meta.RowGroups[index];
-        var columns = new List<(SchemaNode, ColumnData)>();
-        foreach (var leaf in _leaves)
+        try
         {
-            var field = leaf.PathFromRoot()[0].ChildIndex;
-            if (_fields.Contains(field))
+            var columns = new List<(SchemaNode, ColumnData)>();
+            foreach (var leaf in _leaves)
             {
-                columns.Add((leaf, ColumnChunkReader.Read(_file, group.Columns[leaf.LeafIndex], leaf, group.NumRows, _options)));
+                var field = leaf.PathFromRoot()[0].ChildIndex;
+                if (_fields.Contains(field))
+                {
+                    columns.Add((leaf, ColumnChunkReader.Read(_file, group.Columns[leaf.LeafIndex], leaf, group.NumRows, _options)));
+                }
+            }
+            return new RecordAssembler(_root, _fields).Assemble(columns, group.NumRows, _file.Name);
+        }
+        catch (ParquetFormatException e) when (!e.Message.StartsWith(_file.Name, StringComparison.Ordinal))
+        {
+            throw new ParquetFormatException($"{_file.Name}: row group {index}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Every (column, page type, encoding, codec) combination in the file, read from the page headers.</summary>
+    internal IReadOnlySet<string> PageKinds()
+    {
+        var kinds = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var group in _meta.RowGroups)
+        {
+            foreach (var leaf in _leaves)
+            {
+                var chunk = group.Columns[leaf.LeafIndex];
+                ColumnChunkReader.Read(_file, chunk, leaf, group.NumRows, _options, h => kinds.Add($"{leaf.Path} {h.Type} {h.Encoding} {chunk.Codec}"));
             }
         }
-        return new RecordAssembler(_root, _fields).Assemble(columns, group.NumRows, _file.Name);
+        return kinds;
     }
 
     /// <summary>Streams all rows, row group by row group.</summary>

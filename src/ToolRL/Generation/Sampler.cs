@@ -59,7 +59,7 @@ public static class Sampler
                 var (ids, mask) = LeftPad(promptIds, model.Device);                                     // [P,L]
                 using var promptCache = model.CreateCache(promptIds.Count, longest + options.MaxNewTokens);
                 var hidden = model.ForwardHidden(ids, mask, cache: promptCache);                     // [P,L,H]
-                logits = model.Logits(hidden.Select(1, longest - 1)).To(DType.Float32);              // [P,V]
+                logits = model.LogitsOfRows(hidden.Select(1, longest - 1)).To(DType.Float32);              // [P,V]
                 // Sample rows share their prompt's prefill: copy cache rows and logits n times.
                 var rowOfPrompt = Enumerable.Range(0, rows.Length).Select(i => (long)(i / samplesPerPrompt)).ToArray();
                 cache = promptCache.SelectRows(rowOfPrompt);
@@ -121,7 +121,7 @@ public static class Sampler
                     batch = unfinished.Select(j => batch[(int)j]).ToList();
                 }
                 var h = model.ForwardHidden(input, cache: cache);                                    // [R,1,H]
-                var newLogits = stepScope.MoveToOuter(model.Logits(h.Select(1, 0)).To(DType.Float32)); // [R,V]
+                var newLogits = stepScope.MoveToOuter(model.LogitsOfRows(h.Select(1, 0)).To(DType.Float32)); // [R,V]
                 logits.Dispose();
                 logits = newLogits;
             }

@@ -6,18 +6,21 @@ namespace ToolRL.Data.Parquet;
 /// </summary>
 internal static class ColumnChunkReader
 {
-    public static ColumnData Read(RandomAccessFile file, ColumnChunkMeta meta, SchemaNode leaf, long rowGroupRows, ParquetReaderOptions options)
+    /// <summary>Reads and decodes the chunk; <paramref name="onPage"/> sees each page header (tests use it to prove which page kinds and encodings a file has).</summary>
+    public static ColumnData Read(RandomAccessFile file, ColumnChunkMeta meta, SchemaNode leaf, long rowGroupRows, ParquetReaderOptions options, Action<PageHeader>? onPage = null)
     {
         var column = leaf.Path;
         var (start, length) = ChunkRange(file, meta, column);
-        if (meta.NumValues < rowGroupRows || meta.NumValues > options.MaxValuesPerColumnChunk)
+        // A column that is not repeated has exactly one entry per row; a repeated one at least one.
+        var countFits = leaf.RepetitionLevel == 0 ? meta.NumValues == rowGroupRows : meta.NumValues >= rowGroupRows;
+        if (!countFits || meta.NumValues > options.MaxValuesPerColumnChunk)
         {
             throw new ParquetFormatException(meta.NumValues > options.MaxValuesPerColumnChunk
                 ? $"{file.Name}: column '{column}' claims {meta.NumValues} values, over the limit {options.MaxValuesPerColumnChunk} (ParquetReaderOptions.MaxValuesPerColumnChunk)"
                 : $"{file.Name}: column '{column}' has {meta.NumValues} values for {rowGroupRows} rows (corrupt metadata)");
         }
         var buffer = file.Read(start, (int)length);
-        var data = new ColumnData((int)meta.NumValues);
+        var data = new ColumnData(meta.NumValues);
         var converter = new ValueConverter(leaf.Element, column);
         object[]? dictionary = null;
         var pos = 0;
@@ -31,6 +34,7 @@ internal static class ColumnChunkReader
             var header = MetadataParser.ParsePageHeader(headerReader);
             pos = headerReader.Position;
             CheckPageHeader(header, buffer.Length - pos, options, file.Name, column);
+            onPage?.Invoke(header);
             var page = buffer.AsSpan(pos, header.CompressedSize);
             pos += header.CompressedSize;
             switch (header.Type)
@@ -96,6 +100,7 @@ internal static class ColumnChunkReader
         {
             throw new ParquetFormatException($"column '{column}': a page holds {header.NumValues} values but only {meta.NumValues - data.Count} remain of the chunk's {meta.NumValues}");
         }
+        data.Reserve(header.NumValues);
     }
 
     private static void ReadDataPageV1(byte[] page, PageHeader header, SchemaNode leaf, ValueConverter converter, object[]? dictionary, ColumnData data)

@@ -29,6 +29,15 @@ internal sealed class RecordAssembler
 
     public List<JsonObject> Assemble(IReadOnlyList<(SchemaNode Leaf, ColumnData Data)> columns, long rowCount, string file)
     {
+        // Check the claimed row count against the decoded data before allocating a row per claim.
+        foreach (var (leaf, data) in columns)
+        {
+            var rowsHeld = data.RowCount();
+            if (rowsHeld != rowCount)
+            {
+                throw new ParquetFormatException($"{file}: column '{leaf.Path}' holds {rowsHeld} rows but its row group claims {rowCount}");
+            }
+        }
         var rows = new RawGroup[rowCount];
         for (var r = 0; r < rowCount; r++)
         {

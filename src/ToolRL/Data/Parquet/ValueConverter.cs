@@ -25,18 +25,18 @@ internal sealed class ValueConverter
 
     public object FromInt32(int value) => _element.Logical switch
     {
-        LogicalKind.Date => DateOnly.FromDayNumber(checked(EpochDay + value)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        LogicalKind.Date => OrRaw(value, () => DateOnly.FromDayNumber(checked(EpochDay + value)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
         LogicalKind.Decimal => Decimal(new BigInteger(value)),
-        LogicalKind.Time => TimeOfDay(value * TicksPerUnit()),
+        LogicalKind.Time => OrRaw(value, () => TimeOfDay(value * TicksPerUnit())),
         LogicalKind.Integer when !_element.IntegerSigned => (object)(uint)value,
         _ => value,
     };
 
     public object FromInt64(long value) => _element.Logical switch
     {
-        LogicalKind.Timestamp => Timestamp(value),
+        LogicalKind.Timestamp => OrRaw(value, () => Timestamp(value)),
         LogicalKind.Decimal => Decimal(new BigInteger(value)),
-        LogicalKind.Time => TimeOfDay(value * TicksPerUnit() / (_element.Unit == TimeUnit.Nanos ? 100 : 1)),
+        LogicalKind.Time => OrRaw(value, () => TimeOfDay(checked(value * TicksPerUnit()) / (_element.Unit == TimeUnit.Nanos ? 100 : 1))),
         LogicalKind.Integer when !_element.IntegerSigned => (object)(ulong)value,
         _ => value,
     };
@@ -47,8 +47,8 @@ internal sealed class ValueConverter
         var nanos = BinaryPrimitives.ReadInt64LittleEndian(bytes);
         var julianDay = BinaryPrimitives.ReadInt32LittleEndian(bytes[8..]);
         const int UnixEpochJulianDay = 2_440_588;
-        var ticks = (julianDay - UnixEpochJulianDay) * TimeSpan.TicksPerDay + nanos / 100;
-        return FormatTimestamp(DateTime.UnixEpoch.AddTicks(ticks), utc: true);
+        return OrRaw(Convert.ToBase64String(bytes), () =>
+            FormatTimestamp(DateTime.UnixEpoch.AddTicks(checked((julianDay - UnixEpochJulianDay) * TimeSpan.TicksPerDay + nanos / 100)), utc: true));
     }
 
     public object FromFloat(float value) => value;
@@ -81,6 +81,19 @@ internal sealed class ValueConverter
 
     private const int EpochDay = 719_162; // DateOnly day number of 1970-01-01
 
+    /// <summary>Dates and times outside what .NET represents (years 1..9999) are returned as their raw value.</summary>
+    private static object OrRaw(object raw, Func<object> format)
+    {
+        try
+        {
+            return format();
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or OverflowException)
+        {
+            return raw;
+        }
+    }
+
     private object Decimal(BigInteger unscaled)
     {
         // C# decimal holds 96-bit magnitudes with scale 0..28, exactly; wider values stay exact as strings.
@@ -106,8 +119,8 @@ internal sealed class ValueConverter
     {
         var ticks = _element.Unit switch
         {
-            TimeUnit.Millis => value * TimeSpan.TicksPerMillisecond,
-            TimeUnit.Micros => value * TimeSpan.TicksPerMicrosecond,
+            TimeUnit.Millis => checked(value * TimeSpan.TicksPerMillisecond),
+            TimeUnit.Micros => checked(value * TimeSpan.TicksPerMicrosecond),
             _ => value / 100,
         };
         return FormatTimestamp(DateTime.UnixEpoch.AddTicks(ticks), _element.AdjustedToUtc);
