@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ToolRL.Data;
+using InvalidRowPolicy = ToolRL.Configuration.InvalidRowPolicy;
 
 namespace ToolRL.Configuration;
 
@@ -18,8 +19,12 @@ public sealed record DataConfig
     /// <summary><c>synthetic</c>: generate the data instead of reading files.</summary>
     public SyntheticDataSpec? Synthetic { get; init; }
 
-    /// <summary><c>invalid_rows</c>: <c>skip</c> (count and report, default) or <c>error</c> (= <see cref="InvalidRowPolicy.Fail"/>).</summary>
+    /// <summary><c>invalid_rows</c>: <c>skip</c> (count and report, default) or <c>error</c> (alias <c>fail</c>).</summary>
     public InvalidRowPolicy InvalidRows { get; init; } = InvalidRowPolicy.Skip;
+
+    /// <summary><see cref="InvalidRows"/> as the data loader's policy (<see cref="DatasetLoadOptions.InvalidRows"/>).</summary>
+    public ToolRL.Data.InvalidRowPolicy LoaderInvalidRows =>
+        InvalidRows == InvalidRowPolicy.Error ? ToolRL.Data.InvalidRowPolicy.Fail : ToolRL.Data.InvalidRowPolicy.Skip;
 
     /// <summary><c>truncation</c> of prompts longer than max_prompt_length: <c>error</c> (invalid row, default as verl), <c>left</c>, <c>right</c>.</summary>
     public PromptTruncation Truncation { get; init; } = PromptTruncation.Error;

@@ -68,22 +68,36 @@ public class KlAndTokenTests
     }
 
     [Fact]
-    public void FunctionsLeaveNoLiveTensorsBehind()
+    public void FunctionsHandOnlyTheirResultsToTheCallersScope()
     {
+        // Scopes are per thread, so this is exact even while other tests create tensors in parallel: a function
+        // that forgot its own scope would leave its intermediates in the caller's scope.
         var f = Get("policy_loss")[1]!;
         using var outer = TorchOps.NewScope();
         var old = Tensor(f["old_log_probs"]!);
         var logProbs = Tensor(f["log_probs"]!);
         var advantages = Tensor(f["advantages"]!);
         var mask = Tensor(f["mask"]!);
-        var before = TorchOps.LiveTensorCount;
-        using (TorchOps.NewScope())
-        {
-            PolicyLoss.ComputeClipped(old, logProbs, advantages, mask, new PolicyLossSettings(0.2, 0.28, 3, LossAggregationMode.SeqMeanTokenMean));
-            Gae.Compute(advantages, old, mask, 0.99, 0.95);
-            KlReward.Apply(advantages, old, logProbs, mask, 0.1);
-            GrpoAdvantage.Compute(advantages, mask, [0, 0, 1, 1, 2]);
-        }
-        Assert.Equal(before, TorchOps.LiveTensorCount);
+        var owned = outer.Count;
+        void Expect(int added) => Assert.Equal(owned += added, outer.Count);
+        PolicyLoss.ComputeClipped(old, logProbs, advantages, mask, new PolicyLossSettings(0.2, 0.28, 3, LossAggregationMode.SeqMeanTokenMean));
+        Expect(1);
+        Gae.Compute(advantages, old, mask, 0.99, 0.95);
+        Expect(2);
+        KlReward.Apply(advantages, old, logProbs, mask, 0.1);
+        Expect(1);
+        GrpoAdvantage.Compute(advantages, mask, [0, 0, 1, 1, 2]);
+        Expect(1);
+        ValueLoss.ComputeClipped(advantages, old, logProbs, mask, 0.5);
+        Expect(1);
+        LossNormalizer.For([mask, mask], 4);
+        ValueLoss.ExplainedVariance(advantages, old, mask);
+        Expect(0);
+        var scores = advantages.Sum(-1);
+        Expect(1);
+        TokenStatistics.Entropy(advantages);
+        OutcomeReward.PlaceOnLastToken(scores, mask);
+        Masked.Whiten(advantages, mask);
+        Expect(3);
     }
 }

@@ -1,5 +1,4 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using ToolRL.Models;
 
 namespace ToolRL.Configuration.Planning;
 
@@ -18,8 +17,11 @@ namespace ToolRL.Configuration.Planning;
 public sealed record ModelShape(long VocabSize, long HiddenSize, long NumHiddenLayers, long NumAttentionHeads, long NumKeyValueHeads,
     long IntermediateSize, bool TieWordEmbeddings)
 {
+    /// <summary>config.json <c>head_dim</c> when it is given (otherwise hidden_size / num_attention_heads).</summary>
+    public long? ExplicitHeadDim { get; init; }
+
     /// <summary>Per-head dimension.</summary>
-    public long HeadDim => HiddenSize / NumAttentionHeads;
+    public long HeadDim => ExplicitHeadDim ?? HiddenSize / NumAttentionHeads;
 
     /// <summary>Parameters of one decoder layer.</summary>
     public long ParametersPerLayer
@@ -27,7 +29,8 @@ public sealed record ModelShape(long VocabSize, long HiddenSize, long NumHiddenL
         get
         {
             var kvWidth = NumKeyValueHeads * HeadDim;
-            var attention = (HiddenSize * HiddenSize + HiddenSize) + 2 * (HiddenSize * kvWidth + kvWidth) + HiddenSize * HiddenSize;
+            var queryWidth = NumAttentionHeads * HeadDim;
+            var attention = (HiddenSize * queryWidth + queryWidth) + 2 * (HiddenSize * kvWidth + kvWidth) + queryWidth * HiddenSize;
             var mlp = 3 * HiddenSize * IntermediateSize;
             return attention + mlp + 2 * HiddenSize;
         }
@@ -42,8 +45,8 @@ public sealed record ModelShape(long VocabSize, long HiddenSize, long NumHiddenL
     /// <summary>Parameters of a critic: the trunk plus a Linear(hidden, 1) value head.</summary>
     public long CriticParameters => TrunkParameters + HiddenSize + 1;
 
-    /// <summary>Reads the size-deciding fields of a Hugging Face config.json (other fields are ignored).</summary>
-    /// <exception cref="ConfigurationException">The file is missing fields or is not JSON.</exception>
+    /// <summary>Reads a Hugging Face config.json through <see cref="Qwen2Config"/> (the model area's reader and validation).</summary>
+    /// <exception cref="ConfigurationException">The file is not a valid Qwen2 config (the message names the field and the fix).</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static ModelShape FromConfigJson(string path)
     {
@@ -52,37 +55,20 @@ public sealed record ModelShape(long VocabSize, long HiddenSize, long NumHiddenL
             throw new FileNotFoundException(
                 $"Model config {path} not found. Fix: point model.base_model (or --base-model) at the folder of a downloaded model, which holds config.json.", path);
         }
-        var errors = new ConfigErrorList();
-        JsonObject? root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject;
+            return FromQwen2Config(Qwen2Config.FromFile(path));
         }
-        catch (JsonException e)
+        catch (ModelConfigException e)
         {
-            throw new ConfigurationException(path, [new ConfigError("$", null, $"not valid JSON ({e.Message})", "use the model's original config.json")]);
+            throw new ConfigurationException(path, [new ConfigError("$", null, e.Message, "use the model's original config.json (a Qwen2 / Qwen2.5 model)")]);
         }
-        if (root is null)
-        {
-            throw new ConfigurationException(path, [new ConfigError("$", null, "not a JSON object", "use the model's original config.json")]);
-        }
-        long Field(string key)
-        {
-            if (root[key] is JsonValue value && value.TryGetValue<long>(out var number) && number > 0)
-            {
-                return number;
-            }
-            errors.Add("$." + key, root[key]?.ToJsonString(), "missing or not a positive whole number", "use the model's original config.json (Qwen2 architecture)");
-            return 1;
-        }
-        var hidden = Field("hidden_size");
-        var heads = Field("num_attention_heads");
-        var shape = new ModelShape(Field("vocab_size"), hidden, Field("num_hidden_layers"), heads,
-            root.ContainsKey("num_key_value_heads") ? Field("num_key_value_heads") : heads, Field("intermediate_size"),
-            root["tie_word_embeddings"] is JsonValue tie && tie.TryGetValue<bool>(out var tied) && tied);
-        errors.ThrowIfAny(path);
-        return shape;
     }
+
+    /// <summary>The shape of a parsed model config.</summary>
+    public static ModelShape FromQwen2Config(Qwen2Config config) =>
+        new(config.VocabSize, config.HiddenSize, config.NumHiddenLayers, config.NumAttentionHeads, config.NumKeyValueHeads,
+            config.IntermediateSize, config.TieWordEmbeddings) { ExplicitHeadDim = config.ExplicitHeadDim };
 
     /// <summary>The shape of a tiny spec with the given vocabulary size.</summary>
     public static ModelShape FromTiny(TinyModelSpec tiny, long vocabSize) =>
