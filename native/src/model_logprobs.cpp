@@ -50,7 +50,7 @@ struct LinearLogProbEntropy : public torch::autograd::Function<LinearLogProbEntr
             const int64_t c = std::min(chunk, n - s);
             auto z = keep_logp ? kept.narrow(0, s, c) : zbuf.narrow(0, 0, c);
             chunk_logits(z, hidden.narrow(0, s, c), weight, inv_t);
-            auto m = std::get<0>(z.max(1, /*keepdim=*/true));                 // [c,1]
+            auto m = z.amax(1, /*keepdim=*/true);                                // [c,1] (no argmax needed)
             z.sub_(m);                                                         // shifted logits
             auto tgt = targets.narrow(0, s, c).unsqueeze(1);
             auto zt = z.gather(1, tgt).squeeze(1);                              // [c]

@@ -35,6 +35,29 @@ internal static class Checkpoint
     }
 
     /// <summary>
+    /// Saves a model's parameters (converted to <paramref name="dtype"/>) with its config, whose <c>torch_dtype</c> and
+    /// <c>architectures</c> (plus <paramref name="extraConfig"/>) are set for the saved layout.
+    /// </summary>
+    public static void SaveModel(ToolRL.Torch.NN.Module model, Qwen2Config config, string architecture, string directory, DType dtype,
+        long maxShardBytes, string? companionSource, IReadOnlyDictionary<string, JsonNode?>? extraConfig = null)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        using var scope = Torch.Torch.NewScope();
+        using var noGrad = Torch.Torch.NoGrad();
+        var tensors = model.NamedParameters().Select(p => (p.Name, p.Param.DType == dtype ? (Tensor)p.Param : p.Param.To(dtype))).ToList();
+        var overrides = new Dictionary<string, JsonNode?>
+        {
+            ["torch_dtype"] = ModelDTypes.HfName(dtype),
+            ["architectures"] = new JsonArray(architecture),
+        };
+        foreach (var (key, value) in extraConfig ?? new Dictionary<string, JsonNode?>())
+        {
+            overrides[key] = value;
+        }
+        Save(directory, tensors, config.ToJson(overrides), maxShardBytes, companionSource);
+    }
+
+    /// <summary>
     /// Writes <paramref name="tensors"/> and <paramref name="configJson"/> to <paramref name="directory"/> in Hugging Face
     /// layout: one <c>model.safetensors</c>, or shards of at most <paramref name="maxShardBytes"/> with an index.
     /// Stale weight files of a previous save in another layout are removed after the new ones are in place.

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using ToolRL.Torch;
 using ToolRL.Torch.NN;
 using static ToolRL.Torch.Torch;
@@ -89,20 +88,8 @@ public sealed class Qwen2ForCausalLM : Module
     /// temporary name and renamed into place; tokenizer files and generation_config.json of the source folder are
     /// copied when the target lacks them.
     /// </summary>
-    public void SavePretrained(string directory, DType? dtype = null, long maxShardBytes = 5L << 30)
-    {
-        ArgumentNullException.ThrowIfNull(directory);
-        var dt = dtype ?? DType;
-        using var scope = NewScope();
-        using var noGrad = NoGrad();
-        var tensors = NamedParameters().Select(p => (p.Name, p.Param.DType == dt ? (Tensor)p.Param : p.Param.To(dt))).ToList();
-        var json = Config.ToJson(new Dictionary<string, JsonNode?>
-        {
-            ["torch_dtype"] = ModelDTypes.HfName(dt),
-            ["architectures"] = new JsonArray("Qwen2ForCausalLM"),
-        });
-        Checkpoint.Save(directory, tensors, json, maxShardBytes, SourceDirectory);
-    }
+    public void SavePretrained(string directory, DType? dtype = null, long maxShardBytes = 5L << 30) =>
+        Checkpoint.SaveModel(this, Config, "Qwen2ForCausalLM", directory, dtype ?? DType, maxShardBytes, SourceDirectory);
 
     /// <summary>Logits [B,T,V] for every position (see <see cref="Qwen2Model.Forward"/> for the arguments).</summary>
     public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null)

@@ -79,23 +79,14 @@ public sealed class Qwen2ValueModel : Module
     }
 
     /// <summary>Saves in <c>Qwen2ForTokenClassification</c> layout (num_labels 1), loadable by AutoModelForTokenClassification.</summary>
-    public void SavePretrained(string directory, DType? dtype = null, long maxShardBytes = 5L << 30)
-    {
-        ArgumentNullException.ThrowIfNull(directory);
-        var dt = dtype ?? Model.EmbedTokensWeight.DType;
-        using var scope = NewScope();
-        using var noGrad = NoGrad();
-        var tensors = NamedParameters().Select(p => (p.Name, p.Param.DType == dt ? (Tensor)p.Param : p.Param.To(dt))).ToList();
-        var json = Config.ToJson(new Dictionary<string, JsonNode?>
-        {
-            ["torch_dtype"] = ModelDTypes.HfName(dt),
-            ["architectures"] = new JsonArray("Qwen2ForTokenClassification"),
-            ["num_labels"] = 1,
-            ["id2label"] = new JsonObject { ["0"] = "LABEL_0" },
-            ["label2id"] = new JsonObject { ["LABEL_0"] = 0 },
-        });
-        Checkpoint.Save(directory, tensors, json, maxShardBytes, SourceDirectory);
-    }
+    public void SavePretrained(string directory, DType? dtype = null, long maxShardBytes = 5L << 30) =>
+        Checkpoint.SaveModel(this, Config, "Qwen2ForTokenClassification", directory, dtype ?? Model.EmbedTokensWeight.DType, maxShardBytes,
+            SourceDirectory, new Dictionary<string, JsonNode?>
+            {
+                ["num_labels"] = 1,
+                ["id2label"] = new JsonObject { ["0"] = "LABEL_0" },
+                ["label2id"] = new JsonObject { ["LABEL_0"] = 0 },
+            });
 
     /// <summary>Values [B,T] in float32: <c>score(hidden)</c> at every position (same arguments as <see cref="Qwen2Model.Forward"/>).</summary>
     public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null)

@@ -152,7 +152,7 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
     {
         var options = new DatasetLoadOptions
         {
-            InvalidRows = Config.Data.InvalidRows,
+            InvalidRows = Config.Data.LoaderInvalidRows,
         };
         if (Config.Data.Synthetic is { } synthetic)
         {
