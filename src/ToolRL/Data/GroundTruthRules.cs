@@ -32,7 +32,7 @@ public static class GroundTruthRules
         {
             return $"ground truth {Quote(groundTruth)} does not pass its own format rule (<think>…</think> then the tags, one newline apart, each tag once); even a copy of it would get format 0";
         }
-        var calls = parsed.Calls ?? [];
+        var calls = parsed.Calls?.Calls ?? [];
         for (var i = 0; i < calls.Count; i++)
         {
             var dict = calls[i].Dict;
