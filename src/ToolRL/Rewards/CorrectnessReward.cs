@@ -27,14 +27,14 @@ public static class CorrectnessReward
         {
             return bounds.Min;
         }
-        var matching = new ToolCallMatching(groundTruth.Calls!, options);
+        var matching = new ToolCallMatching(groundTruth.Matching!, options);
         var block = PyText.Strip(PyText.FirstBlock(response, ToolCallBlock.Open, ToolCallBlock.Close));
         var lineIndex = 0;
         foreach (var range in block.Split('\n'))
         {
             // One JSON value per line; a failing line raises (cmin), and so does a certain cmin seen early.
             var line = block[range];
-            var call = groundTruth.Calls!.SameLine(lineIndex++, line) ?? PyJson.Parse(line);
+            var call = groundTruth.Matching!.SameLine(lineIndex++, line) ?? PyJson.Parse(line);
             if (call is null || !matching.Add(call))
             {
                 return bounds.Min;

@@ -21,7 +21,7 @@ public sealed class ToolRLGroundTruth
             var calls = ToolCallBlock.Parse(text, lineTexts, out var line, out var lineText, out var error);
             if (calls is not null)
             {
-                Calls = new GroundTruthCalls(calls, lineTexts);
+                Matching = new GroundTruthCalls(calls, lineTexts);
             }
             else
             {
@@ -46,7 +46,10 @@ public sealed class ToolRLGroundTruth
     public string? Error { get; }
 
     /// <summary>The GT's calls; null when the GT has no tool call or is invalid.</summary>
-    internal GroundTruthCalls? Calls { get; }
+    internal IReadOnlyList<PyValue>? Calls => Matching?.Calls;
+
+    /// <summary>What the matching reads from the GT's calls; null when the GT has no tool call or is invalid.</summary>
+    internal GroundTruthCalls? Matching { get; }
 
     /// <summary>Parses a ground truth. Never throws; an invalid GT has <see cref="Error"/> set and throws only when scored.</summary>
     public static ToolRLGroundTruth Parse(string groundTruth)

@@ -97,36 +97,53 @@ public sealed class PackagingTests(PackedSample packed) : IClassFixture<PackedSa
     }
 
     [Theory]
-    // label, think words, thought_length = −min(1, (words − 40) / 40) beyond the 40-word budget,
-    // toolrl = format 1 + correctness 3 for the exact call (−3 for no call: RewardFunctionTests), total = toolrl + 0.5·penalty.
-    [InlineData("short", 12, 0.0, 4.0, 4.0)]
+    // label, thought characters, thought_length = −min(1, (chars − 40) / 40) beyond the sample's 40-character
+    // budget, toolrl = format 1 + correctness 3 for the exact call (−3 without one: see RewardFunctionTests),
+    // total = 1.0·toolrl + 0.5·thought_length. Without a <think> block the whole text before any tag is the thought.
+    [InlineData("short", 20, 0.0, 4.0, 4.0)]
     [InlineData("over", 60, -0.5, 4.0, 3.75)]
     [InlineData("rambling", 200, -1.0, 4.0, 3.5)]
-    [InlineData("unformatted", 0, 0.0, -3.0, -3.0)]
-    public void SampleCustomRewardIsCombinedByWeightWithTheToolRLReward(string label, int words, double penalty, double toolrl, double total)
+    [InlineData("unformatted", 62, -0.55, -3.0, -3.275)]
+    public void SampleCustomRewardIsCombinedByWeightWithTheToolRLReward(string label, int chars, double penalty, double toolrl, double total)
     {
         var line = packed.Run.Output.Split('\n').Select(l => l.Trim()).SingleOrDefault(l => l.StartsWith($"score {label} ", StringComparison.Ordinal))
             ?? throw new Xunit.Sdk.XunitException($"no 'score {label}' line in the sample's output:\n{packed.Run.Output}");
         var values = KeyValues(line);
-        Assert.Equal(words, int.Parse(values["words"], CultureInfo.InvariantCulture));
+        Assert.Equal(chars, int.Parse(values["chars"], CultureInfo.InvariantCulture));
         Assert.Equal(penalty, Number(values["thought_length"]), 12);
         Assert.Equal(toolrl, Number(values["toolrl"]), 12);
         Assert.Equal(total, Number(values["total"]), 12);
     }
 
     [Fact]
-    public void SampleScoredSyntheticBatchesWithFiniteMetrics()
+    public void SampleTrainedTheRequestedGrpoStepsWithFiniteMetrics()
     {
-        var steps = packed.Run.Output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("synthetic ", StringComparison.Ordinal)).ToList();
+        var steps = packed.Run.Output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("step ", StringComparison.Ordinal)).ToList();
         Assert.True(steps.Count == PackedSample.Steps, $"expected {PackedSample.Steps} step lines in the sample's output:\n{packed.Run.Output}");
         for (var i = 0; i < steps.Count; i++)
         {
             var values = KeyValues(steps[i]);
-            Assert.StartsWith($"synthetic {i + 1}/", steps[i]);
-            Assert.Contains("reward", values.Keys);
-            Assert.Contains("thought_length", values.Keys);
-            Assert.All(values, kv => Assert.True(double.IsFinite(Number(kv.Value)), $"{kv.Key}={kv.Value} in '{steps[i]}'"));
+            Assert.StartsWith($"step {i + 1}/{PackedSample.Steps} ", steps[i]);
+            Assert.Equal(["grad_norm", "pg_loss", "response_length", "reward", "thought_length", "toolrl"], values.Keys.Order());
+            Assert.All(values, kv => Assert.True(double.TryParse(kv.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v),
+                $"{kv.Key}={kv.Value} in '{steps[i]}'"));
+            // The trainer scored with the sample's combination: every row has a ground truth, so the batch mean
+            // of 1.0·toolrl + 0.5·thought_length is the weighted sum of the two functions' means.
+            Assert.Equal(Number(values["toolrl"]) + 0.5 * Number(values["thought_length"]), Number(values["reward"]), 9);
         }
+        // An untrained model's toolrl scores barely vary within a group; the thought-length term does, so the
+        // combined advantages are non-zero and the policy really gets a gradient.
+        Assert.Contains(steps, s => Number(KeyValues(s)["grad_norm"]) > 0);
+        Assert.Contains($"trained {PackedSample.Steps} steps", packed.Run.Output);
+    }
+
+    [Fact]
+    public void AConsumerCanSwapTheBridgeWithTOOLRL_TORCH_BRIDGEAndAWrongPathFailsLoudly()
+    {
+        var run = packed.RunWithMissingBridge;
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains($"TOOLRL_TORCH_BRIDGE={PackedSample.MissingBridge}: no such file", run.Output);
+        Assert.DoesNotContain("step 1/", run.Output); // no silent fallback to the packaged bridge
     }
 
     [Fact]

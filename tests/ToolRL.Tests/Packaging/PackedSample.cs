@@ -51,6 +51,9 @@ public sealed class PackedSample : IDisposable
         Run = Dotnet([Path.Combine(SampleOutputDir, "CustomReward.dll"), "--steps", Steps.ToString(System.Globalization.CultureInfo.InvariantCulture)],
             SampleDir, environment).EnsureSuccess();
 
+        RunWithMissingBridge = DotnetProcess.Run(DotnetProcess.Host, [Path.Combine(SampleOutputDir, "CustomReward.dll"), "--steps", "1"], SampleDir,
+            new Dictionary<string, string>(environment) { ["TOOLRL_TORCH_BRIDGE"] = MissingBridge }, StepTimeout);
+
         // The tool restores from the feed alone: it has no dependencies, and no other source may shadow it.
         var toolConfig = Path.Combine(Root, "tool-nuget.config");
         File.WriteAllText(toolConfig,
@@ -90,6 +93,12 @@ public sealed class PackedSample : IDisposable
 
     /// <inheritdoc cref="Pack" />
     public ProcessResult ToolVersion { get; }
+
+    /// <summary>The sample run with TOOLRL_TORCH_BRIDGE naming <see cref="MissingBridge"/>.</summary>
+    public ProcessResult RunWithMissingBridge { get; }
+
+    /// <summary>A bridge path that does not exist.</summary>
+    public const string MissingBridge = "/nonexistent/libtoolrl_torch.so";
 
     /// <summary>The configuration the test assemblies (and so the solution) were built in.</summary>
     public static string Configuration =>
