@@ -46,7 +46,7 @@ public sealed class ToolRLGroundTruth
     public string? Error { get; }
 
     /// <summary>The GT's calls; null when the GT has no tool call or is invalid.</summary>
-    internal IReadOnlyList<PyValue>? Calls => Matching?.Calls;
+    internal GroundTruthCalls? Calls => Matching;
 
     /// <summary>What the matching reads from the GT's calls; null when the GT has no tool call or is invalid.</summary>
     internal GroundTruthCalls? Matching { get; }
