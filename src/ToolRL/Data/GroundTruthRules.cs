@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using ToolRL.Rewards;
 using ToolRL.Rewards.Python;
 
@@ -32,13 +34,31 @@ public static class GroundTruthRules
         {
             return $"ground truth {Quote(groundTruth)} does not pass its own format rule (<think>…</think> then the tags, one newline apart, each tag once); even a copy of it would get format 0";
         }
-        var calls = parsed.Calls?.Calls ?? [];
-        for (var i = 0; i < calls.Count; i++)
+        return parsed.HasToolCall ? CheckCallShapes(groundTruth) : null;
+    }
+
+    /// <summary>
+    /// Each call line (already accepted by the reward's Python-exact parser) must be an object with a string
+    /// <c>name</c> and an object <c>parameters</c>. Lines System.Text.Json cannot read (Python-only literals such as
+    /// NaN) are left to the reward's parser, which accepted them.
+    /// </summary>
+    private static string? CheckCallShapes(string groundTruth)
+    {
+        var lines = groundTruth.Split("<tool_call>")[1].Split("</tool_call>")[0].Trim().Split('\n');
+        for (var i = 0; i < lines.Length; i++)
         {
-            var dict = calls[i].Dict;
-            if (dict?.Get("name") is not { Kind: PyKind.Str } || dict.Get("parameters") is not { Kind: PyKind.Dict })
+            JsonNode? call;
+            try
             {
-                return $"ground-truth tool call {i + 1} ({RowSource.Truncate(calls[i].ToString(), 80)}) needs a string \"name\" and a \"parameters\" object (use {{}} for none); otherwise every answer gets the minimum correctness";
+                call = JsonNode.Parse(lines[i]);
+            }
+            catch (JsonException)
+            {
+                continue;
+            }
+            if (call is not JsonObject obj || obj["name"]?.GetValueKind() != JsonValueKind.String || obj["parameters"] is not JsonObject)
+            {
+                return $"ground-truth tool call {i + 1} ({RowSource.Truncate(lines[i], 80)}) needs a string \"name\" and a \"parameters\" object (use {{}} for none); otherwise every answer gets the minimum correctness";
             }
         }
         return null;
