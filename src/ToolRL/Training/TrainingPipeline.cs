@@ -267,11 +267,10 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
 
     private IRewardFunction CreateReward()
     {
-        var functions = Config.Reward.Functions.Select(f =>
-        {
-            var options = f.Name == ToolRLRewardFunction.RegistryName ? Config.Reward.ToolRLSwitches : null;
-            return new WeightedFunction(RewardRegistry.Default.Create(f.Name, options), f.Weight);
-        }).ToList();
+        // Each function gets its own `options` (the built-in toolrl falls back to the reward.toolrl switches).
+        var functions = Config.Reward.Functions
+            .Select(f => new WeightedFunction(RewardRegistry.Default.Create(f.Name, Config.Reward.OptionsFor(f)), f.Weight))
+            .ToList();
         return new WeightedReward(functions);
     }
 
