@@ -6,7 +6,8 @@ using System.Text.Json.Nodes;
 namespace ToolRL.Tokenization;
 
 /// <summary>
-/// JSON text exactly as Python's <c>json.dumps(x, ensure_ascii=False)</c> writes it, which is what the
+/// JSON text exactly as Python's <c>json.dumps(x, ensure_ascii=False)</c> writes it (or with Python's default
+/// <c>ensure_ascii=True</c>, as ToolRL's ground-truth lines are written), which is what the
 /// <c>tojson</c> filter of transformers' chat templates produces: <c>", "</c> and <c>": "</c> separators,
 /// keys in insertion order, non-ASCII characters kept raw, control characters escaped, and floats in
 /// Python's <c>repr</c> form (<c>1.0</c>, <c>1e-05</c>, <c>1e+16</c>). System.Text.Json's defaults differ in
@@ -15,15 +16,21 @@ namespace ToolRL.Tokenization;
 public static class PythonJson
 {
     /// <summary>Serializes <paramref name="node"/> (null → <c>null</c>).</summary>
-    public static string Dumps(JsonNode? node)
+    /// <param name="node">The value.</param>
+    /// <param name="ensureAscii">Python's <c>ensure_ascii</c>: escape every non-ASCII UTF-16 unit as <c>\uXXXX</c>
+    /// (json.dumps' default); false keeps them raw, as the chat template's <c>tojson</c> does.</param>
+    public static string Dumps(JsonNode? node, bool ensureAscii = false)
     {
         var builder = new StringBuilder();
-        Write(builder, node);
+        Write(builder, node, ensureAscii);
         return builder.ToString();
     }
 
     /// <summary>Appends the Python form of <paramref name="node"/>.</summary>
-    public static void Write(StringBuilder builder, JsonNode? node)
+    /// <param name="builder">Where the text goes.</param>
+    /// <param name="node">The value.</param>
+    /// <param name="ensureAscii">See <see cref="Dumps"/>.</param>
+    public static void Write(StringBuilder builder, JsonNode? node, bool ensureAscii = false)
     {
         switch (node)
         {
@@ -40,9 +47,9 @@ public static class PythonJson
                         builder.Append(", ");
                     }
                     firstMember = false;
-                    WriteString(builder, key);
+                    WriteString(builder, key, ensureAscii);
                     builder.Append(": ");
-                    Write(builder, value);
+                    Write(builder, value, ensureAscii);
                 }
                 builder.Append('}');
                 break;
@@ -54,18 +61,21 @@ public static class PythonJson
                     {
                         builder.Append(", ");
                     }
-                    Write(builder, array[i]);
+                    Write(builder, array[i], ensureAscii);
                 }
                 builder.Append(']');
                 break;
             case JsonValue value:
-                WriteValue(builder, value);
+                WriteValue(builder, value, ensureAscii);
                 break;
         }
     }
 
     /// <summary>A JSON string literal with Python's escapes (<c>\"</c>, <c>\\</c>, <c>\n</c>… and <c>\u00XX</c> for other controls).</summary>
-    public static void WriteString(StringBuilder builder, string text)
+    /// <param name="builder">Where the text goes.</param>
+    /// <param name="text">The string.</param>
+    /// <param name="ensureAscii">See <see cref="Dumps"/>.</param>
+    public static void WriteString(StringBuilder builder, string text, bool ensureAscii = false)
     {
         builder.Append('"');
         foreach (var c in text)
@@ -80,7 +90,7 @@ public static class PythonJson
                 case '\b': builder.Append("\\b"); break;
                 case '\f': builder.Append("\\f"); break;
                 default:
-                    if (c < 0x20)
+                    if (c < 0x20 || (ensureAscii && c > 0x7f))
                     {
                         builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
                     }
@@ -94,7 +104,7 @@ public static class PythonJson
         builder.Append('"');
     }
 
-    private static void WriteValue(StringBuilder builder, JsonValue value)
+    private static void WriteValue(StringBuilder builder, JsonValue value, bool ensureAscii)
     {
         // Parsed values keep their JSON text; values built in code keep their CLR type, and a double is a
         // Python float even when integral (2.0).
@@ -115,7 +125,7 @@ public static class PythonJson
         switch (element.ValueKind)
         {
             case JsonValueKind.String:
-                WriteString(builder, element.GetString()!);
+                WriteString(builder, element.GetString()!, ensureAscii);
                 break;
             case JsonValueKind.True:
                 builder.Append("true");

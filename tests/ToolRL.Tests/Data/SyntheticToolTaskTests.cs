@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ToolRL.Data;
+using ToolRL.Tokenization;
 
 namespace ToolRL.Tests.Data;
 
@@ -54,7 +55,7 @@ public sealed class SyntheticToolTaskTests
                 {
                     var call = JsonNode.Parse(line)!.AsObject();
                     Assert.Equal(["name", "parameters"], call.Select(p => p.Key));
-                    Assert.Equal(line, PythonJson.Dumps(call));
+                    Assert.Equal(line, PythonJson.Dumps(call, ensureAscii: true));
                     Assert.Contains(", \"parameters\": {", line);
                 }
             }

@@ -32,4 +32,12 @@ public sealed class PythonJsonTests
         var node = new JsonObject { ["f"] = 2.0, ["i"] = 3, ["s"] = "é" };
         Assert.Equal("{\"f\": 2.0, \"i\": 3, \"s\": \"é\"}", PythonJson.Dumps(node));
     }
+
+    [Fact]
+    public void EnsureAsciiEscapesLikePythonDefault()
+    {
+        // Expected text from /usr/bin/python3: json.dumps({"s": "é😀\u2028x", "kü": [1, 2.5, "\n"]})
+        var node = JsonNode.Parse("{\"s\": \"é😀\u2028x\", \"kü\": [1, 2.5, \"\\n\"]}");
+        Assert.Equal("{\"s\": \"\\u00e9\\ud83d\\ude00\\u2028x\", \"k\\u00fc\": [1, 2.5, \"\\n\"]}", PythonJson.Dumps(node, ensureAscii: true));
+    }
 }

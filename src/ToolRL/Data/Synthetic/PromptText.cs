@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using ToolRL.Tokenization;
 
 namespace ToolRL.Data.Synthetic;
 
@@ -51,7 +52,7 @@ internal static class PromptText
             }
             builder.Append(i + 1).Append(". Name: ").Append(tool.Name)
                 .Append("\nDescription: ").Append(tool.Description)
-                .Append("\nParameters: ").Append(PythonJson.Dumps(parameters)).Append('\n');
+                .Append("\nParameters: ").Append(PythonJson.Dumps(parameters, ensureAscii: true)).Append('\n');
         }
         builder.Append(instructions == SyntheticInstructions.Full ? FullInstructions : CompactInstructions);
         return builder.ToString();
@@ -60,7 +61,7 @@ internal static class PromptText
     public static string User(string request) => $"**Dialogue Records History**\n<user> {request} </user>";
 
     public static string CallAnswer(IEnumerable<JsonObject> calls) =>
-        ToolThought + "\n<tool_call>\n" + string.Join("\n", calls.Select(PythonJson.Dumps)) + "\n</tool_call>";
+        ToolThought + "\n<tool_call>\n" + string.Join("\n", calls.Select(call => PythonJson.Dumps(call, ensureAscii: true))) + "\n</tool_call>";
 
     public static string ResponseAnswer(string response) => ResponseThought + $"\n<response> {response} </response>";
 }
