@@ -60,26 +60,29 @@ public static class ToolCallParser
         }
     }
 
+    private static readonly JsonDocumentOptions StrictKeys = new() { AllowDuplicateProperties = false };
+
     private static ChatToolCall? TryReadCall(ReadOnlySpan<char> text)
     {
         if (text.IsEmpty || text[0] != '{')
         {
             return null;
         }
-        JsonNode? node;
+        // JsonObject builds its dictionary lazily, so by default a duplicate key throws on first access (e.g. in
+        // DeepEquals during validation), not in Parse: refuse duplicates while parsing instead.
         try
         {
-            node = JsonNode.Parse(text.ToString());
+            if (JsonNode.Parse(text.ToString(), documentOptions: StrictKeys) is not JsonObject call
+                || call["name"] is not JsonValue nameValue || !nameValue.TryGetValue<string>(out var name))
+            {
+                return null;
+            }
+            var arguments = (call["arguments"] ?? call["parameters"]) as JsonObject;
+            return new ChatToolCall(name, arguments?.DeepClone().AsObject() ?? []);
         }
         catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
         {
-            return null; // malformed JSON, nesting beyond 64 levels, invalid UTF-16
+            return null; // malformed JSON, duplicate keys, nesting beyond 64 levels, invalid UTF-16
         }
-        if (node is not JsonObject call || call["name"] is not JsonValue nameValue || !nameValue.TryGetValue<string>(out var name))
-        {
-            return null;
-        }
-        var arguments = (call["arguments"] ?? call["parameters"]) as JsonObject;
-        return new ChatToolCall(name, arguments?.DeepClone().AsObject() ?? []);
     }
 }
