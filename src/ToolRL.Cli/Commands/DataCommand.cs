@@ -46,9 +46,11 @@ public sealed class DataCommand : ICliCommand
         var target = new Option<FileInfo>("--output") { Description = "JSONL file to write.", Required = true };
         var difficulty = new Option<string>("--difficulty") { Description = "tiny, default or hard.", DefaultValueFactory = _ => "default" };
         difficulty.AcceptOnlyFromAmong("tiny", "default", "hard");
+        var instructions = new Option<string?>("--instructions") { Description = "System prompt text: minimal, compact or full (default: the difficulty's own)." };
+        instructions.AcceptOnlyFromAmong("minimal", "compact", "full");
         var testCount = new Option<int>("--test-count") { Description = "Also write this many held-out test rows (requests absent from the train rows).", DefaultValueFactory = _ => 0 };
         var testOutput = new Option<FileInfo?>("--test-output") { Description = "Where the test rows go (required with --test-count)." };
-        var command = new Command("synth", "Write the synthetic rlla-format tool-calling task as JSONL.") { count, seed, target, difficulty, testCount, testOutput };
+        var command = new Command("synth", "Write the synthetic rlla-format tool-calling task as JSONL.") { count, seed, target, difficulty, instructions, testCount, testOutput };
         command.SetAction(parse => Guarded(parse, output =>
         {
             var options = parse.GetValue(difficulty) switch
@@ -56,6 +58,13 @@ public sealed class DataCommand : ICliCommand
                 "tiny" => SyntheticTaskOptions.Tiny,
                 "hard" => SyntheticTaskOptions.Hard,
                 _ => SyntheticTaskOptions.Default,
+            };
+            options = parse.GetValue(instructions) switch
+            {
+                "minimal" => options with { Instructions = SyntheticInstructions.Minimal },
+                "compact" => options with { Instructions = SyntheticInstructions.Compact },
+                "full" => options with { Instructions = SyntheticInstructions.Full },
+                _ => options,
             };
             var tests = parse.GetValue(testCount);
             if (parse.GetValue(count) < 0 || tests < 0 || (tests > 0) != (parse.GetValue(testOutput) is not null))

@@ -125,6 +125,9 @@ internal static class ConfigEnumNames
     public static readonly EnumNames<PromptTruncation> Truncation = new(
         (PromptTruncation.Error, ["error"]), (PromptTruncation.Left, ["left"]), (PromptTruncation.Right, ["right"]));
 
+    public static readonly EnumNames<SyntheticInstructions> SyntheticInstructions = new(
+        (Data.SyntheticInstructions.Minimal, ["minimal"]), (Data.SyntheticInstructions.Compact, ["compact"]), (Data.SyntheticInstructions.Full, ["full"]));
+
     public static readonly EnumNames<SyntheticPreset> SyntheticPreset = new(
         (Configuration.SyntheticPreset.Tiny, ["tiny"]), (Configuration.SyntheticPreset.Default, ["default"]), (Configuration.SyntheticPreset.Hard, ["hard"]));
 }

@@ -105,13 +105,26 @@ public sealed record SyntheticDataSpec
     /// <summary><c>preset</c>: task difficulty, <c>tiny</c>, <c>default</c> (default) or <c>hard</c>.</summary>
     public SyntheticPreset Preset { get; init; } = SyntheticPreset.Default;
 
-    /// <summary>The generator options of <see cref="Preset"/>.</summary>
-    public SyntheticTaskOptions TaskOptions => Preset switch
+    /// <summary>
+    /// <c>instructions</c>: the system prompt's text, <c>minimal</c>, <c>compact</c> or <c>full</c>; null (absent)
+    /// keeps the preset's own (compact for tiny and default, full for hard).
+    /// </summary>
+    public SyntheticInstructions? Instructions { get; init; }
+
+    /// <summary>The generator options of <see cref="Preset"/>, with <see cref="Instructions"/> when set.</summary>
+    public SyntheticTaskOptions TaskOptions
     {
-        SyntheticPreset.Tiny => SyntheticTaskOptions.Tiny,
-        SyntheticPreset.Hard => SyntheticTaskOptions.Hard,
-        _ => SyntheticTaskOptions.Default,
-    };
+        get
+        {
+            var preset = Preset switch
+            {
+                SyntheticPreset.Tiny => SyntheticTaskOptions.Tiny,
+                SyntheticPreset.Hard => SyntheticTaskOptions.Hard,
+                _ => SyntheticTaskOptions.Default,
+            };
+            return Instructions is { } instructions ? preset with { Instructions = instructions } : preset;
+        }
+    }
 
     internal static SyntheticDataSpec Read(JsonSection s)
     {
@@ -122,16 +135,27 @@ public sealed record SyntheticDataSpec
             ValCount = s.Int("val_count", d.ValCount, 0, "must be ≥ 0", "set val_count to e.g. 100 (0 disables validation)"),
             Seed = s.Int("seed", d.Seed, int.MinValue, "", "set seed to a whole number"),
             Preset = s.Enum("preset", d.Preset, ConfigEnumNames.SyntheticPreset, "set preset to \"tiny\", \"default\" or \"hard\""),
+            Instructions = s.Has("instructions")
+                ? s.Enum("instructions", SyntheticInstructions.Compact, ConfigEnumNames.SyntheticInstructions, "set instructions to \"minimal\", \"compact\" or \"full\", or leave it out for the preset's own")
+                : null,
         };
         s.RejectUnknownKeys();
         return spec;
     }
 
-    internal JsonObject ToJson() => new()
+    internal JsonObject ToJson()
     {
-        ["train_count"] = TrainCount,
-        ["val_count"] = ValCount,
-        ["seed"] = Seed,
-        ["preset"] = ConfigEnumNames.SyntheticPreset.Name(Preset),
-    };
+        var o = new JsonObject
+        {
+            ["train_count"] = TrainCount,
+            ["val_count"] = ValCount,
+            ["seed"] = Seed,
+            ["preset"] = ConfigEnumNames.SyntheticPreset.Name(Preset),
+        };
+        if (Instructions is { } instructions)
+        {
+            o["instructions"] = ConfigEnumNames.SyntheticInstructions.Name(instructions);
+        }
+        return o;
+    }
 }

@@ -148,6 +148,7 @@ public abstract partial class RlTrainer : IDisposable
             throw new InvalidOperationException("no validation rows were given");
         }
         var result = _validator.Run(Setup.Policy, step);
+        ValidationLog.Write(Setup.OutputDir, ValidationLog.StepFileName(step), result.Generations);
         LastValidation = result;
         return result;
     }

@@ -106,6 +106,7 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
             {
                 var validator = new Validator(val, prompts, reward, Greedy(prompts));
                 After = validator.Run(policy, 0);
+                ValidationLog.Write(OutputDir, "after_sft.jsonl", After.Generations);
             }
             yield break;
         }
@@ -159,7 +160,7 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
             var dataDir = Path.Combine(OutputDir, "data");
             AtomicDirectory.Publish(dataDir, dir =>
             {
-                var (trainRows, testRows) = SyntheticToolTask.GenerateSplit(synthetic.TrainCount, synthetic.ValCount, synthetic.Seed, SyntheticTaskOptions.Tiny);
+                var (trainRows, testRows) = SyntheticToolTask.GenerateSplit(synthetic.TrainCount, synthetic.ValCount, synthetic.Seed, synthetic.TaskOptions);
                 RlJsonl.Write(Path.Combine(dir, "train.jsonl"), trainRows);
                 RlJsonl.Write(Path.Combine(dir, "val.jsonl"), testRows);
             });
@@ -278,7 +279,7 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
 
     private void ClearPreviousRun()
     {
-        foreach (var name in new[] { "data", "tokenizer", "sft", "checkpoints" })
+        foreach (var name in new[] { "data", "tokenizer", "sft", "checkpoints", ValidationLog.FolderName })
         {
             var dir = Path.Combine(OutputDir, name);
             if (Directory.Exists(dir))

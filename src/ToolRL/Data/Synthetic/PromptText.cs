@@ -39,8 +39,17 @@ internal static class PromptText
         + "**Important Notes**\n"
         + "1. Always include `<think>`, then `<tool_call>` (one JSON object per line) or `<response>`.";
 
+    private const string MinimalOpening = "You are an assistant that calls tools. Tools:\n";
+
+    private const string MinimalInstructions =
+        "Answer with <think> … </think>, then <tool_call> with one JSON call per line </tool_call>, or <response> … </response>.";
+
     public static string System(IReadOnlyList<ToolSpec> tools, SyntheticInstructions instructions)
     {
+        if (instructions == SyntheticInstructions.Minimal)
+        {
+            return MinimalSystem(tools);
+        }
         var builder = new StringBuilder(Opening);
         for (var i = 0; i < tools.Count; i++)
         {
@@ -56,6 +65,19 @@ internal static class PromptText
         }
         builder.Append(instructions == SyntheticInstructions.Full ? FullInstructions : CompactInstructions);
         return builder.ToString();
+    }
+
+    private static string MinimalSystem(IReadOnlyList<ToolSpec> tools)
+    {
+        var builder = new StringBuilder(MinimalOpening);
+        for (var i = 0; i < tools.Count; i++)
+        {
+            var tool = tools[i];
+            builder.Append(i + 1).Append(". ").Append(tool.Name).Append('(')
+                .AppendJoin(", ", tool.Parameters.Select(p => $"{p.Name}: {p.Type}"))
+                .Append("): ").Append(tool.Description).Append('\n');
+        }
+        return builder.Append(MinimalInstructions).ToString();
     }
 
     public static string User(string request) => $"**Dialogue Records History**\n<user> {request} </user>";

@@ -14,6 +14,9 @@ public sealed record ValidationResult(
     double Reward, double Format, double Correctness, double ExactMatch, int Count,
     IReadOnlyDictionary<string, double> Metrics, IReadOnlyList<(string Request, string Response, string GroundTruth)> Samples)
 {
+    /// <summary>Every row's response and scores (empty when restored from metrics on resume).</summary>
+    public IReadOnlyList<ValidationGeneration> Generations { get; init; } = [];
+
     /// <summary>The four headline metrics under their names.</summary>
     public static IReadOnlyList<string> HeadlineNames { get; } =
         [MetricNames.ValRewardMean, MetricNames.ValFormatMean, MetricNames.ValCorrectnessMean, MetricNames.ValExactMatch];

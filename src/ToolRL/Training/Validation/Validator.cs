@@ -31,9 +31,11 @@ public sealed class Validator(IReadOnlyList<RlRow> rows, PromptEncoder prompts, 
             }
         }
         var scored = RewardScoring.Score(reward, Rows, responses, step);
-        var withCalls = Enumerable.Range(0, Rows.Count).Where(i => ToolCallExactMatch.HasCalls(Rows[i].GroundTruth)).ToList();
-        var exact = withCalls.Count == 0 ? double.NaN
-            : withCalls.Count(i => ToolCallExactMatch.Matches(responses[i], Rows[i].GroundTruth)) / (double)withCalls.Count;
+        var matches = Enumerable.Range(0, Rows.Count)
+            .Select(i => ToolCallExactMatch.HasCalls(Rows[i].GroundTruth) ? ToolCallExactMatch.Matches(responses[i], Rows[i].GroundTruth) : (bool?)null)
+            .ToList();
+        var withCalls = matches.Where(m => m.HasValue).ToList();
+        var exact = withCalls.Count == 0 ? double.NaN : withCalls.Count(m => m == true) / (double)withCalls.Count;
         var result = new ValidationResult(
             BatchStatistics.Mean(scored.Totals),
             scored.ComponentMean(MetricNames.ToolRLFormat),
@@ -56,7 +58,11 @@ public sealed class Validator(IReadOnlyList<RlRow> rows, PromptEncoder prompts, 
             }
         }
         metrics[MetricNames.TimingTesting] = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        return result with { Metrics = metrics };
+        var generations = Enumerable.Range(0, Rows.Count).Select(i => new ValidationGeneration(
+            i, Rows[i].Prompt[^1].Content, responses[i], Rows[i].GroundTruth, scored.Totals[i],
+            scored.Components.Where(c => c.Value[i].HasValue).ToDictionary(c => c.Key, c => c.Value[i]!.Value),
+            matches[i])).ToList();
+        return result with { Metrics = metrics, Generations = generations };
     }
 
     private static void AddIfKnown(Dictionary<string, double> metrics, string name, double value)
