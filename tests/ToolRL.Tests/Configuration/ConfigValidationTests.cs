@@ -237,6 +237,28 @@ public class ConfigValidationTests
     }
 
     [Fact]
+    public void SyntheticInstructionsOverrideThePresetsAndBadNamesAreRefused()
+    {
+        var c = TrainingConfig.Parse(ConfigJson.With(o =>
+        {
+            o["data"]!["synthetic"]!["preset"] = "hard";
+            o["data"]!["synthetic"]!["instructions"] = "minimal";
+        }));
+        Assert.Equal(ToolRL.Data.SyntheticInstructions.Minimal, c.Data.Synthetic!.TaskOptions.Instructions);
+        Assert.Equal(ToolRL.Data.SyntheticTaskOptions.Hard.ToolsPerPrompt, c.Data.Synthetic.TaskOptions.ToolsPerPrompt);
+        Assert.Equal(c.ToJsonString(), TrainingConfig.Parse(c.ToJsonString()).ToJsonString());
+        // Absent: the preset's own text, and nothing is written back.
+        var plain = TrainingConfig.Parse(ConfigJson.With(o => o["data"]!["synthetic"]!["preset"] = "hard"));
+        Assert.Equal(ToolRL.Data.SyntheticInstructions.Full, plain.Data.Synthetic!.TaskOptions.Instructions);
+        Assert.DoesNotContain("instructions", plain.ToJsonString());
+
+        var e = ConfigJson.Refuse(ConfigJson.With(o => o["data"]!["synthetic"]!["instructions"] = "short"));
+        var error = Assert.Single(e.Errors);
+        Assert.Equal("$.data.synthetic.instructions", error.Path);
+        Assert.Contains("minimal", error.Fix);
+    }
+
+    [Fact]
     public void SyntheticDataMustFillOneBatch()
     {
         var e = ConfigJson.Refuse(ConfigJson.With(o => o["data"]!["synthetic"]!["train_count"] = 4));

@@ -6,13 +6,18 @@ namespace ToolRL.Tests.Data;
 /// <summary>The synthetic task is solvable: its own ground truth gets the best ToolRL score on every row.</summary>
 public sealed class SyntheticRewardTests
 {
-    public static TheoryData<string> Presets() => ["tiny", "default", "hard"];
+    public static TheoryData<string> Presets() => ["tiny", "default", "hard", "tiny-minimal"];
 
     [Theory]
     [MemberData(nameof(Presets))]
     public void EveryGroundTruthScoresFormatOneAndMaximumCorrectness(string preset)
     {
-        var options = preset switch { "tiny" => SyntheticTaskOptions.Tiny, "hard" => SyntheticTaskOptions.Hard, _ => SyntheticTaskOptions.Default };
+        var options = preset switch
+        {
+            "tiny" => SyntheticTaskOptions.Tiny,
+            "tiny-minimal" => SyntheticTaskOptions.Tiny with { Instructions = SyntheticInstructions.Minimal },             "hard" => SyntheticTaskOptions.Hard,
+            _ => SyntheticTaskOptions.Default,
+        };
         foreach (var row in SyntheticToolTask.Generate(300, seed: 11, options))
         {
             var score = ToolRLReward.Score(row.GroundTruth, row.GroundTruth, ToolRLRewardOptions.Default, step: 1);

@@ -141,6 +141,22 @@ public sealed class SyntheticToolTaskTests
     }
 
     [Fact]
+    public void MinimalInstructionsListEachToolOnOneLineAndKeepTheRequestsAndAnswers()
+    {
+        var compact = SyntheticToolTask.Generate(200, 5, SyntheticTaskOptions.Tiny);
+        var minimal = SyntheticToolTask.Generate(200, 5, SyntheticTaskOptions.Tiny with { Instructions = SyntheticInstructions.Minimal });
+
+        var system = minimal.First(r => r.GroundTruth.Contains("\"name\": \"convert_currency\"")).Prompt[0].Content;
+        Assert.Contains("convert_currency(amount: float, from_currency: string, to_currency: string): Convert money between currencies.\n", system);
+        Assert.DoesNotContain("**Available Tools**", system);
+        // Only the system text changes: same requests, same ground truths, about a third of the prompt length.
+        Assert.Equal(compact.Select(r => (r.Prompt[1].Content, r.GroundTruth)), minimal.Select(r => (r.Prompt[1].Content, r.GroundTruth)));
+        var ratio = minimal.Average(r => r.Prompt[0].Content.Length) / compact.Average(r => r.Prompt[0].Content.Length);
+        Assert.InRange(ratio, 0.2, 0.4);
+        Assert.All(minimal, r => Assert.Equal(r.Prompt[0].Content.Split('\n').Length - 2, r.Prompt[0].Content.Split('\n').Count(l => l.Contains("): "))));
+    }
+
+    [Fact]
     public void JsonlRoundTripsThroughTheLoader()
     {
         var path = Path.Combine(Path.GetTempPath(), $"toolrl-synth-{Guid.NewGuid():N}.jsonl");

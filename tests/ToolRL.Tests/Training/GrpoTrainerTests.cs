@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using ToolRL.Training;
+using ToolRL.Training.Validation;
 using ToolRL.Training.Metrics;
 
 namespace ToolRL.Tests.Training;
@@ -59,6 +61,23 @@ public sealed class GrpoTrainerTests : IDisposable
         Assert.True(late > early + 0.05, $"reward did not improve: first two steps {early:0.000}, last two {late:0.000}");
         Assert.True(File.Exists(trainer.ReportPath));
         Assert.Equal(9, MetricsLog.ReadJsonl(Path.Combine(_run.Directory, MetricsLog.JsonlFileName)).Count);
+        AssertValidationLogsMatchTheMetrics(steps);
+    }
+
+    /// <summary>Each validation wrote every held-out row, and the rows' rewards average to the logged val/reward/mean.</summary>
+    private void AssertValidationLogsMatchTheMetrics(IReadOnlyList<TrainingStepResult> steps)
+    {
+        var validated = steps.Where(s => s[MetricNames.ValRewardMean] is not null).ToList();
+        Assert.Equal([0L, 2, 4, 6, 8], validated.Select(s => s.Step));
+        foreach (var step in validated)
+        {
+            var path = Path.Combine(_run.Directory, ValidationLog.FolderName, ValidationLog.StepFileName((int)step.Step));
+            var rows = File.ReadAllLines(path).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+            Assert.Equal(4, rows.Count);
+            Assert.Equal([0, 1, 2, 3], rows.Select(r => r["index"]!.GetValue<int>()));
+            Assert.All(rows, r => Assert.False(string.IsNullOrEmpty(r["ground_truth"]!.GetValue<string>())));
+            Assert.Equal(step[MetricNames.ValRewardMean]!.Value, rows.Average(r => r["reward"]!.GetValue<double>()), 12);
+        }
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class KillDuringSaveTests : IDisposable
           "actor_lr": 0.001, "ppo_mini_batch_size": 4, "ppo_micro_batch_size": 8, "kl_coef": 0,
           "model": { "tiny": { "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1, "intermediate_size": 64 } },
           "tokenizer": { "train_bpe": { "vocab_size": 320 } },
-          "data": { "synthetic": { "train_count": 16, "val_count": 2 } },
+          "data": { "synthetic": { "train_count": 16, "val_count": 2, "preset": "tiny" } },
           "sft": { "epochs": 1, "lr": 0.001, "batch_size": 8, "micro_batch_size": 8 },
           "trainer": { "experiment_name": "kill-qwen", "save_freq": 1, "test_freq": -1, "val_before_train": false, "total_training_steps": 3 }
         }

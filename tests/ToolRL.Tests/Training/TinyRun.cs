@@ -50,7 +50,7 @@ internal sealed class TinyRun : IDisposable
           "entropy_coeff": 0, "kl_coef": 0.01, "use_kl_in_reward": true,
           "model": { "tiny": { "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1, "intermediate_size": 64 } },
           "tokenizer": { "train_bpe": { "vocab_size": 320 } },
-          "data": { "synthetic": { "train_count": 16, "val_count": 4 } },
+          "data": { "synthetic": { "train_count": 16, "val_count": 4, "preset": "tiny" } },
           "trainer": { "experiment_name": "test-qwen", "output_dir": "{{output.Replace("\\", "/")}}", "save_freq": 2, "test_freq": 2, "total_training_steps": 4 }
         }
         """)!.AsObject());
