@@ -2,13 +2,16 @@ using System.Diagnostics;
 using System.Globalization;
 using ToolRL.Models;
 using ToolRL.Torch;
+using ToolRL.Torch.Optim;
 using static ToolRL.Torch.Torch;
 
 namespace ToolRL.Benchmarks;
 
 /// <summary>
 /// <c>model-profile</c>: where the time of one generation and one train step of the "small" shape goes (prefill,
-/// decode forward, vocabulary projection, scoring forward/backward), to see what to optimise. No reference run.
+/// decode forward, vocabulary projection, scoring forward/backward, optimiser step), to see what to optimise. No
+/// reference run. TOOLRL_BENCH_THREADS sets libtorch's intra-op threads (default: libtorch's own choice); on a
+/// shared machine 1 gives the steadiest figures.
 /// </summary>
 public sealed class ModelProfileBenchmark : IBenchmark
 {
@@ -18,6 +21,11 @@ public sealed class ModelProfileBenchmark : IBenchmark
     /// <inheritdoc />
     public void Run()
     {
+        if (int.TryParse(Environment.GetEnvironmentVariable("TOOLRL_BENCH_THREADS"), out var threads))
+        {
+            IntraOpThreads = threads;
+        }
+        Console.WriteLine($"intra-op threads: {IntraOpThreads}");
         var config = new Qwen2Config
         {
             VocabSize = 151936, HiddenSize = 256, IntermediateSize = 704, NumHiddenLayers = 4, NumAttentionHeads = 4,
@@ -53,8 +61,10 @@ public sealed class ModelProfileBenchmark : IBenchmark
             var (lp, _) = (default(Tensor)!, default(Tensor)!);
             var score = Time(() => (lp, _) = LogProbs.FromHidden(hidden!, model.LmHeadWeight, ids, mask, new LogProbOptions { WithEntropy = false }), repeats: 1);
             var backward = Time(() => (-lp.Sum()).Backward(), repeats: 1);
+            using var optimizer = new AdamW(model.Parameters(), lr: 1e-5);
+            var step = Time(optimizer.Step, repeats: 2);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"train 4×256: body forward {forward * 1e3:F0} ms, fused scoring forward {score * 1e3:F0} ms, backward {backward * 1e3:F0} ms"));
+                $"train 4×256: body forward {forward * 1e3:F0} ms, fused scoring forward {score * 1e3:F0} ms, backward {backward * 1e3:F0} ms, AdamW step {step * 1e3:F0} ms"));
         }
     }
 
