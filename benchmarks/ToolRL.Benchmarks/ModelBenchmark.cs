@@ -14,7 +14,7 @@ namespace ToolRL.Benchmarks;
 /// ../shared/reference/qwen2_ref.py (PyTorch eager on the same libtorch) in the same run, on the two shapes.
 /// Also reports model FLOP utilisation against a measured float32 matmul peak and peak resident memory against
 /// weights + gradients + AdamW state + KV cache, and the train step with per-layer gradient checkpointing (speed and
-/// peak memory). Set TOOLRL_BENCH_QUICK=1 for one small shape only.
+/// peak memory). Set TOOLRL_BENCH_QUICK=1 for one small shape only, TOOLRL_BENCH_ONE_THREAD=1 for single-thread runs only.
 /// </summary>
 public sealed class ModelBenchmark : IBenchmark
 {
@@ -36,6 +36,10 @@ public sealed class ModelBenchmark : IBenchmark
         var quick = Environment.GetEnvironmentVariable("TOOLRL_BENCH_QUICK") == "1";
         var steps = quick ? 1 : 3;
         var cores = Environment.ProcessorCount;
+        // TOOLRL_BENCH_ONE_THREAD=1: only the single-thread runs (ours at 1 thread, the reference at its default),
+        // for a busy shared machine where multi-threaded runs mostly measure the other processes.
+        var oneThread = Environment.GetEnvironmentVariable("TOOLRL_BENCH_ONE_THREAD") == "1";
+        int[] threadCounts = oneThread || cores == 1 ? [1] : [cores, 1];
         var defaultThreads = IntraOpThreads;
         IntraOpThreads = cores;
         var peak = MatmulPeakGflops();
@@ -52,9 +56,9 @@ public sealed class ModelBenchmark : IBenchmark
             var trainFlops = 3 * ForwardFlops(config, shape.TrainSeq - 1) * shape.TrainBatch;
             var refTrain = Reference(null, "bench-train", dir, "--batch", shape.TrainBatch, "--seq", shape.TrainSeq, "--steps", steps)
                 .GetProperty("tokens_per_s").GetDouble();
-            var refTrainAll = Reference(cores, "bench-train", dir, "--batch", shape.TrainBatch, "--seq", shape.TrainSeq, "--steps", steps)
+            var refTrainAll = oneThread ? double.NaN : Reference(cores, "bench-train", dir, "--batch", shape.TrainBatch, "--seq", shape.TrainSeq, "--steps", steps)
                 .GetProperty("tokens_per_s").GetDouble();
-            foreach (var threads in new[] { cores, 1 })
+            foreach (var threads in threadCounts)
             {
                 IntraOpThreads = threads;
                 var (seconds, memory) = OurTrain(dir, shape, steps);
@@ -72,10 +76,10 @@ public sealed class ModelBenchmark : IBenchmark
 
             var genArgs = new object[] { "--batch", shape.GenBatch, "--prompt", shape.GenPrompt, "--new", shape.GenNew };
             var refGen = Reference(null, "bench-generate", dir, genArgs).GetProperty("generated_tokens_per_s").GetDouble();
-            var refGenAll = Reference(cores, "bench-generate", dir, genArgs).GetProperty("generated_tokens_per_s").GetDouble();
+            var refGenAll = oneThread ? double.NaN : Reference(cores, "bench-generate", dir, genArgs).GetProperty("generated_tokens_per_s").GetDouble();
             var genFlops = shape.GenBatch * (ForwardFlops(config, shape.GenPrompt, withHead: false)
                 + 2.0 * config.HiddenSize * config.VocabSize + DecodeFlops(config, shape.GenPrompt, shape.GenNew));
-            foreach (var threads in new[] { cores, 1 })
+            foreach (var threads in threadCounts)
             {
                 IntraOpThreads = threads;
                 var (seconds, memory) = OurGenerate(dir, shape);
