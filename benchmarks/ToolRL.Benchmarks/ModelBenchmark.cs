@@ -13,7 +13,8 @@ namespace ToolRL.Benchmarks;
 /// <c>model</c>: Qwen2 train step (forward + backward + AdamW, full-vocabulary loss) and greedy generation against
 /// ../shared/reference/qwen2_ref.py (PyTorch eager on the same libtorch) in the same run, on the issue's two shapes.
 /// Also reports model FLOP utilisation against a measured float32 matmul peak and peak resident memory against
-/// weights + gradients + AdamW state + KV cache. Set TOOLRL_BENCH_QUICK=1 for one small shape only.
+/// weights + gradients + AdamW state + KV cache, and the train step with per-layer gradient checkpointing (speed and
+/// peak memory). Set TOOLRL_BENCH_QUICK=1 for one small shape only.
 /// </summary>
 public sealed class ModelBenchmark : IBenchmark
 {
@@ -60,6 +61,13 @@ public sealed class ModelBenchmark : IBenchmark
                 Report(shape, "train step", threads, refTrain, refTrainAll, trainTokens / seconds, 1.5);
                 Console.WriteLine($"      MFU {trainFlops / seconds / 1e9 / (threads == 1 ? peakOne : peak):P0} ({trainFlops / seconds / 1e9:F1} GFLOP/s); " +
                     $"peak RSS {Mb(memory.PeakRss)} vs weights+grads+AdamW {Mb(memory.Expected)}");
+            }
+            {
+                // Per-layer gradient checkpointing: one more body forward per step, activations of one layer at a time.
+                IntraOpThreads = 1;
+                var (seconds, memory) = OurTrain(dir, shape, steps, checkpointing: true);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {shape.Name,-11} {"train, checkpointed",-18} ours (1 thr) {trainTokens / seconds,7:F1} tok/s; peak RSS {Mb(memory.PeakRss)}"));
             }
 
             var genArgs = new object[] { "--batch", shape.GenBatch, "--prompt", shape.GenPrompt, "--new", shape.GenNew };
@@ -124,9 +132,10 @@ public sealed class ModelBenchmark : IBenchmark
 
     private sealed record Memory(long PeakRss, long Expected);
 
-    private static (double Seconds, Memory Memory) OurTrain(string dir, Shape shape, int steps)
+    private static (double Seconds, Memory Memory) OurTrain(string dir, Shape shape, int steps, bool checkpointing = false)
     {
         using var model = Qwen2ForCausalLM.FromPretrained(dir);
+        model.Model.GradientCheckpointing = checkpointing;
         using var optimizer = new AdamW(model.Parameters(), lr: 1e-5);
         using var generator = new Generator(0);
         using var ids = RandInt(0, model.Config.VocabSize, [shape.TrainBatch, shape.TrainSeq], generator);
@@ -236,6 +245,7 @@ public sealed class ModelBenchmark : IBenchmark
     private static void ResetPeakRss()
     {
         GC.Collect();
+        CpuCache.EmptyCache(); // buffers the allocator cached for the previous phase are not this phase's memory
         try
         {
             File.WriteAllText("/proc/self/clear_refs", "5");
