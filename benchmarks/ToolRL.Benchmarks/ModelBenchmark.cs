@@ -249,6 +249,7 @@ public sealed class ModelBenchmark : IBenchmark
     private static void ResetPeakRss()
     {
         GC.Collect();
+        CpuCache.EmptyCache(); // buffers the allocator cached for the previous phase are not this phase's memory
         try
         {
             File.WriteAllText("/proc/self/clear_refs", "5");
