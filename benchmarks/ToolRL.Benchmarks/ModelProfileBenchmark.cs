@@ -1,14 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
+using ToolRL.Generation;
 using ToolRL.Models;
 using ToolRL.Torch;
+using ToolRL.Torch.Optim;
 using static ToolRL.Torch.Torch;
 
 namespace ToolRL.Benchmarks;
 
 /// <summary>
 /// <c>model-profile</c>: where the time of one generation and one train step of the "small" shape goes (prefill,
-/// decode forward, vocabulary projection, scoring forward/backward), to see what to optimise. No reference run.
+/// decode forward, vocabulary projection, scoring forward/backward, optimiser step), to see what to optimise. No
+/// reference run. TOOLRL_BENCH_THREADS sets libtorch's intra-op threads (default: libtorch's own choice); on a
+/// shared machine 1 gives the steadiest figures.
 /// </summary>
 public sealed class ModelProfileBenchmark : IBenchmark
 {
@@ -18,11 +22,25 @@ public sealed class ModelProfileBenchmark : IBenchmark
     /// <inheritdoc />
     public void Run()
     {
-        var config = new Qwen2Config
+        if (int.TryParse(Environment.GetEnvironmentVariable("TOOLRL_BENCH_THREADS"), out var threads))
         {
-            VocabSize = 151936, HiddenSize = 256, IntermediateSize = 704, NumHiddenLayers = 4, NumAttentionHeads = 4,
-            NumKeyValueHeads = 2, RopeTheta = 1e6,
-        };
+            IntraOpThreads = threads;
+        }
+        Console.WriteLine($"intra-op threads: {IntraOpThreads}; {(CpuTime ? "CPU" : "wall")} times");
+        // TOOLRL_PROFILE_SHAPE=0.5b profiles the "0.5B slice" (hidden 896, 2 layers, 14/2 heads, intermediate 4,864).
+        var slice = Environment.GetEnvironmentVariable("TOOLRL_PROFILE_SHAPE") == "0.5b";
+        var config = slice
+            ? new Qwen2Config
+            {
+                VocabSize = 151936, HiddenSize = 896, IntermediateSize = 4864, NumHiddenLayers = 2, NumAttentionHeads = 14,
+                NumKeyValueHeads = 2, RopeTheta = 1e6,
+            }
+            : new Qwen2Config
+            {
+                VocabSize = 151936, HiddenSize = 256, IntermediateSize = 704, NumHiddenLayers = 4, NumAttentionHeads = 4,
+                NumKeyValueHeads = 2, RopeTheta = 1e6,
+            };
+        var trainBatch = slice ? 2 : 4;
         using var model = Qwen2ForCausalLM.CreateRandom(config, seed: 0);
         using var generator = new Generator(0);
         using (NoGrad())
@@ -32,10 +50,11 @@ public sealed class ModelProfileBenchmark : IBenchmark
             using var cache = model.CreateCache(8, 320);
             var prefill = Time(() => model.ForwardHidden(ids, cache: cache).Dispose(), repeats: 1);
             Console.WriteLine($"prefill 8×256 body: {prefill * 1e3:F0} ms");
-            var hidden = Randn([8, 256]);
+            var hidden = Randn([8, config.HiddenSize]);
             Time(() => model.Logits(hidden).Dispose());
             Console.WriteLine($"lm_head 8 rows: {Time(() => model.Logits(hidden).Dispose()) * 1e3:F1} ms");
             Console.WriteLine($"lm_head 8 rows as W·hᵀ: {Time(() => model.LmHeadWeight.MatMul(hidden.T()).T().Contiguous().Dispose()) * 1e3:F1} ms");
+            Console.WriteLine($"lm_head 8 rows, LogitsOfRows (decode kernel): {Time(() => model.LogitsOfRows(hidden).Dispose()) * 1e3:F1} ms");
             var logits = model.Logits(hidden);
             Console.WriteLine($"logsumexp: {Time(() => logits.LogSumExp(-1).Dispose()) * 1e3:F1} ms; log_softmax: {Time(() => logits.LogSoftmax(-1).Dispose()) * 1e3:F1} ms");
             Console.WriteLine($"argmax: {Time(() => logits.ArgMax(-1).Dispose()) * 1e3:F1} ms; token log-prob: " +
@@ -45,18 +64,32 @@ public sealed class ModelProfileBenchmark : IBenchmark
             Console.WriteLine($"decode step body (8 rows): {decode * 1e3:F1} ms");
         }
         {
+            var random = new Random(0);
+            var prompts = Enumerable.Range(0, 8)
+                .Select(_ => (IReadOnlyList<int>)Enumerable.Range(0, 256).Select(_ => random.Next((int)config.VocabSize)).ToArray()).ToList();
+            var options = new GenerationOptions { DoSample = false, MaxNewTokens = 32 };
+            var whole = Time(() => Sampler.Generate(model, prompts, options), repeats: 2);
+            Console.WriteLine($"greedy generation 8×256 + 32: {whole * 1e3:F0} ms ({8 * 32 / whole:F1} tok/s)");
+        }
+        {
             using var scope = NewScope();
-            var ids = RandInt(0, config.VocabSize, [4, 256], generator);
+            var ids = RandInt(0, config.VocabSize, [trainBatch, 256], generator);
             var mask = OnesLike(ids);
             Tensor? hidden = null;
             var forward = Time(() => hidden = model.ForwardHidden(ids, mask), repeats: 1);
             var (lp, _) = (default(Tensor)!, default(Tensor)!);
             var score = Time(() => (lp, _) = LogProbs.FromHidden(hidden!, model.LmHeadWeight, ids, mask, new LogProbOptions { WithEntropy = false }), repeats: 1);
             var backward = Time(() => (-lp.Sum()).Backward(), repeats: 1);
+            using var optimizer = new AdamW(model.Parameters(), lr: 1e-5);
+            var step = Time(optimizer.Step, repeats: 2);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"train 4×256: body forward {forward * 1e3:F0} ms, fused scoring forward {score * 1e3:F0} ms, backward {backward * 1e3:F0} ms"));
+                $"train {trainBatch}×256: body forward {forward * 1e3:F0} ms, fused scoring forward {score * 1e3:F0} ms, backward {backward * 1e3:F0} ms, AdamW step {step * 1e3:F0} ms"));
         }
     }
+
+    /// <summary>TOOLRL_BENCH_CPU=1: report the process's CPU time instead of wall time (steadier on a busy machine when
+    /// running on one thread; meaningless with several).</summary>
+    private static readonly bool CpuTime = Environment.GetEnvironmentVariable("TOOLRL_BENCH_CPU") == "1";
 
     private static double Time(Action action, int repeats = 3)
     {
@@ -64,8 +97,9 @@ public sealed class ModelProfileBenchmark : IBenchmark
         for (var i = 0; i < repeats; i++)
         {
             var sw = Stopwatch.StartNew();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             action();
-            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+            best = Math.Min(best, CpuTime ? (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds : sw.Elapsed.TotalSeconds);
         }
         return best;
     }

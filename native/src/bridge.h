@@ -10,6 +10,7 @@
 #pragma once
 
 #include <ATen/ATen.h>
+#include <c10/util/Optional.h>
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -45,6 +46,21 @@ at::Device to_device(int type, int index);
 at::Scalar to_scalar(const at::Tensor& like, double v);
 at::IntArrayRef dims(const int64_t* p, int n);
 std::vector<at::Tensor> tensor_list(const TrlTensor* p, int n);
+
+/// Enters libtorch's dispatch BELOW the autograd layer for one element-wise, out-of-place op when no operand
+/// requires grad. The autograd kernel would then only re-dispatch (no graph node, and an out-of-place result
+/// has no view or version-counter bookkeeping), so skipping it gives the same tensor for ~9% fewer instructions
+/// per small op (callgrind: 5,250 instead of 5,750 for a 16-element add). Never use it for view or in-place
+/// ops: their ADInplaceOrView kernel does real work even without grad.
+class BelowAutogradUnlessGrad {
+  public:
+    explicit BelowAutogradUnlessGrad(bool any_requires_grad) {
+        if (!any_requires_grad) guard_.emplace();
+    }
+
+  private:
+    c10::optional<at::AutoDispatchBelowADInplaceOrView> guard_;
+};
 
 }  // namespace trl
 

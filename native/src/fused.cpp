@@ -3,6 +3,7 @@
 // Only ops that exist in libtorch 1.13 and 2.x are used (1.13 has no scaled_dot_product_attention or rms_norm).
 #include "bridge.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -107,10 +108,24 @@ TRL_API TrlTensor trl_entropy_from_logits(TrlTensor logits) {
     TRL_CATCH_RET(nullptr)
 }
 
+/// The AdamW update of one parameter (or one block of it): see trl_adamw_step. `denom`: scratch shaped like p.
+static void adamw_update(at::Tensor p, const at::Tensor& g, at::Tensor m, at::Tensor v, at::Tensor denom, double lr,
+                         double beta1, double beta2, double eps, double weight_decay, double step_size,
+                         double bc2_sqrt) {
+    if (weight_decay != 0) p.mul_(1.0 - lr * weight_decay);
+    m.mul_(beta1).add_(g, 1.0 - beta1);
+    v.mul_(beta2).addcmul_(g, g, 1.0 - beta2);
+    at::sqrt_out(denom, v).div_(bc2_sqrt).add_(eps);                            // √v / √(1−β2^t) + eps
+    p.addcdiv_(m, denom, -step_size);
+}
+
 /// One AdamW step over n parameters, exactly torch.optim.AdamW's single-tensor algorithm (decoupled decay):
 ///   p ← p·(1 − lr·wd);  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
 ///   p ← p − (lr / (1−β1^t)) · m / (√v / √(1−β2^t) + eps)
-/// Parameters without a gradient are skipped. Runs without recording autograd history.
+/// Parameters without a gradient are skipped. Runs without recording autograd history. Large contiguous
+/// parameters are updated in blocks of 16 K elements: the same element-wise operations (so the same bits), but the
+/// blocks of p, g, m, v and the denominator (5 × 64 KB) stay in cache across the nine passes instead of streaming
+/// a 151,936 × H embedding through main memory nine times, and no temporary is allocated per block.
 TRL_API int trl_adamw_step(const TrlTensor* params, const TrlTensor* exp_avg, const TrlTensor* exp_avg_sq, int n,
                            int64_t step, double lr, double beta1, double beta2, double eps, double weight_decay) {
     TRL_TRY
@@ -118,17 +133,27 @@ TRL_API int trl_adamw_step(const TrlTensor* params, const TrlTensor* exp_avg, co
     double bc1 = 1.0 - std::pow(beta1, static_cast<double>(step));
     double bc2_sqrt = std::sqrt(1.0 - std::pow(beta2, static_cast<double>(step)));
     double step_size = lr / bc1;
+    constexpr int64_t block = int64_t{1} << 14;
+    at::Tensor scratch;
     for (int i = 0; i < n; i++) {
-        auto& p = *params[i];
-        const auto& g = p.grad();
+        auto p = params[i]->detach();
+        const auto& g = params[i]->grad();
         if (!g.defined()) continue;
         auto& m = *exp_avg[i];
         auto& v = *exp_avg_sq[i];
-        if (weight_decay != 0) p.mul_(1.0 - lr * weight_decay);
-        m.mul_(beta1).add_(g, 1.0 - beta1);
-        v.mul_(beta2).addcmul_(g, g, 1.0 - beta2);
-        auto denom = (v.sqrt() / bc2_sqrt).add_(eps);
-        p.addcdiv_(m, denom, -step_size);
+        const int64_t numel = p.numel();
+        if (numel <= block || !p.is_contiguous() || !g.is_contiguous() || !m.is_contiguous() || !v.is_contiguous()) {
+            adamw_update(p, g, m, v, at::empty_like(v), lr, beta1, beta2, eps, weight_decay, step_size, bc2_sqrt);
+            continue;
+        }
+        if (!scratch.defined() || scratch.scalar_type() != v.scalar_type() || scratch.device() != v.device())
+            scratch = at::empty({block}, v.options());
+        auto pf = p.view(-1), gf = g.view(-1), mf = m.view(-1), vf = v.view(-1);
+        for (int64_t s = 0; s < numel; s += block) {
+            const int64_t c = std::min(block, numel - s);
+            adamw_update(pf.narrow(0, s, c), gf.narrow(0, s, c), mf.narrow(0, s, c), vf.narrow(0, s, c),
+                         scratch.narrow(0, 0, c), lr, beta1, beta2, eps, weight_decay, step_size, bc2_sqrt);
+        }
     }
     return 0;
     TRL_CATCH_RET(-1)

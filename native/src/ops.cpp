@@ -9,9 +9,13 @@ using namespace trl;
 
 // ---- unary --------------------------------------------------------------------------------------------------
 
+/// Unary codes 0-12 and 16-30, 35 are element-wise and out-of-place (the rest are views or aliases).
+static bool unary_is_elementwise(int op) { return (op >= 0 && op <= 12) || (op >= 16 && op <= 30) || op == 35; }
+
 TRL_API TrlTensor trl_unary(TrlTensor t, int op) {
     TRL_TRY
     const auto& x = *t;
+    BelowAutogradUnlessGrad fast(!unary_is_elementwise(op) || x.requires_grad());
     switch (op) {
         case 0: return wrap(x.exp());
         case 1: return wrap(x.log());
@@ -56,10 +60,14 @@ TRL_API TrlTensor trl_unary(TrlTensor t, int op) {
 
 // ---- binary (tensor, tensor) --------------------------------------------------------------------------------
 
+/// Binary codes other than matmul (15) and bmm (21), composites that reshape through views, are element-wise.
+static bool binary_is_elementwise(int op) { return op >= 0 && op <= 22 && op != 15 && op != 21; }
+
 TRL_API TrlTensor trl_binary(TrlTensor a, TrlTensor b, int op, double alpha) {
     TRL_TRY
     const auto& x = *a;
     const auto& y = *b;
+    BelowAutogradUnlessGrad fast(!binary_is_elementwise(op) || x.requires_grad() || y.requires_grad());
     switch (op) {
         case 0: return wrap(alpha == 1.0 ? x.add(y) : x.add(y, alpha));
         case 1: return wrap(alpha == 1.0 ? x.sub(y) : x.sub(y, alpha));
@@ -95,6 +103,7 @@ TRL_API TrlTensor trl_binary_scalar(TrlTensor a, double v, int op) {
     TRL_TRY
     const auto& x = *a;
     auto s = to_scalar(x, v);
+    BelowAutogradUnlessGrad fast(x.requires_grad());  // every scalar op is element-wise and out-of-place
     switch (op) {
         case 0: return wrap(x.add(s));
         case 1: return wrap(x.sub(s));

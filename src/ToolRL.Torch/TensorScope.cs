@@ -40,14 +40,17 @@ public sealed class TensorScope : IDisposable
         }
     }
 
-    internal static void Register(Tensor tensor)
+    /// <summary>Hands <paramref name="tensor"/> to the current scope; false when there is none (the caller then owns it).</summary>
+    internal static bool Register(Tensor tensor)
     {
         var scope = current;
-        if (scope is not null)
+        if (scope is null)
         {
-            tensor.OwningScope = scope;
-            scope.tensors.Add(tensor);
+            return false;
         }
+        tensor.OwningScope = scope;
+        scope.tensors.Add(tensor);
+        return true;
     }
 
     /// <summary>Hands <paramref name="tensor"/> to the enclosing scope (or to no scope at all); returns it.</summary>
@@ -59,7 +62,14 @@ public sealed class TensorScope : IDisposable
             throw new InvalidOperationException("the tensor does not belong to this scope");
         }
         tensor.OwningScope = outer;
-        outer?.tensors.Add(tensor);
+        if (outer is null)
+        {
+            tensor.EnsureFinalizer();
+        }
+        else
+        {
+            outer.tensors.Add(tensor);
+        }
         return tensor;
     }
 
@@ -70,6 +80,28 @@ public sealed class TensorScope : IDisposable
         if (ReferenceEquals(tensor.OwningScope, this))
         {
             tensor.OwningScope = null;
+            tensor.EnsureFinalizer();
+        }
+    }
+
+    /// <summary>
+    /// Safety net for a scope that was never disposed (and became unreachable, e.g. its thread ended): the tensors
+    /// it still owns may be referenced elsewhere, so they are not freed here but given their own finalizer, which
+    /// frees each one once it is unreachable too.
+    /// </summary>
+    ~TensorScope()
+    {
+        if (disposed)
+        {
+            return;
+        }
+        foreach (var t in tensors)
+        {
+            if (ReferenceEquals(t.OwningScope, this))
+            {
+                t.OwningScope = null;
+                t.EnsureFinalizer();
+            }
         }
     }
 
@@ -81,6 +113,7 @@ public sealed class TensorScope : IDisposable
             return;
         }
         disposed = true;
+        GC.SuppressFinalize(this);
         if (ReferenceEquals(current, this))
         {
             current = outer;

@@ -67,6 +67,46 @@ public sealed class LifetimeTests
     }
 
     [Fact]
+    public void UnownedTensorsDroppedUndisposedAreFreedByTheirFinalizer()
+    {
+        SettleFinalizers();
+        var baseline = Torch.LiveTensorCount;
+        DropThreeUnownedTensors();
+        Assert.Equal(baseline + 3, Torch.LiveTensorCount);
+        SettleFinalizers();
+        Assert.Equal(baseline, Torch.LiveTensorCount);
+    }
+
+    // Not inlined so that no local of the test method keeps the tensors reachable.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void DropThreeUnownedTensors()
+    {
+        _ = Torch.Ones([4]);                                  // made outside any scope
+        using var scope = Torch.NewScope();
+        scope.MoveToOuter(Torch.Ones([4]));                   // moved out of every scope
+        Torch.Ones([4]).DetachFromScope();                    // detached from its scope
+    }
+
+    [Fact]
+    public void AScopeNeverDisposedOnAFinishedThreadStillFreesItsTensors()
+    {
+        SettleFinalizers();
+        var baseline = Torch.LiveTensorCount;
+        var thread = new Thread(() =>
+        {
+            Torch.NewScope();                                 // deliberately never disposed
+            _ = Torch.Ones([4]) + 1;
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Equal(baseline + 2, Torch.LiveTensorCount);
+        // First collection finalizes the scope (which gives its tensors a safety net), the second frees them.
+        SettleFinalizers();
+        SettleFinalizers();
+        Assert.Equal(baseline, Torch.LiveTensorCount);
+    }
+
+    [Fact]
     public void DisposedTensorRefusesUse()
     {
         var t = Torch.Zeros([1]);

@@ -7,6 +7,28 @@ public sealed class TensorTests
 {
     private static readonly JsonElement Random = Fixture.Load("ops.json").GetProperty("random");
 
+    /// <summary>
+    /// Element-wise ops skip libtorch's autograd layer when no operand requires grad (native/src/bridge.h): the
+    /// result must still be a plain leaf, and a single grad-requiring operand (either side) must still be tracked.
+    /// d/db sum(−(a·b + 2b)) = −(a + 2).
+    /// </summary>
+    [Fact]
+    public void ElementWiseOpsTrackGradOnlyWhenAnOperandRequiresIt()
+    {
+        using var scope = Torch.NewScope();
+        var a = Torch.Arange(0, 3);
+        var plain = a * a + 1;
+        Assert.False(plain.RequiresGrad);
+        Assert.True(plain.IsLeaf);
+        var b = Torch.Ones([3]);
+        b.RequiresGrad = true;
+        var y = (a * b + b * 2).Neg();
+        Assert.True(y.RequiresGrad);
+        Assert.False(y.IsLeaf);
+        y.Sum().Backward();
+        Assert.Equal([-2f, -3f, -4f], b.Grad!.ToArray<float>());
+    }
+
     [Fact]
     public void EveryDTypeRoundTripsThroughArrays()
     {

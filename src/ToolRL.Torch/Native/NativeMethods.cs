@@ -8,13 +8,20 @@ namespace ToolRL.Torch.Native;
 /// return <see cref="IntPtr.Zero"/> on error and int-returning ones -1; <see cref="Check(IntPtr)"/> turns
 /// that into a <see cref="TorchException"/> carrying libtorch's message.
 /// </summary>
+/// <remarks>
+/// <see cref="SuppressGCTransitionAttribute"/> marks only entry points that read one field of a dense tensor or a
+/// thread-local/atomic flag: they cannot block, take a lock, allocate, call back or throw, and return in a few
+/// nanoseconds, which is what the attribute requires (a suppressed transition would otherwise stall the GC).
+/// Anything that runs an ATen op or frees memory (trl_tensor_free may take the CUDA caching allocator's
+/// lock) keeps the normal transition.
+/// </remarks>
 internal static unsafe class NativeMethods
 {
     internal const string Lib = "toolrl_torch";
 
     // ---- errors and checks ----
     [DllImport(Lib)] internal static extern IntPtr trl_last_error();
-    [DllImport(Lib)] internal static extern long trl_live_tensors();
+    [DllImport(Lib), SuppressGCTransition] internal static extern long trl_live_tensors();
 
     internal static IntPtr Check(IntPtr handle)
     {
@@ -42,14 +49,14 @@ internal static unsafe class NativeMethods
 
     // ---- lifetime and metadata ----
     [DllImport(Lib)] internal static extern void trl_tensor_free(IntPtr t);
-    [DllImport(Lib)] internal static extern long trl_tensor_dim(IntPtr t);
-    [DllImport(Lib)] internal static extern long trl_tensor_numel(IntPtr t);
+    [DllImport(Lib), SuppressGCTransition] internal static extern long trl_tensor_dim(IntPtr t);
+    [DllImport(Lib), SuppressGCTransition] internal static extern long trl_tensor_numel(IntPtr t);
     [DllImport(Lib)] internal static extern long trl_tensor_size(IntPtr t, long dim);
     [DllImport(Lib)] internal static extern void trl_tensor_sizes(IntPtr t, long* output);
     [DllImport(Lib)] internal static extern void trl_tensor_strides(IntPtr t, long* output);
-    [DllImport(Lib)] internal static extern int trl_tensor_dtype(IntPtr t);
-    [DllImport(Lib)] internal static extern int trl_tensor_device_type(IntPtr t);
-    [DllImport(Lib)] internal static extern int trl_tensor_device_index(IntPtr t);
+    [DllImport(Lib), SuppressGCTransition] internal static extern int trl_tensor_dtype(IntPtr t);
+    [DllImport(Lib), SuppressGCTransition] internal static extern int trl_tensor_device_type(IntPtr t);
+    [DllImport(Lib), SuppressGCTransition] internal static extern int trl_tensor_device_index(IntPtr t);
     [DllImport(Lib)] internal static extern int trl_tensor_is_contiguous(IntPtr t);
     [DllImport(Lib)] internal static extern IntPtr trl_tensor_data_ptr(IntPtr t);
     [DllImport(Lib)] internal static extern int trl_tensor_same_storage(IntPtr a, IntPtr b);
@@ -87,11 +94,11 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern int trl_torch_version(delegate* unmanaged<long, IntPtr> alloc);
 
     // ---- autograd ----
-    [DllImport(Lib)] internal static extern int trl_grad_enabled();
+    [DllImport(Lib), SuppressGCTransition] internal static extern int trl_grad_enabled();
     [DllImport(Lib)] internal static extern void trl_set_grad_enabled(int on);
-    [DllImport(Lib)] internal static extern int trl_tensor_requires_grad(IntPtr t);
+    [DllImport(Lib), SuppressGCTransition] internal static extern int trl_tensor_requires_grad(IntPtr t);
     [DllImport(Lib)] internal static extern int trl_tensor_set_requires_grad(IntPtr t, int on);
-    [DllImport(Lib)] internal static extern int trl_tensor_is_leaf(IntPtr t);
+    [DllImport(Lib), SuppressGCTransition] internal static extern int trl_tensor_is_leaf(IntPtr t);
     [DllImport(Lib)] internal static extern IntPtr trl_tensor_grad(IntPtr t);
     [DllImport(Lib)] internal static extern int trl_tensor_set_grad(IntPtr t, IntPtr grad);
     [DllImport(Lib)] internal static extern int trl_tensor_zero_grad(IntPtr t, int setToNone);

@@ -218,6 +218,14 @@ public sealed class Qwen2Model : Module
     /// <summary>The architecture.</summary>
     public Qwen2Config Config { get; }
 
+    /// <summary>
+    /// Per-layer gradient checkpointing (<c>gradient_checkpointing</c> in the model config): when gradients are
+    /// recorded and no KV cache is used, each decoder layer keeps only its input and is recomputed in the backward,
+    /// so activation memory is one layer's instead of all layers' at the price of one more forward. Gradients are
+    /// the same as without it.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
     /// <summary><c>embed_tokens.weight</c> [vocab, H] (also the output projection when embeddings are tied).</summary>
     public Parameter EmbedTokensWeight => _embed.Weight;
 
@@ -261,9 +269,13 @@ public sealed class Qwen2Model : Module
         var x = _embed.Forward(inputIds);                                                              // [B,T,H]
         var (cos, sin) = _rotary.Tables(positions, x.DType);                                           // [B,1,T,hd]
         hiddenStates?.Add(scope.MoveToOuter(x.Clone()));
+        var checkpoint = GradientCheckpointing && cache is null && IsGradEnabled;
         for (var i = 0; i < _layers.Count; i++)
         {
-            x = _layers[i].Forward(x, cos, sin, keyMask, cache?.Layer(i));                            // [B,T,H]
+            var layer = _layers[i];
+            x = checkpoint                                                                             // [B,T,H]
+                ? GradientCheckpoint.Apply(x, [cos, sin, keyMask], (xi, c) => layer.Forward(xi, c[0]!, c[1]!, c[2], null))
+                : layer.Forward(x, cos, sin, keyMask, cache?.Layer(i));
             hiddenStates?.Add(scope.MoveToOuter(x.Clone()));
         }
         cache?.Advance(t);

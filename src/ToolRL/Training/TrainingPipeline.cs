@@ -61,6 +61,7 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
         var prompts = new PromptEncoder(tokenizer, Config.MaxPromptLength);
         var reward = CreateReward();
         using var policy = new Qwen2Policy(CreatePolicy(tokenizer));
+        policy.Model.Model.GradientCheckpointing = Config.Model.GradientCheckpointing;   // model.gradient_checkpointing
         _log($"model: {policy.Model.Config.NumHiddenLayers} layers, hidden {policy.Model.Config.HiddenSize}, vocab {policy.Model.Config.VocabSize}, {policy.Model.ParameterCount():N0} parameters");
 
         if (Config.Sft is not null)
