@@ -9,7 +9,7 @@ using ValidationResult = ToolRL.Training.Validation.ValidationResult;
 namespace ToolRL.Cli.Commands;
 
 /// <summary>
-/// <c>toolrl train CONFIG.json [--output DIR] [--resume]</c>: runs the whole pipeline of a configuration (data,
+/// <c>toolrl train CONFIG.json [--output DIR] [--resume] [--threads N]</c>: runs the whole pipeline of a configuration (data,
 /// tokenizer, model, SFT warm start, GRPO/PPO) with console progress, metrics, checkpoints and an HTML report.
 /// </summary>
 public sealed class TrainCommand : ICliCommand
@@ -20,11 +20,23 @@ public sealed class TrainCommand : ICliCommand
         var configArgument = new Argument<FileInfo>("config") { Description = "Training configuration (JSON), e.g. configs/grpo-tiny.json." };
         var outputOption = new Option<DirectoryInfo?>("--output") { Description = "Output folder (default: trainer.output_dir of the config)." };
         var resumeOption = new Option<bool>("--resume") { Description = "Continue from the latest complete checkpoint in the output folder (finished stages are reused)." };
+        var threadsOption = new Option<int?>("--threads")
+        {
+            Description = "libtorch intra-op threads (default: libtorch's own, often 1 here; e.g. the core count trains a tiny model ~25% faster on 2 cores).",
+        };
+        threadsOption.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1)
+            {
+                result.AddError("--threads must be at least 1, e.g. --threads 2 (or leave it out for libtorch's default)");
+            }
+        });
         var command = new Command("train", "Train a policy: data → tokenizer → model → SFT warm start → GRPO/PPO, as the configuration says.")
         {
             configArgument,
             outputOption,
             resumeOption,
+            threadsOption,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -40,6 +52,10 @@ public sealed class TrainCommand : ICliCommand
                 return 2;
             }
             var output = parse.GetValue(outputOption)?.FullName ?? config.Trainer.OutputDir;
+            if (parse.GetValue(threadsOption) is { } threads)
+            {
+                Torch.Torch.IntraOpThreads = threads;
+            }
             return await RunAsync(config, output, parse.GetValue(resumeOption), cancellationToken);
         });
         return command;
@@ -49,6 +65,7 @@ public sealed class TrainCommand : ICliCommand
     {
         var console = new TrainingConsole(AnsiConsole.Console);
         console.Headline($"toolrl train: {config.Trainer.ExperimentName} ({config.Algorithm.ToString().ToLowerInvariant()}) → {output}");
+        console.Note($"libtorch intra-op threads: {Torch.Torch.IntraOpThreads}");
         var pipeline = new TrainingPipeline(config, output, resume, console.Note);
         try
         {
