@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ToolRL.Configuration;
 using ToolRL.Data;
 using ToolRL.Data.Parquet;
 
@@ -53,19 +54,12 @@ public sealed class DataCommand : ICliCommand
         var command = new Command("synth", "Write the synthetic rlla-format tool-calling task as JSONL.") { count, seed, target, difficulty, instructions, testCount, testOutput };
         command.SetAction(parse => Guarded(parse, output =>
         {
-            var options = parse.GetValue(difficulty) switch
+            // The option values are the enum names, so the config's own preset → options mapping serves the command too.
+            var options = new SyntheticDataSpec
             {
-                "tiny" => SyntheticTaskOptions.Tiny,
-                "hard" => SyntheticTaskOptions.Hard,
-                _ => SyntheticTaskOptions.Default,
-            };
-            options = parse.GetValue(instructions) switch
-            {
-                "minimal" => options with { Instructions = SyntheticInstructions.Minimal },
-                "compact" => options with { Instructions = SyntheticInstructions.Compact },
-                "full" => options with { Instructions = SyntheticInstructions.Full },
-                _ => options,
-            };
+                Preset = Enum.Parse<SyntheticPreset>(parse.GetValue(difficulty)!, ignoreCase: true),
+                Instructions = parse.GetValue(instructions) is { } text ? Enum.Parse<SyntheticInstructions>(text, ignoreCase: true) : null,
+            }.TaskOptions;
             var tests = parse.GetValue(testCount);
             if (parse.GetValue(count) < 0 || tests < 0 || (tests > 0) != (parse.GetValue(testOutput) is not null))
             {

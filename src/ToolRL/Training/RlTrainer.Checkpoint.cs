@@ -94,6 +94,5 @@ public abstract partial class RlTrainer
         row.Get(MetricNames.ValCorrectnessMean) ?? double.NaN,
         row.Get(MetricNames.ValExactMatch) ?? double.NaN,
         0,
-        row.Values.Where(kv => kv.Key.StartsWith("val/", StringComparison.Ordinal)).ToDictionary(),
-        []);
+        row.Values.Where(kv => kv.Key.StartsWith("val/", StringComparison.Ordinal)).ToDictionary());
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ToolRL.Training.Checkpoints;
 
 namespace ToolRL.Training.Validation;
@@ -14,50 +15,38 @@ public static class ValidationLog
     /// <summary>The file name of the validation at RL step <paramref name="step"/> (0 = before RL).</summary>
     public static string StepFileName(int step) => $"step_{step}.jsonl";
 
+    // Non-ASCII text (requests, responses) is kept readable instead of \u-escaped.
+    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Writes <paramref name="generations"/> atomically (temp + rename) and returns the file's path.</summary>
     public static string Write(string outputDir, string fileName, IReadOnlyList<ValidationGeneration> generations)
     {
         var path = Path.Combine(outputDir, FolderName, fileName);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var text = new StringBuilder();
-        var options = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
         foreach (var g in generations)
         {
-            using var buffer = new MemoryStream();
-            using (var json = new Utf8JsonWriter(buffer, options))
+            var row = new JsonObject
             {
-                json.WriteStartObject();
-                json.WriteNumber("index", g.Index);
-                json.WriteString("request", g.Request);
-                json.WriteString("response", g.Response);
-                json.WriteString("ground_truth", g.GroundTruth);
-                WriteScore(json, "reward", g.Reward);
-                foreach (var (name, value) in g.Components)
-                {
-                    WriteScore(json, name, value);
-                }
-                if (g.ExactMatch is { } exact)
-                {
-                    json.WriteBoolean("exact_match", exact);
-                }
-                json.WriteEndObject();
+                ["index"] = g.Index,
+                ["request"] = g.Request,
+                ["response"] = g.Response,
+                ["ground_truth"] = g.GroundTruth,
+                ["reward"] = Score(g.Reward),
+            };
+            foreach (var (name, value) in g.Components)
+            {
+                row[name] = Score(value);
             }
-            text.Append(Encoding.UTF8.GetString(buffer.ToArray())).Append('\n');
+            if (g.ExactMatch is { } exact)
+            {
+                row["exact_match"] = exact;
+            }
+            text.Append(row.ToJsonString(JsonOptions)).Append('\n');
         }
         AtomicFile.WriteAllText(path, text.ToString());
         return path;
     }
 
     // JSON has no NaN or infinity; a user's reward function may still return one, so it is written as null.
-    private static void WriteScore(Utf8JsonWriter json, string name, double value)
-    {
-        if (double.IsFinite(value))
-        {
-            json.WriteNumber(name, value);
-        }
-        else
-        {
-            json.WriteNull(name);
-        }
-    }
+    private static JsonNode? Score(double value) => double.IsFinite(value) ? value : null;
 }

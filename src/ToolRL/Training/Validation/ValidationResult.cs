@@ -9,13 +9,16 @@ namespace ToolRL.Training.Validation;
 /// <param name="ExactMatch">Share of rows with ground-truth calls whose response makes exactly those calls.</param>
 /// <param name="Count">Rows validated.</param>
 /// <param name="Metrics">Every validation metric (<c>val/...</c>), including per-function means.</param>
-/// <param name="Samples">A few (prompt tail, response, ground truth) examples to show.</param>
 public sealed record ValidationResult(
     double Reward, double Format, double Correctness, double ExactMatch, int Count,
-    IReadOnlyDictionary<string, double> Metrics, IReadOnlyList<(string Request, string Response, string GroundTruth)> Samples)
+    IReadOnlyDictionary<string, double> Metrics)
 {
     /// <summary>Every row's response and scores (empty when restored from metrics on resume).</summary>
     public IReadOnlyList<ValidationGeneration> Generations { get; init; } = [];
+
+    /// <summary>A few (prompt tail, response, ground truth) examples to show: the first rows of <see cref="Generations"/>.</summary>
+    public IEnumerable<(string Request, string Response, string GroundTruth)> Samples =>
+        Generations.Take(3).Select(g => (g.Request, g.Response, g.GroundTruth));
 
     /// <summary>The four headline metrics under their names.</summary>
     public static IReadOnlyList<string> HeadlineNames { get; } =

@@ -42,8 +42,7 @@ public sealed class Validator(IReadOnlyList<RlRow> rows, PromptEncoder prompts, 
             scored.ComponentMean(MetricNames.ToolRLCorrectness),
             exact,
             Rows.Count,
-            new Dictionary<string, double>(),
-            Enumerable.Range(0, Math.Min(3, Rows.Count)).Select(i => (Rows[i].Prompt[^1].Content, responses[i], Rows[i].GroundTruth)).ToList());
+            new Dictionary<string, double>());
         // Format and correctness exist only when the ToolRL reward is part of the composition; exact match only
         // when some held-out row expects a call. Absent metrics are left out rather than logged as NaN.
         var metrics = new Dictionary<string, double> { [MetricNames.ValRewardMean] = result.Reward };
