@@ -2,6 +2,7 @@
 // (enums mirrored in src/ToolRL.Torch/Native/OpCodes.cs) to keep the export table and the P/Invoke surface small;
 // a switch costs nothing next to ATen's dispatcher.
 #include "bridge.h"
+#include "small_ops.h"
 
 #include <cstring>
 
@@ -67,6 +68,7 @@ TRL_API TrlTensor trl_binary(TrlTensor a, TrlTensor b, int op, double alpha) {
     TRL_TRY
     const auto& x = *a;
     const auto& y = *b;
+    if (auto small = try_small_binary(op, x, y, alpha); small.defined()) return wrap(std::move(small));
     BelowAutogradUnlessGrad fast(!binary_is_elementwise(op) || x.requires_grad() || y.requires_grad());
     switch (op) {
         case 0: return wrap(alpha == 1.0 ? x.add(y) : x.add(y, alpha));
@@ -103,6 +105,7 @@ TRL_API TrlTensor trl_binary_scalar(TrlTensor a, double v, int op) {
     TRL_TRY
     const auto& x = *a;
     auto s = to_scalar(x, v);
+    if (auto small = try_small_scalar(op, x, s); small.defined()) return wrap(std::move(small));
     BelowAutogradUnlessGrad fast(x.requires_grad());  // every scalar op is element-wise and out-of-place
     switch (op) {
         case 0: return wrap(x.add(s));
