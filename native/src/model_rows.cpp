@@ -24,10 +24,10 @@ namespace {
 constexpr int64_t kMaxRows = 16;   // more rows than this: the GEMM's reuse of W wins
 
 #ifdef TRL_ROWS_KERNEL
-/// out[r·v + j] = Σ_k w[j·h + k] · x[r·h + k] for j in [j0, j1) and r < R.
+/// out[r·v + j] = Σ_k w[j·h + k] · x[r·h + k] (+ bias[j]) for j in [j0, j1) and r < R.
 template <int R>
-__attribute__((target("avx2,fma"))) void project_rows(const float* w, const float* x, float* out, int64_t v, int64_t h,
-                                                     int64_t j0, int64_t j1) {
+__attribute__((target("avx2,fma"))) void project_rows(const float* w, const float* x, const float* bias, float* out,
+                                                     int64_t v, int64_t h, int64_t j0, int64_t j1) {
     const int64_t h8 = h & ~int64_t{7};
     for (int64_t j = j0; j < j1; ++j) {
         const float* wj = w + j * h;
@@ -46,12 +46,12 @@ __attribute__((target("avx2,fma"))) void project_rows(const float* w, const floa
             s4 = _mm_add_ss(s4, _mm_movehdup_ps(s4));
             float s = _mm_cvtss_f32(s4);
             for (int64_t k = h8; k < h; ++k) s += wj[k] * x[r * h + k];
-            out[r * v + j] = s;
+            out[r * v + j] = bias != nullptr ? s + bias[j] : s;
         }
     }
 }
 
-using RowsKernel = void (*)(const float*, const float*, float*, int64_t, int64_t, int64_t, int64_t);
+using RowsKernel = void (*)(const float*, const float*, const float*, float*, int64_t, int64_t, int64_t, int64_t);
 
 template <int... Rs>
 RowsKernel kernel_for(int64_t rows, std::integer_sequence<int, Rs...>) {
@@ -65,38 +65,45 @@ bool cpu_has_avx2_fma() {
 }
 #endif
 
-at::Tensor project_with_gemm(const at::Tensor& x, const at::Tensor& w) {
+at::Tensor project_with_gemm(const at::Tensor& x, const at::Tensor& w, const at::Tensor* bias) {
     // (W·xᵀ)ᵀ: with R ≪ V the GEMM streams W without repacking it, faster than x·Wᵀ on CPU.
-    return at::mm(w, x.t()).t().contiguous();
+    auto out = at::mm(w, x.t()).t().contiguous();
+    return bias != nullptr ? out + *bias : out;
 }
 
 }  // namespace
 
-/// x [R, H], weight [V, H] (same dtype) → logits [R, V] = x·Wᵀ in that dtype. Returns a new owned handle, or null
-/// with trl_last_error() set.
-TRL_API TrlTensor trl_model_project_rows(TrlTensor x, TrlTensor weight) {
+/// x [R, H], weight [V, H], bias [V] or null (same dtype) → [R, V] = x·Wᵀ (+ bias) in that dtype. Returns a new
+/// owned handle, or null with trl_last_error() set.
+TRL_API TrlTensor trl_model_project_rows(TrlTensor x, TrlTensor weight, TrlTensor bias) {
     TRL_TRY
     TORCH_CHECK(x->dim() == 2, "rows must be [R, H], got ", x->sizes());
     TORCH_CHECK(weight->dim() == 2 && weight->size(1) == x->size(1),
                 "weight must be [V, H] with H = ", x->size(1), ", got ", weight->sizes());
     TORCH_CHECK(x->scalar_type() == weight->scalar_type(), "rows and weight dtypes differ: ", x->scalar_type(), " vs ",
                 weight->scalar_type());
+    TORCH_CHECK(bias == nullptr || (bias->dim() == 1 && bias->size(0) == weight->size(0) &&
+                                    bias->scalar_type() == weight->scalar_type()),
+                "bias must be [V] = [", weight->size(0), "] of the weight's dtype, got ", bias ? bias->sizes() : at::IntArrayRef{});
     const int64_t r = x->size(0), v = weight->size(0), h = x->size(1);
 #ifdef TRL_ROWS_KERNEL
     const bool kernel = r >= 1 && r <= kMaxRows && x->scalar_type() == at::kFloat && x->device().is_cpu() &&
                         weight->device().is_cpu() && weight->is_contiguous() && cpu_has_avx2_fma() &&
-                        !(at::GradMode::is_enabled() && (x->requires_grad() || weight->requires_grad()));
+                        (bias == nullptr || (bias->device().is_cpu() && bias->is_contiguous())) &&
+                        !(at::GradMode::is_enabled() && (x->requires_grad() || weight->requires_grad() ||
+                                                         (bias != nullptr && bias->requires_grad())));
     if (kernel) {
         auto xs = x->contiguous();
         auto out = at::empty({r, v}, x->options());
         const float* wp = weight->data_ptr<float>();
         const float* xp = xs.data_ptr<float>();
+        const float* bp = bias != nullptr ? bias->data_ptr<float>() : nullptr;
         float* op = out.data_ptr<float>();
         auto fn = kernel_for(r, std::make_integer_sequence<int, kMaxRows>{});
-        at::parallel_for(0, v, 1024, [&](int64_t j0, int64_t j1) { fn(wp, xp, op, v, h, j0, j1); });
+        at::parallel_for(0, v, 1024, [&](int64_t j0, int64_t j1) { fn(wp, xp, bp, op, v, h, j0, j1); });
         return trl::wrap(std::move(out));
     }
 #endif
-    return trl::wrap(project_with_gemm(*x, *weight));
+    return trl::wrap(project_with_gemm(*x, *weight, bias));
     TRL_CATCH_RET(nullptr)
 }

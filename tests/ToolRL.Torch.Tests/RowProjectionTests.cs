@@ -27,6 +27,22 @@ public sealed class RowProjectionTests
         Assert.True(actual.To(DType.Float64).AllClose(expected, 1e-5, 1e-4));
     }
 
+    [Theory]
+    [InlineData(4, 64)]
+    [InlineData(17, 40)]
+    public void BiasIsAddedToEveryRow(long rows, long hidden)
+    {
+        using var scope = Torch.NewScope();
+        using var g = new Generator(7);
+        var x = Torch.Randn([rows, hidden], g);
+        var w = Torch.Randn([301, hidden], g);
+        var b = Torch.Randn([301], g);
+        var expected = x.To(DType.Float64).MatMul(w.To(DType.Float64).T()) + b.To(DType.Float64);
+        Assert.True(RowProjection.Compute(x, w, b).To(DType.Float64).AllClose(expected, 1e-5, 1e-4));
+        var e = Assert.ThrowsAny<Exception>(() => RowProjection.Compute(x, w, Torch.Zeros([300])));
+        Assert.Contains("bias", e.Message);
+    }
+
     [Fact]
     public void WithGradientsRecordedItIsDifferentiable()
     {

@@ -11,18 +11,23 @@ namespace ToolRL.Torch.NN;
 /// </summary>
 public static class RowProjection
 {
-    /// <summary>logits [R, V] = <paramref name="rows"/> [R, H] · <paramref name="weight"/> [V, H]ᵀ, in their (shared) dtype.
-    /// Differentiable only through the GEMM path (when gradients are recorded the kernel is not used).</summary>
-    public static Tensor Compute(Tensor rows, Tensor weight)
+    /// <summary>[R, V] = <paramref name="rows"/> [R, H] · <paramref name="weight"/> [V, H]ᵀ (+ <paramref name="bias"/> [V]),
+    /// in their (shared) dtype: a linear layer applied to a few rows. Differentiable only through the GEMM path
+    /// (when gradients are recorded the kernel is not used).</summary>
+    public static Tensor Compute(Tensor rows, Tensor weight, Tensor? bias = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(weight);
-        var r = NativeMethods.Check(trl_model_project_rows(rows.Handle, weight.Handle));
+        var r = NativeMethods.Check(trl_model_project_rows(rows.Handle, weight.Handle, bias?.Handle ?? IntPtr.Zero));
         GC.KeepAlive(rows);
         GC.KeepAlive(weight);
+        GC.KeepAlive(bias);
         return Tensor.Wrap(r);
     }
 
+    /// <summary>Rows up to which the streaming kernel is used (more rows: the GEMM's reuse of the weight wins).</summary>
+    public const int KernelMaxRows = 16;
+
     [DllImport(NativeMethods.Lib)]
-    private static extern IntPtr trl_model_project_rows(IntPtr rows, IntPtr weight);
+    private static extern IntPtr trl_model_project_rows(IntPtr rows, IntPtr weight, IntPtr bias);
 }

@@ -48,7 +48,6 @@ public static class Sampler
         }
 
         var longest = promptIds.Max(p => p.Count);
-        var temperature = options.IsGreedy ? 1.0 : options.Temperature;
         KvCache? cache = null;
         Tensor? seen = null;
         try
@@ -79,9 +78,8 @@ public static class Sampler
             for (var step = 0; step < options.MaxNewTokens; step++)
             {
                 using var stepScope = NewScope();
-                var stepLogits = seen is null ? logits : TokenSelection.ApplyRepetitionPenalty(logits, seen, options.RepetitionPenalty);
-                var next = TokenSelection.Choose(stepLogits, options, generator);                      // [R]
-                var nextLogProbs = TokenSelection.LogProbOf(logits, next, temperature).ToArray<float>();
+                var (next, chosenLogProbs) = TokenSelection.ChooseWithLogProbs(logits, seen, options, generator);  // [R], [R]
+                var nextLogProbs = chosenLogProbs.ToArray<float>();
                 var nextIds = next.ToArray<long>();
                 var unfinished = new List<long>(batch.Count);                                          // batch positions
                 for (var j = 0; j < batch.Count; j++)

@@ -1,4 +1,5 @@
 using ToolRL.Torch;
+using ToolRL.Torch.NN;
 using static ToolRL.Torch.Torch;
 
 namespace ToolRL.Generation;
@@ -9,6 +10,24 @@ namespace ToolRL.Generation;
 /// </summary>
 internal static class TokenSelection
 {
+    /// <summary>
+    /// The next ids [R] (int64) and their log-probs [R] (float32) under the model's own distribution at the sampling
+    /// temperature (1 when greedy), before any repetition penalty. <paramref name="seen"/>: null, or the bool [R, V]
+    /// tokens the repetition penalty applies to.
+    /// </summary>
+    public static (Tensor Ids, Tensor LogProbs) ChooseWithLogProbs(Tensor logits, Tensor? seen, GenerationOptions options, Generator generator)
+    {
+        if (options.IsGreedy && seen is null)
+        {
+            return GreedyPick.Compute(logits);   // argmax and its log-prob in one pass
+        }
+        using var scope = NewScope();
+        var stepLogits = seen is null ? logits : ApplyRepetitionPenalty(logits, seen, options.RepetitionPenalty);
+        var ids = Choose(stepLogits, options, generator);
+        var logProbs = LogProbOf(logits, ids, options.IsGreedy ? 1.0 : options.Temperature);
+        return (scope.MoveToOuter(ids), scope.MoveToOuter(logProbs));
+    }
+
     /// <summary>The next ids [R] (int64).</summary>
     public static Tensor Choose(Tensor logits, GenerationOptions options, Generator generator)
     {

@@ -59,7 +59,25 @@ internal sealed class Qwen2Linear : Module
 
     public Parameter? Bias { get; }
 
-    public Tensor Forward(Tensor x) => Linear(x, Weight, Bias);
+    /// <summary>
+    /// x [..., in] → [..., out]. With <paramref name="streamFewRows"/> (a KV-cached step) and at most
+    /// <see cref="RowProjection.KernelMaxRows"/> rows without gradients, the weight is streamed once through the row
+    /// kernel instead of being repacked by BLAS for a handful of rows. Only cached (generation) steps take it, so a
+    /// model's training forward is the same GEMM with or without gradient checkpointing's no-grad first pass.
+    /// </summary>
+    public Tensor Forward(Tensor x, bool streamFewRows = false)
+    {
+        var inFeatures = x.Size(-1);
+        if (!streamFewRows || IsGradEnabled || x.NumEl > RowProjection.KernelMaxRows * inFeatures)
+        {
+            return Linear(x, Weight, Bias);
+        }
+        using var scope = NewScope();
+        var shape = x.Shape;
+        shape[^1] = Weight.Size(0);
+        var y = RowProjection.Compute(x.Reshape(-1, inFeatures), Weight, Bias).View(shape);
+        return scope.MoveToOuter(y);
+    }
 }
 
 /// <summary>Qwen2RMSNorm: weight · (x / √(mean(x²) + eps)) with the statistics in fp32, cast back before the weight.</summary>
@@ -122,9 +140,10 @@ internal sealed class Qwen2Attention : Module
     public Tensor Forward(Tensor h, Tensor cos, Tensor sin, Tensor? keyMask, KvCache.LayerSlot? cache)
     {
         long b = h.Size(0), t = h.Size(1);
-        var q = _q.Forward(h).View(b, t, _heads, _headDim).Transpose(1, 2);        // [B,nH,T,hd]
-        var k = _k.Forward(h).View(b, t, _kvHeads, _headDim).Transpose(1, 2);      // [B,nKV,T,hd]
-        var v = _v.Forward(h).View(b, t, _kvHeads, _headDim).Transpose(1, 2);      // [B,nKV,T,hd]
+        var stream = cache is not null;
+        var q = _q.Forward(h, stream).View(b, t, _heads, _headDim).Transpose(1, 2);        // [B,nH,T,hd]
+        var k = _k.Forward(h, stream).View(b, t, _kvHeads, _headDim).Transpose(1, 2);      // [B,nKV,T,hd]
+        var v = _v.Forward(h, stream).View(b, t, _kvHeads, _headDim).Transpose(1, 2);      // [B,nKV,T,hd]
         q = Functional.ApplyRotary(q, cos, sin);                                   // q·cos + rotate_half(q)·sin
         k = Functional.ApplyRotary(k, cos, sin);
         if (cache is { } slot)
@@ -134,7 +153,7 @@ internal sealed class Qwen2Attention : Module
         // softmax(q·kᵀ/√hd + causal + padding) · v, softmax in fp32; KV head j serves query heads j·g … j·g+g−1.
         var o = Functional.Attention(q, k, v, keyMask, causal: true, _scale);     // [B,nH,T,hd]
         o = o.Transpose(1, 2).Reshape(b, t, _heads * _headDim);                    // [B,T,nH·hd]
-        return _o.Forward(o);                                                      // [B,T,H]
+        return _o.Forward(o, stream);                                              // [B,T,H]
     }
 }
 
@@ -153,9 +172,9 @@ internal sealed class Qwen2Mlp : Module
         RegisterModule("down_proj", _down);
     }
 
-    /// <summary>h [B,T,H] → [B,T,H].</summary>
-    public Tensor Forward(Tensor h) =>
-        _down.Forward(Functional.SiluMul(_gate.Forward(h), _up.Forward(h)));     // [B,T,I] → [B,T,H]
+    /// <summary>h [B,T,H] → [B,T,H] (<paramref name="streamFewRows"/>: see <see cref="Qwen2Linear.Forward"/>).</summary>
+    public Tensor Forward(Tensor h, bool streamFewRows) =>
+        _down.Forward(Functional.SiluMul(_gate.Forward(h, streamFewRows), _up.Forward(h, streamFewRows)), streamFewRows);  // [B,T,I] → [B,T,H]
 }
 
 /// <summary>One pre-norm decoder layer.</summary>
@@ -182,7 +201,7 @@ internal sealed class Qwen2DecoderLayer : Module
     {
         using var scope = NewScope();   // intermediates die here; autograd keeps what the backward needs
         var h = x + _attention.Forward(_inputNorm.Forward(x), cos, sin, keyMask, cache);
-        var y = h + _mlp.Forward(_postAttentionNorm.Forward(h));
+        var y = h + _mlp.Forward(_postAttentionNorm.Forward(h), streamFewRows: cache is not null);
         return scope.MoveToOuter(y);
     }
 }
