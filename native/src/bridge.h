@@ -36,6 +36,15 @@ inline TrlTensor wrap(at::Tensor t) {
     return new at::Tensor(std::move(t));
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+/// Whether this CPU runs the bridge's AVX2 + FMA kernels (checked once; they are compiled with target attributes, so
+/// the library itself still loads on older x86-64 CPUs, which take libtorch's path).
+inline bool cpu_has_avx2_fma() {
+    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return has;
+}
+#endif
+
 /// Managed DType order: Float32, Float64, BFloat16, Float16, Int64, Int32, UInt8, Bool.
 at::ScalarType to_scalar_type(int dtype);
 int from_scalar_type(at::ScalarType t);

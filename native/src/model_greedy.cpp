@@ -107,10 +107,6 @@ __attribute__((target("avx2,fma"))) bool greedy_row(const float* l, int64_t v, i
     return true;
 }
 
-bool cpu_has_avx2_fma() {
-    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return has;
-}
 #endif
 
 }  // namespace
@@ -123,7 +119,7 @@ TRL_API int trl_model_greedy_pick(TrlTensor logits, TrlTensor* ids, TrlTensor* l
     TORCH_CHECK(l.dim() == 2, "logits must be [R, V], got ", l.sizes());
     at::NoGradGuard no_grad;
 #ifdef TRL_GREEDY_KERNEL
-    if (l.scalar_type() == at::kFloat && l.device().is_cpu() && l.size(1) > 0 && cpu_has_avx2_fma()) {
+    if (l.scalar_type() == at::kFloat && l.device().is_cpu() && l.size(1) > 0 && trl::cpu_has_avx2_fma()) {
         const auto rows = l.size(0), v = l.size(1);
         auto lc = l.contiguous();
         auto out_ids = at::empty({rows}, l.options().dtype(at::kLong));

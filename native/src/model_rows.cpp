@@ -59,10 +59,6 @@ RowsKernel kernel_for(int64_t rows, std::integer_sequence<int, Rs...>) {
     return table[rows];
 }
 
-bool cpu_has_avx2_fma() {
-    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return has;
-}
 #endif
 
 at::Tensor project_with_gemm(const at::Tensor& x, const at::Tensor& w, const at::Tensor* bias) {
@@ -88,7 +84,7 @@ TRL_API TrlTensor trl_model_project_rows(TrlTensor x, TrlTensor weight, TrlTenso
     const int64_t r = x->size(0), v = weight->size(0), h = x->size(1);
 #ifdef TRL_ROWS_KERNEL
     const bool kernel = r >= 1 && r <= kMaxRows && x->scalar_type() == at::kFloat && x->device().is_cpu() &&
-                        weight->device().is_cpu() && weight->is_contiguous() && cpu_has_avx2_fma() &&
+                        weight->device().is_cpu() && weight->is_contiguous() && trl::cpu_has_avx2_fma() &&
                         (bias == nullptr || (bias->device().is_cpu() && bias->is_contiguous())) &&
                         !(at::GradMode::is_enabled() && (x->requires_grad() || weight->requires_grad() ||
                                                          (bias != nullptr && bias->requires_grad())));
