@@ -26,6 +26,13 @@ public sealed record SftConfig
     /// <summary><c>max_length</c>: truncate conversations to this many tokens (null = max_prompt_length + max_response_length).</summary>
     public int? MaxLength { get; init; }
 
+    /// <summary>
+    /// <c>lr_scheduler</c>: the SFT phase's own schedule (same keys as the top-level section). Default: constant after
+    /// a linear warmup over 5% of the steps. Optimizer step s (1-based) trains with the rate the schedule gives after
+    /// s steps, so warmup never spends a step at rate 0; a decay ends at <c>min_lr_ratio</c> on the last step.
+    /// </summary>
+    public LrSchedulerConfig LrScheduler { get; init; } = new() { WarmupRatio = 0.05 };
+
     internal static SftConfig Read(JsonSection s)
     {
         var d = new SftConfig();
@@ -37,6 +44,7 @@ public sealed record SftConfig
             BatchSize = s.Int("batch_size", d.BatchSize, 1, "must be at least 1", "set sft.batch_size to e.g. 16"),
             MicroBatchSize = s.Int("micro_batch_size", d.MicroBatchSize, 1, "must be at least 1", "set sft.micro_batch_size to a divisor of sft.batch_size"),
             MaxLength = s.OptionalInt("max_length", 8, "must be at least 8", "remove max_length or set it to e.g. 2048"),
+            LrScheduler = s.Section("lr_scheduler") is { } schedule ? LrSchedulerConfig.Read(schedule) : d.LrScheduler,
         };
         if (config.BatchSize % config.MicroBatchSize != 0)
         {
@@ -56,6 +64,7 @@ public sealed record SftConfig
             ["lr"] = Lr,
             ["batch_size"] = BatchSize,
             ["micro_batch_size"] = MicroBatchSize,
+            ["lr_scheduler"] = LrScheduler.ToJson(),
         };
         if (MaxLength is { } max)
         {

@@ -257,19 +257,8 @@ public abstract partial class RlTrainer : IDisposable
         return metrics;
     }
 
-    private double LearningRateAt(long step)
-    {
-        // verl steps the scheduler once per training step: step s (1-based) trains with the rate after s − 1 steps.
-        var schedule = Config.LrScheduler;
-        var total = (int)TotalSteps;
-        var warmup = schedule.WarmupStepsFor(total);
-        return schedule.Type switch
-        {
-            LrSchedulerType.Cosine => LrSchedules.CosineWithWarmup(step - 1, warmup, total, Config.ActorLr, schedule.MinLrRatio),
-            LrSchedulerType.Linear => LrSchedules.LinearWithWarmup(step - 1, warmup, total, Config.ActorLr, schedule.MinLrRatio),
-            _ => LrSchedules.Constant(step - 1, warmup, Config.ActorLr),
-        };
-    }
+    // verl steps the scheduler once per training step: step s (1-based) trains with the rate after s − 1 steps.
+    private double LearningRateAt(long step) => ScheduledLearningRate.After(Config.LrScheduler, step - 1, (int)TotalSteps, Config.ActorLr);
 
     /// <summary>The sampling seed of a step: a function of the run's seed and the step only, so a resumed run repeats it.</summary>
     private long SamplingSeed(long step) => (long)Config.Seed * 1_000_003 + step;

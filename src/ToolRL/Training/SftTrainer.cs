@@ -14,7 +14,8 @@ namespace ToolRL.Training;
 /// <summary>
 /// Supervised fine-tuning: cross-entropy on the assistant tokens only (the answer and its closing &lt;|im_end|&gt;),
 /// the prompt rendered with the Qwen2.5 chat template as at generation time; token-mean over each batch with
-/// micro-batch gradient accumulation; AdamW with linear warmup (first 5% of steps) then constant; gradient clipping.
+/// micro-batch gradient accumulation; AdamW on the <c>sft.lr_scheduler</c> schedule (default: linear warmup over the first
+/// 5% of steps, then constant); gradient clipping.
 /// The warm start of the paper's "SFT + GRPO" recipe, or a run of its own (<c>algorithm: sft</c>).
 /// </summary>
 public sealed class SftTrainer : IDisposable
@@ -55,13 +56,27 @@ public sealed class SftTrainer : IDisposable
     /// <summary>Planned optimizer steps.</summary>
     public long TotalSteps { get; }
 
+    /// <summary>
+    /// Optimizer step s (1-based) trains with the rate after s scheduler steps, so a warmup never spends a step at
+    /// rate 0. The warmup is at least one step, as before the schedule was configurable.
+    /// </summary>
+    private double LearningRateAt(long step)
+    {
+        var schedule = _sft.LrScheduler;
+        var total = (int)TotalSteps;
+        if (schedule.WarmupSteps == 0)
+        {
+            schedule = schedule with { WarmupSteps = Math.Max(1, schedule.WarmupStepsFor(total)), WarmupRatio = 0 };
+        }
+        return ScheduledLearningRate.After(schedule, step, total, _sft.Lr);
+    }
+
     /// <summary>Trains, yielding after every optimizer step with <c>sft/loss</c> (mean token cross-entropy), <c>actor/grad_norm</c>, <c>actor/lr</c>.</summary>
     public async IAsyncEnumerable<TrainingStepResult> TrainAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
         var order = new EpochIterator(_examples.Count, _sft.BatchSize, _seed, dropLast: false, shuffle: true);
         var encoded = new (IReadOnlyList<int> Prompt, int[] Answer)[_examples.Count];
-        var warmup = Math.Max(1, (int)(TotalSteps * 0.05));
         for (long step = 1; step <= TotalSteps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -73,7 +88,7 @@ public sealed class SftTrainer : IDisposable
                 encoded[i].Prompt ??= _prompts.Encode(_examples[i].Prompt);
                 encoded[i].Answer ??= Truncate(encoded[i].Prompt, _prompts.EncodeResponse(_examples[i].Response.Content));
             }
-            _optimizer.LearningRate = _sft.Lr * Math.Min(1.0, step / (double)warmup);
+            _optimizer.LearningRate = LearningRateAt(step);
             _policy.Module.Train();
             _optimizer.ZeroGrad();
             var tokens = batch.Sum(i => encoded[i].Answer.Length);
