@@ -64,6 +64,20 @@ public sealed class ModelProfileBenchmark : IBenchmark
             Console.WriteLine($"logsumexp: {Time(() => logits.LogSumExp(-1).Dispose()) * 1e3:F1} ms; log_softmax: {Time(() => logits.LogSoftmax(-1).Dispose()) * 1e3:F1} ms");
             Console.WriteLine($"argmax: {Time(() => logits.ArgMax(-1).Dispose()) * 1e3:F1} ms; token log-prob: " +
                 $"{Time(() => ToolRL.Torch.NN.Functional.TokenLogProbs(logits, logits.ArgMax(-1)).Dispose()) * 1e3:F1} ms");
+            using (var sampling = new Generator(1))
+            {
+                var greedy = new GenerationOptions { DoSample = false };
+                var plain = new GenerationOptions { DoSample = true, Temperature = 1.0 };
+                var nucleus = new GenerationOptions { DoSample = true, Temperature = 0.7, TopP = 0.9 };
+                double Pick(GenerationOptions o) => Time(() =>
+                {
+                    var (chosen, chosenLogProbs) = TokenSelection.ChooseWithLogProbs(logits, null, o, sampling);
+                    chosen.Dispose();
+                    chosenLogProbs.Dispose();
+                });
+                Console.WriteLine($"token choice with log-prob, 8 rows: greedy {Pick(greedy) * 1e3:F1} ms; sampling T=1 {Pick(plain) * 1e3:F1} ms; " +
+                    $"T=0.7 top-p 0.9 {Pick(nucleus) * 1e3:F1} ms");
+            }
             var next = ids.Narrow(1, 0, 1).Contiguous();
             var decode = Time(() => model.ForwardHidden(next, cache: cache).Dispose(), repeats: 10);
             Console.WriteLine($"decode step body (8 rows): {decode * 1e3:F1} ms");

@@ -17,9 +17,13 @@ internal static class TokenSelection
     /// </summary>
     public static (Tensor Ids, Tensor LogProbs) ChooseWithLogProbs(Tensor logits, Tensor? seen, GenerationOptions options, Generator generator)
     {
-        if (options.IsGreedy && seen is null)
+        if (seen is null && options.IsGreedy)
         {
-            return GreedyPick.Compute(logits);   // argmax and its log-prob in one pass
+            return TokenPick.Greedy(logits);   // argmax and its log-prob in one pass
+        }
+        if (seen is null && (options.TopK <= 0 || options.TopK >= logits.Size(-1)) && options.TopP >= 1)
+        {
+            return TokenPick.Sample(logits, options.Temperature, generator);   // plain temperature sampling: two passes
         }
         using var scope = NewScope();
         var stepLogits = seen is null ? logits : ApplyRepetitionPenalty(logits, seen, options.RepetitionPenalty);
@@ -42,14 +46,23 @@ internal static class TokenSelection
         {
             // Only the k best can survive, so top-p and the draw run over [R, k] sorted candidates instead of [R, V].
             var (values, indices) = scaled.TopK(options.TopK, -1);                 // [R,k] descending
-            var kept = options.TopP < 1 ? NucleusOfSorted(values, options.TopP) : values;
+            var kept = options.TopP < 1 ? NucleusOfSorted(values, options.TopP, values.LogSumExp(-1, keepDim: true)) : values;
             var pick = Multinomial(kept.Softmax(-1), 1, replacement: false, generator);  // [R,1] into the k
             ids = indices.Gather(1, pick).Squeeze(1);
         }
         else if (options.TopP < 1)
         {
-            var (sorted, order) = scaled.Sort(-1, descending: true);               // [R,V]
-            var kept = NucleusOfSorted(sorted, options.TopP);
+            // The nucleus usually lies among the best few hundred tokens: when the best NucleusCandidates hold at
+            // least top_p of the mass in every row, the nucleus of their sorted list is the nucleus of the full
+            // sort (same kept set, same renormalised draw), without sorting the whole vocabulary.
+            var logNormalizer = scaled.LogSumExp(-1, keepDim: true);                // [R,1]
+            var k = Math.Min(logits.Size(-1), NucleusCandidates);
+            var (sorted, order) = scaled.TopK(k, -1);                                // [R,k] descending
+            if (k < logits.Size(-1) && (sorted - logNormalizer).Exp().Sum(-1).Min().ToArray<float>()[0] < options.TopP)
+            {
+                (sorted, order) = scaled.Sort(-1, descending: true);                 // [R,V]
+            }
+            var kept = NucleusOfSorted(sorted, options.TopP, logNormalizer);
             var pick = Multinomial(kept.Softmax(-1), 1, replacement: false, generator);
             ids = order.Gather(1, pick).Squeeze(1);
         }
@@ -61,17 +74,21 @@ internal static class TokenSelection
     }
 
     /// <summary>
-    /// Top-p over logits sorted in descending order: keeps the smallest prefix whose probability mass reaches
-    /// <paramref name="topP"/> (always at least the best token); the rest become −∞.
+    /// Top-p over logits sorted in descending order (all of them, or the best of them when <paramref name="logNormalizer"/>
+    /// [R, 1] is the log-sum-exp of the whole distribution they come from): keeps the smallest prefix whose
+    /// probability mass reaches <paramref name="topP"/> (always at least the best token); the rest become −∞.
     /// </summary>
-    public static Tensor NucleusOfSorted(Tensor sortedDescending, double topP)
+    public static Tensor NucleusOfSorted(Tensor sortedDescending, double topP, Tensor logNormalizer)
     {
         using var scope = NewScope();
-        var probs = sortedDescending.Softmax(-1);
+        var probs = (sortedDescending - logNormalizer).Exp();
         var massBefore = probs.CumSum(-1) - probs;                                 // mass of strictly better tokens
         var drop = massBefore.Ge(topP);                                            // the best token has 0 before it: kept
         return scope.MoveToOuter(sortedDescending.MaskedFill(drop, double.NegativeInfinity));
     }
+
+    /// <summary>Candidates sorted for top-p before falling back to sorting the whole vocabulary.</summary>
+    private const int NucleusCandidates = 1024;
 
     /// <summary>CTRL repetition penalty: where <paramref name="seen"/> (bool [R,V]) is set, logits &gt; 0 are divided by it, others multiplied.</summary>
     public static Tensor ApplyRepetitionPenalty(Tensor logits, Tensor seen, double penalty)
