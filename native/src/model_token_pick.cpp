@@ -118,8 +118,10 @@ __attribute__((target("avx2,fma"))) bool choose_row(const float* l, int64_t v, f
         return true;
     }
     // Inverse CDF: the first token whose running mass exceeds u·S, accumulated in double, 8 entries at a time
-    // with the same exponential as the sum (so the walk ends inside the row); the last token with any mass
-    // catches rounding at the very end.
+    // with the same exponential as the sum. The sum and the walk add in different orders, so for u within ~1e-7 of
+    // 1 the walk can end short of u·S: then the last token with real mass is taken. "Real" excludes the clamp's
+    // floor (e^−87.3 ≈ 1e−38, which −∞ logits of masked tokens also get), so a masked token is never drawn.
+    constexpr float kNegligible = 1e-30f;
     const double target = u * sum;
     double running = 0;
     int64_t chosen = -1, last_positive = -1;
@@ -127,14 +129,14 @@ __attribute__((target("avx2,fma"))) bool choose_row(const float* l, int64_t v, f
     for (j = 0; j < v8 && chosen < 0; j += 8) {
         _mm256_store_ps(e, exp_nonpositive(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(l + j), mv), scale)));
         for (int q = 0; q < 8; ++q) {
-            if (e[q] > 0) last_positive = j + q;
+            if (e[q] > kNegligible) last_positive = j + q;
             running += e[q];
             if (running > target) { chosen = j + q; break; }
         }
     }
     for (; j < v && chosen < 0; ++j) {
         const double ej = std::exp((static_cast<double>(l[j]) - m) * inv_t);
-        if (ej > 0) last_positive = j;
+        if (ej > kNegligible) last_positive = j;
         running += ej;
         if (running > target) chosen = j;
     }

@@ -96,4 +96,21 @@ public sealed class TokenPickTests
         Assert.True(error <= 2e-6, $"log-probs differ from float64 by {error}");
         Assert.All(ids.ToArray<long>(), id => Assert.InRange(id, 0, 151_938));
     }
+
+    /// <summary>Tokens masked with −∞ (e.g. by top-k elsewhere, or a banned id) are never drawn.</summary>
+    [Fact]
+    public void SamplingNeverDrawsMaskedTokens()
+    {
+        using var scope = Torch.NewScope();
+        var row = new float[1_003];
+        Array.Fill(row, float.NegativeInfinity);
+        row[5] = 0f;
+        row[500] = 1f;
+        row[1_001] = -2f;
+        var logits = Torch.FromArray(row, 1, row.Length).Expand(20_000, row.Length).Contiguous();
+        using var g = new Generator(23);
+        var drawn = TokenPick.Sample(logits, 1.0, g).Ids.ToArray<long>();
+        Assert.All(drawn, id => Assert.Contains(id, new long[] { 5, 500, 1_001 }));
+        Assert.Equal(3, drawn.Distinct().Count());
+    }
 }
