@@ -1,5 +1,4 @@
 using ToolRL.Data;
-using InvalidRowPolicy = ToolRL.Configuration.InvalidRowPolicy;
 
 namespace ToolRL.Configuration;
 
@@ -71,18 +70,6 @@ public enum ComputeDType
     Float16,
 }
 
-/// <summary>
-/// What to do with a data row that cannot be used (<c>data.invalid_rows</c>); the loader's own type is
-/// <see cref="ToolRL.Data.InvalidRowPolicy"/> (see <see cref="DataConfig.LoaderInvalidRows"/>).
-/// </summary>
-public enum InvalidRowPolicy
-{
-    /// <summary>Skip the row, count it and report the count.</summary>
-    Skip,
-    /// <summary>Refuse the data set, naming the file and row.</summary>
-    Error,
-}
-
 /// <summary>Difficulty preset of the synthetic task (<c>data.synthetic.preset</c>), one of <see cref="SyntheticTaskOptions"/>'s presets.</summary>
 public enum SyntheticPreset
 {
@@ -120,7 +107,7 @@ internal static class ConfigEnumNames
         (ComputeDType.Float32, ["float32", "fp32"]), (ComputeDType.BFloat16, ["bfloat16", "bf16"]), (ComputeDType.Float16, ["float16", "fp16"]));
 
     public static readonly EnumNames<InvalidRowPolicy> InvalidRows = new(
-        (InvalidRowPolicy.Skip, ["skip"]), (InvalidRowPolicy.Error, ["error", "fail"]));
+        (InvalidRowPolicy.Skip, ["skip"]), (InvalidRowPolicy.Fail, ["error", "fail"]));
 
     public static readonly EnumNames<PromptTruncation> Truncation = new(
         (PromptTruncation.Error, ["error"]), (PromptTruncation.Left, ["left"]), (PromptTruncation.Right, ["right"]));

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using ToolRL.Data;
-using InvalidRowPolicy = ToolRL.Configuration.InvalidRowPolicy;
 
 namespace ToolRL.Configuration;
 
@@ -21,10 +20,6 @@ public sealed record DataConfig
 
     /// <summary><c>invalid_rows</c>: <c>skip</c> (count and report, default) or <c>error</c> (alias <c>fail</c>).</summary>
     public InvalidRowPolicy InvalidRows { get; init; } = InvalidRowPolicy.Skip;
-
-    /// <summary><see cref="InvalidRows"/> as the data loader's policy (<see cref="DatasetLoadOptions.InvalidRows"/>).</summary>
-    public ToolRL.Data.InvalidRowPolicy LoaderInvalidRows =>
-        InvalidRows == InvalidRowPolicy.Error ? ToolRL.Data.InvalidRowPolicy.Fail : ToolRL.Data.InvalidRowPolicy.Skip;
 
     /// <summary><c>truncation</c> of prompts longer than max_prompt_length: <c>error</c> (invalid row, default as verl), <c>left</c>, <c>right</c>.</summary>
     public PromptTruncation Truncation { get; init; } = PromptTruncation.Error;

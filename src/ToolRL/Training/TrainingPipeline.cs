@@ -154,7 +154,7 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
     {
         var options = new DatasetLoadOptions
         {
-            InvalidRows = Config.Data.LoaderInvalidRows,
+            InvalidRows = Config.Data.InvalidRows,
         };
         if (Config.Data.Synthetic is { } synthetic)
         {

@@ -228,8 +228,7 @@ public class ConfigValidationTests
             o["data"]!["truncation"] = "left";
             o["data"]!["synthetic"]!["preset"] = "tiny";
         }));
-        Assert.Equal(InvalidRowPolicy.Error, c.Data.InvalidRows);
-        Assert.Equal(ToolRL.Data.InvalidRowPolicy.Fail, c.Data.LoaderInvalidRows);
+        Assert.Equal(ToolRL.Data.InvalidRowPolicy.Fail, c.Data.InvalidRows);
         Assert.Equal(ToolRL.Data.PromptTruncation.Left, c.Data.Truncation);
         Assert.Same(ToolRL.Data.SyntheticTaskOptions.Tiny, c.Data.Synthetic!.TaskOptions);
         var e = ConfigJson.Refuse(ConfigJson.With(o => o["data"]!["truncation"] = "middle"));
