@@ -47,6 +47,9 @@ public static class ValidationLog
         return path;
     }
 
-    // JSON has no NaN or infinity; a user's reward function may still return one, so it is written as null.
-    private static JsonNode? Score(double value) => double.IsFinite(value) ? value : null;
+    // JSON has no NaN or infinity; a user's reward function may still return one. It is written as the string
+    // "NaN", "Infinity" or "-Infinity", as metrics.jsonl writes non-finite metrics, so one reader handles both files.
+    private static JsonNode Score(double value) => double.IsFinite(value)
+        ? JsonValue.Create(value)
+        : JsonValue.Create(double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
 }
