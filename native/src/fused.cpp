@@ -3,9 +3,16 @@
 // Only ops that exist in libtorch 1.13 and 2.x are used (1.13 has no scaled_dot_product_attention or rms_norm).
 #include "bridge.h"
 
+#include <ATen/Parallel.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define TRL_ADAMW_KERNEL 1
+#endif
 
 using namespace trl;
 
@@ -119,6 +126,44 @@ static void adamw_update(at::Tensor p, const at::Tensor& g, at::Tensor m, at::Te
     p.addcdiv_(m, denom, -step_size);
 }
 
+#ifdef TRL_ADAMW_KERNEL
+/// The same AdamW update in one pass over contiguous float32 p, g, m, v, element by element, with each step rounded
+/// as libtorch's kernels round it: the scalars in float; m·β1 then the fused multiply-add libtorch's vectorised
+/// add_(g, alpha) uses; v·β2 + ((1−β2)·g)·g; √v / √(1−β2^t) + eps; p + (−step·m) / denom. Nine memory-bound passes
+/// become one (0.5B slice, 166 M parameters: 0.84 s → 0.29 s per step); tests check the bits against torch's
+/// AdamW written out op by op. The bridge is compiled with -ffp-contract=off so that only the FMA written here is one.
+__attribute__((target("avx2,fma"))) static void adamw_f32(float* p, const float* g, float* m, float* v, int64_t n,
+                                                         float decay, bool apply_decay, float b1, float one_minus_b1,
+                                                         float b2, float one_minus_b2, float bc2_sqrt, float eps,
+                                                         float neg_step) {
+    const __m256 vdecay = _mm256_set1_ps(decay), vb1 = _mm256_set1_ps(b1), vomb1 = _mm256_set1_ps(one_minus_b1),
+                 vb2 = _mm256_set1_ps(b2), vomb2 = _mm256_set1_ps(one_minus_b2), vbc2 = _mm256_set1_ps(bc2_sqrt),
+                 veps = _mm256_set1_ps(eps), vstep = _mm256_set1_ps(neg_step);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 pi = _mm256_loadu_ps(p + i);
+        const __m256 gi = _mm256_loadu_ps(g + i);
+        if (apply_decay) pi = _mm256_mul_ps(pi, vdecay);
+        const __m256 mi = _mm256_fmadd_ps(gi, vomb1, _mm256_mul_ps(_mm256_loadu_ps(m + i), vb1));
+        const __m256 vi = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(v + i), vb2), _mm256_mul_ps(_mm256_mul_ps(vomb2, gi), gi));
+        const __m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), vbc2), veps);
+        pi = _mm256_add_ps(pi, _mm256_div_ps(_mm256_mul_ps(vstep, mi), denom));
+        _mm256_storeu_ps(m + i, mi);
+        _mm256_storeu_ps(v + i, vi);
+        _mm256_storeu_ps(p + i, pi);
+    }
+    for (; i < n; ++i) {
+        float pi = apply_decay ? p[i] * decay : p[i];
+        const float mi = std::fma(g[i], one_minus_b1, m[i] * b1);
+        const float vi = v[i] * b2 + (one_minus_b2 * g[i]) * g[i];
+        const float denom = std::sqrt(vi) / bc2_sqrt + eps;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = pi + (neg_step * mi) / denom;
+    }
+}
+#endif
+
 /// One AdamW step over n parameters, exactly torch.optim.AdamW's single-tensor algorithm (decoupled decay):
 ///   p ← p·(1 − lr·wd);  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
 ///   p ← p − (lr / (1−β1^t)) · m / (√v / √(1−β2^t) + eps)
@@ -142,6 +187,24 @@ TRL_API int trl_adamw_step(const TrlTensor* params, const TrlTensor* exp_avg, co
         auto& m = *exp_avg[i];
         auto& v = *exp_avg_sq[i];
         const int64_t numel = p.numel();
+#ifdef TRL_ADAMW_KERNEL
+        const bool fused = p.scalar_type() == at::kFloat && g.scalar_type() == at::kFloat && m.scalar_type() == at::kFloat &&
+                           v.scalar_type() == at::kFloat && p.is_cpu() && g.is_cpu() && p.is_contiguous() &&
+                           g.is_contiguous() && m.is_contiguous() && v.is_contiguous() && cpu_has_avx2_fma();
+        if (fused) {
+            float* pp = p.data_ptr<float>();
+            const float* gp = g.data_ptr<float>();
+            float* mp = m.data_ptr<float>();
+            float* vp = v.data_ptr<float>();
+            at::parallel_for(0, numel, block, [&](int64_t b, int64_t e) {
+                adamw_f32(pp + b, gp + b, mp + b, vp + b, e - b, static_cast<float>(1.0 - lr * weight_decay),
+                          weight_decay != 0, static_cast<float>(beta1), static_cast<float>(1.0 - beta1),
+                          static_cast<float>(beta2), static_cast<float>(1.0 - beta2), static_cast<float>(bc2_sqrt),
+                          static_cast<float>(eps), static_cast<float>(-step_size));
+            });
+            continue;
+        }
+#endif
         if (numel <= block || !p.is_contiguous() || !g.is_contiguous() || !m.is_contiguous() || !v.is_contiguous()) {
             adamw_update(p, g, m, v, at::empty_like(v), lr, beta1, beta2, eps, weight_decay, step_size, bc2_sqrt);
             continue;
