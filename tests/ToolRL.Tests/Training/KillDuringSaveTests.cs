@@ -11,15 +11,9 @@ namespace ToolRL.Tests.Training;
 /// </summary>
 public sealed class KillDuringSaveTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "toolrl-kill-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("kill");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir))
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
     private const string Config = """
         {
@@ -38,7 +32,7 @@ public sealed class KillDuringSaveTests : IDisposable
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "ToolRL.Cli.dll");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { cli, "train", Path.Combine(_dir, "config.json"), "--output", Path.Combine(_dir, "run") }.Concat(resume ? ["--resume"] : []))
+        foreach (var arg in new[] { cli, "train", Path.Combine(_temp.Path, "config.json"), "--output", Path.Combine(_temp.Path, "run") }.Concat(resume ? ["--resume"] : []))
         {
             info.ArgumentList.Add(arg);
         }
@@ -55,9 +49,9 @@ public sealed class KillDuringSaveTests : IDisposable
     [Fact]
     public void SigkillDuringASaveLeavesAResumableRun()
     {
-        Directory.CreateDirectory(_dir);
-        File.WriteAllText(Path.Combine(_dir, "config.json"), Config);
-        var checkpoints = Path.Combine(_dir, "run", "checkpoints");
+        Directory.CreateDirectory(_temp.Path);
+        File.WriteAllText(Path.Combine(_temp.Path, "config.json"), Config);
+        var checkpoints = Path.Combine(_temp.Path, "run", "checkpoints");
 
         using (var child = Start(resume: false, pauseMs: 2000))
         {
@@ -83,8 +77,8 @@ public sealed class KillDuringSaveTests : IDisposable
         }
         Assert.Equal(3, store.Latest()!.Value.Step);
         Assert.Empty(Directory.EnumerateDirectories(checkpoints, ".*"));
-        var rows = MetricsLog.ReadJsonl(Path.Combine(_dir, "run", MetricsLog.JsonlFileName));
+        var rows = MetricsLog.ReadJsonl(Path.Combine(_temp.Path, "run", MetricsLog.JsonlFileName));
         Assert.Equal([1L, 2L, 3L], rows.Select(r => r.Step));
-        Assert.True(File.Exists(Path.Combine(_dir, "run", "report.html")));
+        Assert.True(File.Exists(Path.Combine(_temp.Path, "run", "report.html")));
     }
 }

@@ -4,15 +4,9 @@ namespace ToolRL.Tests.Training;
 
 public sealed class MetricsLogTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "toolrl-metrics-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("metrics");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir))
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
     private static MetricsRow Row(long step, params (string, double)[] values) =>
         new(step, values.ToDictionary(v => v.Item1, v => v.Item2));
@@ -20,7 +14,7 @@ public sealed class MetricsLogTests : IDisposable
     [Fact]
     public void JsonlAndCsvHoldEveryStepWithColumnsInFirstAppearanceOrder()
     {
-        var log = MetricsLog.Create(_dir);
+        var log = MetricsLog.Create(_temp.Path);
         log.Append(Row(1, ("actor/pg_loss", 0.5), ("critic/score/mean", 1.25)));
         log.Append(Row(2, ("actor/pg_loss", -0.25), ("critic/score/mean", 1.5), ("val/reward/mean", 2)));
         log.Append(Row(3, ("actor/pg_loss", 0.125), ("actor/grad_norm", double.NaN)));
@@ -42,14 +36,14 @@ public sealed class MetricsLogTests : IDisposable
     [Fact]
     public void ResumeDropsStepsAfterTheCheckpointAndIgnoresATornLastLine()
     {
-        var log = MetricsLog.Create(_dir);
+        var log = MetricsLog.Create(_temp.Path);
         for (var s = 1; s <= 5; s++)
         {
             log.Append(Row(s, ("x", s)));
         }
         File.AppendAllText(log.JsonlPath, "{\"step\":6,\"x\":");   // killed mid-append
 
-        var resumed = MetricsLog.Resume(_dir, resumedStep: 3);
+        var resumed = MetricsLog.Resume(_temp.Path, resumedStep: 3);
         Assert.Equal([1L, 2L, 3L], resumed.Rows.Select(r => r.Step));
         Assert.Equal(3, File.ReadAllLines(resumed.JsonlPath).Length);
         Assert.Equal(4, File.ReadAllLines(resumed.CsvPath).Length);
@@ -60,7 +54,7 @@ public sealed class MetricsLogTests : IDisposable
     [Fact]
     public void StepsMustIncrease()
     {
-        var log = MetricsLog.Create(_dir);
+        var log = MetricsLog.Create(_temp.Path);
         log.Append(Row(2, ("x", 1)));
         var e = Assert.Throws<ArgumentException>(() => log.Append(Row(2, ("x", 1))));
         Assert.Contains("step 2", e.Message);
@@ -69,8 +63,8 @@ public sealed class MetricsLogTests : IDisposable
     [Fact]
     public void CorruptMiddleLineIsRefusedWithItsLineNumber()
     {
-        Directory.CreateDirectory(_dir);
-        var path = Path.Combine(_dir, MetricsLog.JsonlFileName);
+        Directory.CreateDirectory(_temp.Path);
+        var path = Path.Combine(_temp.Path, MetricsLog.JsonlFileName);
         File.WriteAllText(path, "{\"step\":1,\"x\":1}\nnot json\n{\"step\":3,\"x\":1}\n");
         var e = Assert.Throws<InvalidDataException>(() => MetricsLog.ReadJsonl(path));
         Assert.Contains("line 2", e.Message);

@@ -5,15 +5,9 @@ namespace ToolRL.Tests.Training;
 /// <summary><c>toolrl train --threads N</c> sets libtorch's intra-op threads for the run; a bad count is refused with the fix.</summary>
 public sealed class TrainThreadsOptionTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "toolrl-threads-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("threads");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir))
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
     private const string Config = """
         {
@@ -28,10 +22,10 @@ public sealed class TrainThreadsOptionTests : IDisposable
 
     private (int ExitCode, string Output, string Error) Train(string threads)
     {
-        Directory.CreateDirectory(_dir);
-        File.WriteAllText(Path.Combine(_dir, "config.json"), Config);
+        Directory.CreateDirectory(_temp.Path);
+        File.WriteAllText(Path.Combine(_temp.Path, "config.json"), Config);
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "ToolRL.Cli.dll"), "train", Path.Combine(_dir, "config.json"), "--output", Path.Combine(_dir, "run"), "--threads", threads })
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "ToolRL.Cli.dll"), "train", Path.Combine(_temp.Path, "config.json"), "--output", Path.Combine(_temp.Path, "run"), "--threads", threads })
         {
             info.ArgumentList.Add(arg);
         }
@@ -50,7 +44,7 @@ public sealed class TrainThreadsOptionTests : IDisposable
 
         Assert.True(exitCode == 0, error);
         Assert.Contains("libtorch intra-op threads: 2", output);
-        Assert.True(File.Exists(Path.Combine(_dir, "run", "sft", "model", "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(_temp.Path, "run", "sft", "model", "model.safetensors")));
     }
 
     [Fact]
@@ -60,6 +54,6 @@ public sealed class TrainThreadsOptionTests : IDisposable
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("--threads must be at least 1", error);
-        Assert.False(Directory.Exists(Path.Combine(_dir, "run")));
+        Assert.False(Directory.Exists(Path.Combine(_temp.Path, "run")));
     }
 }

@@ -10,15 +10,9 @@ namespace ToolRL.Tests.Training;
 /// </summary>
 public sealed class ValidationLogTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "toolrl-validation-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("validation");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir))
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void NonFiniteScoresAreWrittenAsMetricsJsonlWritesThem()
@@ -29,7 +23,7 @@ public sealed class ValidationLogTests : IDisposable
                 new Dictionary<string, double> { ["toolrl/format"] = double.PositiveInfinity, ["toolrl/correctness"] = double.NegativeInfinity }, false),
             new ValidationGeneration(1, "q", "r", "gt", 1.5, new Dictionary<string, double> { ["toolrl/format"] = 1 }, null),
         };
-        var path = ValidationLog.Write(_dir, ValidationLog.StepFileName(3), rows);
+        var path = ValidationLog.Write(_temp.Path, ValidationLog.StepFileName(3), rows);
 
         var lines = File.ReadAllLines(path);
         Assert.Equal(2, lines.Length);
