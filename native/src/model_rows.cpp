@@ -15,7 +15,7 @@
 #include <utility>
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#include "simd_avx2.h"
 #define TRL_ROWS_KERNEL 1
 #endif
 
@@ -47,10 +47,7 @@ __attribute__((target("avx2,fma"))) void project_rows(const float* w, const floa
         }
 #pragma GCC unroll 16
         for (int r = 0; r < R; ++r) {
-            __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(acc[r]), _mm256_extractf128_ps(acc[r], 1));
-            s4 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-            s4 = _mm_add_ss(s4, _mm_movehdup_ps(s4));
-            float s = _mm_cvtss_f32(s4);
+            float s = trl::horizontal_sum(acc[r]);
             for (int64_t k = h8; k < h; ++k) s += wj[k] * x[r * h + k];
             out[r * v + j] = bias != nullptr ? s + bias[j] : s;
         }

@@ -24,13 +24,13 @@
 #include <limits>
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define TRL_GREEDY_KERNEL 1
+#include "simd_avx2.h"
+#define TRL_PICK_KERNEL 1
 #endif
 
 namespace {
 
-#ifdef TRL_GREEDY_KERNEL
+#ifdef TRL_PICK_KERNEL
 /// e^x for x ≤ 0, 8 lanes: x = n·ln2 + r with |r| ≤ ln2/2, e^r by its degree-6 Taylor polynomial (truncation
 /// error r⁷/7! < 1.3e-7 relative, about one float ulp), times 2ⁿ built in the exponent bits. x is clamped at
 /// −87.3 so 2ⁿ stays a normal float; e^−87.3 ≈ 1e−38 is nothing next to the maximum's own term, 1.
@@ -51,20 +51,6 @@ __attribute__((target("avx2,fma"))) inline __m256 exp_nonpositive(__m256 x) {
     return _mm256_mul_ps(p, _mm256_castsi256_ps(scale));
 }
 
-__attribute__((target("avx2,fma"))) inline float horizontal_max(__m256 v) {
-    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-    m = _mm_max_ss(m, _mm_movehdup_ps(m));
-    return _mm_cvtss_f32(m);
-}
-
-__attribute__((target("avx2,fma"))) inline float horizontal_sum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
 /// One row: the chosen id and its log-probability under softmax(l · inv_t). u < 0: greedy (argmax, first index of
 /// the maximum); otherwise u ∈ [0, 1) picks the token by inverse CDF. False when the row holds NaN or no finite
 /// maximum (libtorch then decides).
@@ -79,7 +65,7 @@ __attribute__((target("avx2,fma"))) bool choose_row(const float* l, int64_t v, f
         nan = _mm256_or_ps(nan, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
     }
     if (_mm256_movemask_ps(nan) != 0) return false;
-    float m = horizontal_max(vmax);
+    float m = trl::horizontal_max(vmax);
     for (int64_t j = v8; j < v; ++j) {
         if (std::isnan(l[j])) return false;
         m = std::max(m, l[j]);
@@ -106,7 +92,7 @@ __attribute__((target("avx2,fma"))) bool choose_row(const float* l, int64_t v, f
             sum0 = _mm256_add_ps(sum0, exp_nonpositive(_mm256_mul_ps(_mm256_sub_ps(a, mv), scale)));
             sum1 = _mm256_add_ps(sum1, exp_nonpositive(_mm256_mul_ps(_mm256_sub_ps(b, mv), scale)));
         }
-        sum += horizontal_sum(_mm256_add_ps(sum0, sum1));
+        sum += trl::horizontal_sum(_mm256_add_ps(sum0, sum1));
     }
     for (; j < v; ++j) {
         if (greedy && first < 0 && l[j] == m) first = j;
@@ -147,13 +133,9 @@ __attribute__((target("avx2,fma"))) bool choose_row(const float* l, int64_t v, f
 }
 #endif
 
-}  // namespace
-
-namespace {
-
 /// The kernel over every row (u: null for greedy, else [R] float64 uniforms); false when any row needs libtorch.
 bool choose_rows(const at::Tensor& l, double inv_t, const at::Tensor* u, at::Tensor& ids, at::Tensor& logprobs) {
-#ifdef TRL_GREEDY_KERNEL
+#ifdef TRL_PICK_KERNEL
     if (l.scalar_type() != at::kFloat || !l.device().is_cpu() || l.size(1) == 0 || !trl::cpu_has_avx2_fma()) return false;
     const auto rows = l.size(0), v = l.size(1);
     auto lc = l.contiguous();

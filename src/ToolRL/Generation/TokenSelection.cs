@@ -23,7 +23,7 @@ internal static class TokenSelection
         }
         if (seen is null && (options.TopK <= 0 || options.TopK >= logits.Size(-1)) && options.TopP >= 1)
         {
-            return TokenPick.Sample(logits, options.Temperature, generator);   // plain temperature sampling: two passes
+            return TokenPick.Sample(logits, options.Temperature, generator);   // plain temperature sampling: at most three passes
         }
         using var scope = NewScope();
         var stepLogits = seen is null ? logits : ApplyRepetitionPenalty(logits, seen, options.RepetitionPenalty);

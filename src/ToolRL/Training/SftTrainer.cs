@@ -24,6 +24,7 @@ public sealed class SftTrainer : IDisposable
     private readonly PromptEncoder _prompts;
     private readonly IReadOnlyList<SftRow> _examples;
     private readonly SftConfig _sft;
+    private readonly LrSchedulerConfig _schedule;   // sft.lr_scheduler with its warmup resolved for this run
     private readonly double _maxGradNorm;
     private readonly int _seed;
     private readonly int _maxLength;
@@ -48,6 +49,10 @@ public sealed class SftTrainer : IDisposable
         _optimizer = new AdamW(_parameters, _sft.Lr, 0.9, 0.999, 1e-8, config.WeightDecay);
         StepsPerEpoch = (examples.Count + _sft.BatchSize - 1) / _sft.BatchSize;
         TotalSteps = (long)StepsPerEpoch * _sft.Epochs;
+        // The warmup is at least one step, as before the schedule was configurable.
+        _schedule = _sft.LrScheduler.WarmupSteps > 0
+            ? _sft.LrScheduler
+            : _sft.LrScheduler with { WarmupSteps = Math.Max(1, _sft.LrScheduler.WarmupStepsFor((int)TotalSteps)), WarmupRatio = 0 };
     }
 
     /// <summary>Optimizer steps per epoch (the last batch may be smaller).</summary>
@@ -58,18 +63,9 @@ public sealed class SftTrainer : IDisposable
 
     /// <summary>
     /// Optimizer step s (1-based) trains with the rate after s scheduler steps, so a warmup never spends a step at
-    /// rate 0. The warmup is at least one step, as before the schedule was configurable.
+    /// rate 0.
     /// </summary>
-    private double LearningRateAt(long step)
-    {
-        var schedule = _sft.LrScheduler;
-        var total = (int)TotalSteps;
-        if (schedule.WarmupSteps == 0)
-        {
-            schedule = schedule with { WarmupSteps = Math.Max(1, schedule.WarmupStepsFor(total)), WarmupRatio = 0 };
-        }
-        return ScheduledLearningRate.After(schedule, step, total, _sft.Lr);
-    }
+    private double LearningRateAt(long step) => ScheduledLearningRate.After(_schedule, step, (int)TotalSteps, _sft.Lr);
 
     /// <summary>Trains, yielding after every optimizer step with <c>sft/loss</c> (mean token cross-entropy), <c>actor/grad_norm</c>, <c>actor/lr</c>.</summary>
     public async IAsyncEnumerable<TrainingStepResult> TrainAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
