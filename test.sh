@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The test command: set-up, build (including the native bridge) and every test, from a fresh clone.
 # Extra arguments go to `dotnet test` (e.g. --filter "FullyQualifiedName~Rewards").
+# Two suites, one command: the core suite needs only the repository; the reference suite compares against
+# external data (published reward vectors, rlla, BFCL, ...) in the folder TOOLRL_REFERENCE_DATA names, and is
+# reported as skipped when that variable is unset (see data/README.md).
 set -euo pipefail
 cd "$(dirname "$0")"
 eng/setup.sh
@@ -18,5 +21,8 @@ awk '/(Passed|Failed)!/ {
        }
      }
      END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+if [ -z "${TOOLRL_REFERENCE_DATA:-}" ]; then
+  echo "reference suite skipped: TOOLRL_REFERENCE_DATA is not set (it names the reference-data folder; see data/README.md)"
+fi
 rm -f "$log"
 exit $status

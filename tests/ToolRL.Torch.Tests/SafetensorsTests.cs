@@ -43,10 +43,10 @@ public sealed class SafetensorsTests : IDisposable
         }
     }
 
-    [Fact]
+    [ReferenceFact]
     public void ReadsTheSharedTinyQwen2WithItsKnownShapes()
     {
-        var path = TestPaths.InShared("models", "tiny-random-qwen2", "model.safetensors");
+        var path = TestPaths.Reference("models", "tiny-random-qwen2", "model.safetensors");
         var header = Safetensors.ReadHeader(path);
         Assert.Equal(26, header.Entries.Count);
         Assert.All(header.Entries, e => Assert.Equal(DType.BFloat16, e.DType));

@@ -11,21 +11,21 @@ public sealed class DataCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    [Fact]
+    [ReferenceFact]
     public void ConvertTurnsTheRllaParquetIntoItsJsonlTwinByteForByte()
     {
         var output = Path.Combine(_dir, "test.jsonl");
 
-        var (code, _, _) = Run("data", "convert", "--input", TestPaths.InShared("data", "rlla", "test.parquet"), "--output", output);
+        var (code, _, _) = Run("data", "convert", "--input", TestPaths.Reference("data", "rlla", "test.parquet"), "--output", output);
 
         Assert.Equal(0, code);
-        Assert.Equal(File.ReadAllBytes(TestPaths.InShared("data", "rlla", "test.jsonl")), File.ReadAllBytes(output));
+        Assert.Equal(File.ReadAllBytes(TestPaths.Reference("data", "rlla", "test.jsonl")), File.ReadAllBytes(output));
     }
 
-    [Fact]
+    [ReferenceFact]
     public void StatsReportsTheRllaTestSplitCounts()
     {
-        var (code, stdout, _) = Run("data", "stats", "--input", TestPaths.InShared("data", "rlla", "test.parquet"));
+        var (code, stdout, _) = Run("data", "stats", "--input", TestPaths.Reference("data", "rlla", "test.parquet"));
 
         Assert.Equal(0, code);
         Assert.Contains("rows: 80 (80 valid RL rows)", stdout);

@@ -11,11 +11,11 @@ public sealed class DatasetLoadTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    [Fact]
+    [ReferenceFact]
     public void RllaParquetAndJsonlLoadToTheSameRows()
     {
-        var fromParquet = RlDataset.Load(TestPaths.InShared("data", "rlla", "test.parquet"));
-        var fromJsonl = RlDataset.Load(TestPaths.InShared("data", "rlla", "test.jsonl"));
+        var fromParquet = RlDataset.Load(TestPaths.Reference("data", "rlla", "test.parquet"));
+        var fromJsonl = RlDataset.Load(TestPaths.Reference("data", "rlla", "test.jsonl"));
 
         Assert.Equal(80, fromParquet.Count);
         Assert.Empty(fromParquet.Problems);
@@ -27,11 +27,11 @@ public sealed class DatasetLoadTests : IDisposable
         Assert.Equal("test", fromParquet.Rows[5].ExtraInfo!["split"]!.GetValue<string>());
     }
 
-    [Fact]
+    [ReferenceFact]
     public void RllaSftJsonMapsInstructionInputOutputToSystemUserAssistant()
     {
-        var sft = SftDataset.Load(TestPaths.InShared("data", "rlla", "rlla_sft.json"));
-        var raw = JsonNode.Parse(File.ReadAllText(TestPaths.InShared("data", "rlla", "rlla_sft.json")))!.AsArray();
+        var sft = SftDataset.Load(TestPaths.Reference("data", "rlla", "rlla_sft.json"));
+        var raw = JsonNode.Parse(File.ReadAllText(TestPaths.Reference("data", "rlla", "rlla_sft.json")))!.AsArray();
 
         Assert.Equal(400, sft.Count);
         var first = sft.Rows[0];
@@ -41,11 +41,11 @@ public sealed class DatasetLoadTests : IDisposable
         Assert.Equal(raw[0]!["output"]!.GetValue<string>(), first.Response.Content);
     }
 
-    [Fact]
+    [ReferenceFact]
     public void RlRowsServeAsSftRowsWithTheGroundTruthAsAnswer()
     {
-        var sft = SftDataset.Load(TestPaths.InShared("data", "rlla", "rlla_sft_rlformat.jsonl"));
-        var rl = RlDataset.Load(TestPaths.InShared("data", "rlla", "rlla_sft_rlformat.jsonl"));
+        var sft = SftDataset.Load(TestPaths.Reference("data", "rlla", "rlla_sft_rlformat.jsonl"));
+        var rl = RlDataset.Load(TestPaths.Reference("data", "rlla", "rlla_sft_rlformat.jsonl"));
 
         Assert.Equal(400, sft.Count);
         Assert.Equal(rl.Rows.Select(r => r.GroundTruth), sft.Rows.Select(r => r.Response.Content));

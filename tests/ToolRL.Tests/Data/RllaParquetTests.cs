@@ -7,10 +7,10 @@ namespace ToolRL.Tests.Data;
 /// <summary>The real rlla test split (pyarrow, snappy, dictionary, list&lt;struct&gt; and struct columns) against its JSONL twin.</summary>
 public sealed class RllaParquetTests
 {
-    private static readonly string ParquetPath = TestPaths.InShared("data", "rlla", "test.parquet");
-    private static readonly string JsonlPath = TestPaths.InShared("data", "rlla", "test.jsonl");
+    private static string ParquetPath => TestPaths.Reference("data", "rlla", "test.parquet");
+    private static string JsonlPath => TestPaths.Reference("data", "rlla", "test.jsonl");
 
-    [Fact]
+    [ReferenceFact]
     public void EveryRowEqualsTheJsonlTwinFieldForField()
     {
         var expected = File.ReadLines(JsonlPath).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
@@ -24,7 +24,7 @@ public sealed class RllaParquetTests
         }
     }
 
-    [Fact]
+    [ReferenceFact]
     public void FooterDescribesTheFile()
     {
         using var reader = ParquetReader.Open(ParquetPath);
@@ -35,7 +35,7 @@ public sealed class RllaParquetTests
         Assert.StartsWith("parquet-cpp-arrow", reader.CreatedBy);
     }
 
-    [Fact]
+    [ReferenceFact]
     public void ColumnSelectionReadsOnlyTheNamedColumns()
     {
         var rows = ParquetReader.ReadAllRows(ParquetPath, new ParquetReaderOptions { Columns = ["reward_model"] }).ToList();

@@ -8,7 +8,7 @@ namespace ToolRL.Tests.Models;
 internal static class ModelFixtures
 {
     /// <summary>../shared tiny model: hidden 8, 2 layers, GQA 2:1, tied, real 151,936 vocabulary, BF16.</summary>
-    public static string TinyDir => TestPaths.InShared("models", "tiny-random-qwen2");
+    public static string TinyDir => TestPaths.Reference("models", "tiny-random-qwen2");
 
     /// <summary>Second model (tools/model/make_fixtures.py): untied, GQA 6:2, vocab 512, BF16.</summary>
     public static string GqaDir => TestPaths.InRepo("tests", "ToolRL.Tests", "Fixtures", "model", "gqa3-untied");

@@ -5,9 +5,9 @@ namespace ToolRL.Tests.Models;
 
 public class Qwen2ConfigTests
 {
-    private static string Published(string name) => TestPaths.InShared("models", "qwen2.5-tokenizer", "configs", name);
+    private static string Published(string name) => TestPaths.Reference("models", "qwen2.5-tokenizer", "configs", name);
 
-    [Theory]
+    [ReferenceTheory]
     // Values of ../shared/docs/qwen2-tokenizer-libtorch.md §1.4 (published Qwen2.5-Instruct configs).
     [InlineData("Qwen2.5-0.5B-Instruct", 896, 4864, 24, 14, 2, 64, 151936, true)]
     [InlineData("Qwen2.5-1.5B-Instruct", 1536, 8960, 28, 12, 2, 128, 151936, true)]
@@ -25,7 +25,7 @@ public class Qwen2ConfigTests
         Assert.Equal("bfloat16", c.TorchDtype);
     }
 
-    [Fact]
+    [ReferenceFact]
     public void Tolerates_unknown_keys_and_writes_them_back()
     {
         var json = File.ReadAllText(Published("Qwen2.5-0.5B-Instruct.config.json"))
@@ -49,7 +49,7 @@ public class Qwen2ConfigTests
         Assert.Equal(0.02, c.InitializerRange);
     }
 
-    [Theory]
+    [ReferenceTheory]
     [InlineData("\"num_key_value_heads\": 3", "num_key_value_heads", "3")]
     [InlineData("\"vocab_size\": 0", "vocab_size", "0")]
     [InlineData("\"hidden_size\": \"896\"", "hidden_size", "\"896\"")]
@@ -93,10 +93,10 @@ public class Qwen2ConfigTests
         }
     }
 
-    [Fact]
+    [ReferenceFact]
     public void Reads_generation_config_with_eos_list_and_sampling_defaults()
     {
-        var g = GenerationConfig.FromDirectory(TestPaths.InShared("models", "tiny-random-qwen2"))!;
+        var g = GenerationConfig.FromDirectory(TestPaths.Reference("models", "tiny-random-qwen2"))!;
         Assert.Equal([151645L, 151643L], g.EosTokenIds);
         Assert.True(g.DoSample);
         Assert.Equal((0.7, 0.8, 20L, 1.1), (g.Temperature, g.TopP, g.TopK, g.RepetitionPenalty));

@@ -23,12 +23,12 @@ public class PlanCommandTests
         }
     }
 
-    [Fact]
+    [ReferenceFact]
     public void PlanPrintsResolvedConfigStepsAndMemory()
     {
         var folder = Path.Combine(Path.GetTempPath(), "toolrl-plan-cli", "1.5B");
         Directory.CreateDirectory(folder);
-        File.Copy(TestPaths.InShared("models", "qwen2.5-tokenizer", "configs", "Qwen2.5-1.5B-Instruct.config.json"), Path.Combine(folder, "config.json"), true);
+        File.Copy(TestPaths.Reference("models", "qwen2.5-tokenizer", "configs", "Qwen2.5-1.5B-Instruct.config.json"), Path.Combine(folder, "config.json"), true);
         var (code, output, _) = Run("plan", TestPaths.InRepo("configs", "grpo-qwen2.5-3b-toolrl.json"), "--base-model", folder, "--train-rows", "3920");
         Assert.Equal(0, code);
         Assert.Contains("\"ppo_mini_batch_size\": 128", output);

@@ -6,7 +6,7 @@ namespace ToolRL.Tests.Planning;
 
 public class PlannerTests
 {
-    private static string QwenConfig(string size) => TestPaths.InShared("models", "qwen2.5-tokenizer", "configs", $"Qwen2.5-{size}-Instruct.config.json");
+    private static string QwenConfig(string size) => TestPaths.Reference("models", "qwen2.5-tokenizer", "configs", $"Qwen2.5-{size}-Instruct.config.json");
 
     /// <summary>A model folder holding one of the shared Qwen2.5 config.json files (copied to a temp folder, never into the repo).</summary>
     private static string ModelFolder(string size)
@@ -18,7 +18,7 @@ public class PlannerTests
     }
 
     // Published parameter counts of the Qwen2.5 Instruct models (Hugging Face model pages / safetensors totals).
-    [Theory]
+    [ReferenceTheory]
     [InlineData("0.5B", 494_032_768L)]
     [InlineData("1.5B", 1_543_714_304L)]
     [InlineData("3B", 3_085_938_688L)]
@@ -28,7 +28,7 @@ public class PlannerTests
         Assert.Equal(expected, ModelShape.FromConfigJson(QwenConfig(size)).Parameters);
     }
 
-    [Fact]
+    [ReferenceFact]
     public void PpoColdStartPlanOnSevenB()
     {
         var config = TrainingConfig.Load(TestPaths.InRepo("configs", "ppo-qwen2.5-7b-toolrl-cold.json"));
@@ -51,7 +51,7 @@ public class PlannerTests
         Assert.True(memory.PeakBytes > 150L << 30, "a 7B PPO run with critic and reference needs well over 150 GiB on one device");
     }
 
-    [Fact]
+    [ReferenceFact]
     public void ShardingDividesStateNotActivations()
     {
         var config = TrainingConfig.Load(TestPaths.InRepo("configs", "grpo-qwen2.5-3b-toolrl.json"));
@@ -63,7 +63,7 @@ public class PlannerTests
         Assert.DoesNotContain(one.Items, i => i.Component == "critic");
     }
 
-    [Fact]
+    [ReferenceFact]
     public void GradientCheckpointingShrinksActivations()
     {
         var config = TrainingConfig.Load(TestPaths.InRepo("configs", "grpo-qwen2.5-3b-toolrl.json"));
@@ -85,13 +85,13 @@ public class PlannerTests
         Assert.Null(plan.TotalSteps);
     }
 
-    [Fact]
+    [ReferenceFact]
     public void RowsAreCountedFromJsonlFiles()
     {
         var config = TrainingConfig.Parse(Configuration.ConfigJson.With(o =>
         {
             o["batch_size"] = 16;
-            o["data"] = System.Text.Json.Nodes.JsonNode.Parse($$"""{"train_files": ["{{TestPaths.InShared("data", "rlla", "test.jsonl")}}"], "val_files": ["x.jsonl"]}""");
+            o["data"] = System.Text.Json.Nodes.JsonNode.Parse($$"""{"train_files": ["{{TestPaths.Reference("data", "rlla", "test.jsonl")}}"], "val_files": ["x.jsonl"]}""");
         }));
         var plan = TrainingPlanner.Plan(config);
         Assert.Equal(80, plan.TrainRows);
@@ -123,13 +123,13 @@ public class PlannerTests
 
 public class PlannerParquetTests
 {
-    [Fact]
+    [ReferenceFact]
     public void RowsAreCountedFromTheParquetFooter()
     {
         var config = TrainingConfig.Parse(ToolRL.Tests.Configuration.ConfigJson.With(o =>
         {
             o["batch_size"] = 8;
-            o["data"] = System.Text.Json.Nodes.JsonNode.Parse($$"""{"train_files": ["{{TestPaths.InShared("data", "rlla", "test.parquet")}}"], "val_files": ["x.parquet"]}""");
+            o["data"] = System.Text.Json.Nodes.JsonNode.Parse($$"""{"train_files": ["{{TestPaths.Reference("data", "rlla", "test.parquet")}}"], "val_files": ["x.parquet"]}""");
         }));
         var plan = TrainingPlanner.Plan(config);
         Assert.Equal(80, plan.TrainRows);

@@ -50,6 +50,13 @@ public class DifferentialFixtureTests
         Assert.True(failures.Count == 0, $"{failures.Count} cases differ:\n{string.Join("\n", failures.Take(20))}");
     }
 
+    /// <summary>The fixture's (response, ground truth) pairs whose ground truth is valid: seeds for the reward fuzz test.</summary>
+    internal static IEnumerable<(string Response, string GroundTruth)> ValidPairs() =>
+        ReadLines()
+            .Select(line => PyJson.Parse(line)!.Dict!)
+            .Select(row => (Response: row.Get("response")!.Text!, GroundTruth: row.Get("ground_truth")!.Text!))
+            .Where(pair => ToolRLGroundTruth.Validate(pair.GroundTruth) is null);
+
     private static IEnumerable<string> ReadLines()
     {
         using var reader = new StreamReader(new GZipStream(File.OpenRead(FixturePath), CompressionMode.Decompress));

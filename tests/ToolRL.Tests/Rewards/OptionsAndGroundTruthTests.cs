@@ -42,12 +42,12 @@ public class OptionsAndGroundTruthTests
         Assert.Equal(1.0, ToolRLReward.ScoreConversation(qwen, gt, ToolRLRewardOptions.Default).Format);
     }
 
-    [Fact]
+    [ReferenceFact]
     public void ValidationFindsExactlyTheSftOutputsThePythonReferenceCrashesOn()
     {
         // The 17 indices where tools/rewards/rlla_port.py raises on the raw SFT output used as a ground truth.
         int[] crashing = [10, 44, 73, 76, 95, 97, 200, 213, 252, 280, 285, 317, 348, 350, 356, 363, 380];
-        var rows = JsonNode.Parse(File.ReadAllText(TestPaths.InShared("data", "rlla", "rlla_sft.json")))!.AsArray();
+        var rows = JsonNode.Parse(File.ReadAllText(TestPaths.Reference("data", "rlla", "rlla_sft.json")))!.AsArray();
         var found = rows.Select((row, i) => (i, Error: ToolRLGroundTruth.Validate((string)row!["output"]!)))
             .Where(r => r.Error is not null).ToList();
         Assert.Equal(crashing, found.Select(r => r.i));
@@ -57,10 +57,10 @@ public class OptionsAndGroundTruthTests
         Assert.Throws<InvalidGroundTruthException>(() => ToolRLReward.Score("<think> x </think>", gt, ToolRLRewardOptions.Default));
     }
 
-    [Fact]
+    [ReferenceFact]
     public void EveryRlTestRowGroundTruthIsValid()
     {
-        var lines = File.ReadAllLines(TestPaths.InShared("data", "rlla", "test.jsonl"));
+        var lines = File.ReadAllLines(TestPaths.Reference("data", "rlla", "test.jsonl"));
         Assert.Equal(80, lines.Length);
         Assert.All(lines, line => Assert.Null(ToolRLGroundTruth.Validate((string)JsonNode.Parse(line)!["reward_model"]!["ground_truth"]!)));
     }

@@ -39,7 +39,7 @@ public class RewardFuzzTests
     public void RandomAndMutatedResponsesKeepEveryInvariant()
     {
         var random = new Random(20260522);
-        var seeds = RewardVector.All.DistinctBy(v => (v.Response, v.GroundTruth)).ToArray();
+        var seeds = DifferentialFixtureTests.ValidPairs().Distinct().ToArray();
         var checkedCases = 0;
         for (var i = 0; i < MutatedCases + RandomCases; i++)
         {

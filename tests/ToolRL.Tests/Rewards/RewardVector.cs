@@ -8,7 +8,7 @@ namespace ToolRL.Tests.Rewards;
 internal sealed record RewardVector(
     string Id, string Kind, string GroundTruth, string Response, ToolRLRewardOptions Options, int Step, ToolRLScore Expected)
 {
-    public static string FilePath => TestPaths.InShared("data", "reward_vectors.jsonl");
+    public static string FilePath => TestPaths.Reference("data", "reward_vectors.jsonl");
 
     private static readonly Lazy<IReadOnlyList<RewardVector>> s_all = new(() => File.ReadLines(FilePath).Select(Parse).ToList());
 

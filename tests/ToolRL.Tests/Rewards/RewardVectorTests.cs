@@ -1,18 +1,19 @@
 using ToolRL.Rewards;
+using ToolRL.Testing;
 
 namespace ToolRL.Tests.Rewards;
 
 /// <summary>Every published vector of the original reference must be reproduced (the bar is 1e-9; we reach bit-exact).</summary>
 public class RewardVectorTests
 {
-    [Fact]
+    [ReferenceFact]
     public void AllPublishedVectorsAreLoaded()
     {
         Assert.Equal(2083, RewardVector.All.Count);
         Assert.Equal(63, RewardVector.All.Select(v => v.Kind).Distinct().Count());
     }
 
-    [Fact]
+    [ReferenceFact]
     public void EveryVectorMatchesTheReferenceWithin1e9()
     {
         var failures = new List<string>();
@@ -28,7 +29,7 @@ public class RewardVectorTests
         Assert.True(failures.Count == 0, $"{failures.Count} of {RewardVector.All.Count} vectors differ:\n" + string.Join("\n", failures.Take(25)));
     }
 
-    [Fact]
+    [ReferenceFact]
     public void EveryVectorIsBitExact()
     {
         var inexact = RewardVector.All

@@ -1,14 +1,16 @@
 using System.Text;
 using System.Text.Json;
+using ToolRL.Data;
 using ToolRL.Testing;
 using ToolRL.Tokenization;
 
 namespace ToolRL.Tests.Tokenization;
 
-/// <summary>The BPE trainer on real tool-calling text (the rlla test split from ../shared).</summary>
+/// <summary>The BPE trainer on text the repository carries (synthetic tool-calling rows and the docs).</summary>
 public sealed class BpeTrainerTests
 {
     private static readonly Lazy<List<string>> Corpus = new(LoadCorpus);
+    private static readonly Lazy<List<string>> RllaCorpus = new(LoadRllaCorpus);
     private static readonly Lazy<Qwen2Tokenizer> Trained = new(() => BpeTrainer.Train(Corpus.Value, 2048));
 
     [Fact]
@@ -41,7 +43,7 @@ public sealed class BpeTrainerTests
             bytes += Encoding.UTF8.GetByteCount(document);
             tokens += ids.Count;
         }
-        // Measured 3.5 bytes/token at vocab 2048 on this split; bytes alone would be 1.0.
+        // Over 3 bytes per token at vocab 2048 on this corpus; bytes alone would be 1.0.
         Assert.True((double)bytes / tokens > 3.0, $"only {(double)bytes / tokens:F2} bytes per token");
     }
 
@@ -80,13 +82,13 @@ public sealed class BpeTrainerTests
         }
     }
 
-    [Fact]
+    [ReferenceFact]
     public void SavedFileIsReadByAnIndependentLoaderWithIdenticalIds()
     {
         // trained_cases.json: the same training run through `toolrl tokenizer train`, its tokenizer.json
         // loaded by @lenml/tokenizers (tools/tokenizer/gen-trained-fixtures.mjs).
         using var fixture = JsonDocument.Parse(File.ReadAllText(TestPaths.InRepo("tests", "ToolRL.Tests", "Fixtures", "tokenizer", "trained_cases.json")));
-        var tokenizer = BpeTrainer.Train(Corpus.Value, 1024);
+        var tokenizer = BpeTrainer.Train(RllaCorpus.Value, 1024);
         var dir = Path.Combine(Path.GetTempPath(), "toolrl-bpe-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -102,7 +104,7 @@ public sealed class BpeTrainerTests
         Assert.Equal(14, cases.Count);
         foreach (var c in cases)
         {
-            var text = c.TryGetProperty("document", out var index) ? Corpus.Value[index.GetInt32()] : c.GetProperty("text").GetString()!;
+            var text = c.TryGetProperty("document", out var index) ? RllaCorpus.Value[index.GetInt32()] : c.GetProperty("text").GetString()!;
             Assert.Equal(c.GetProperty("ids").EnumerateArray().Select(i => i.GetInt32()), tokenizer.EncodeToIds(text));
         }
     }
@@ -124,10 +126,23 @@ public sealed class BpeTrainerTests
         Assert.Contains("at least 261", error.Message);
     }
 
+    /// <summary>
+    /// Text the repository carries: the synthetic task's rows with the full rlla instruction text (tool calls) and the
+    /// paragraphs of docs/*.md (prose, code and tables), for a vocabulary richer than the task's word lists.
+    /// </summary>
     private static List<string> LoadCorpus()
     {
+        var rows = SyntheticToolTask.Generate(200, seed: 13, SyntheticTaskOptions.Default with { Instructions = SyntheticInstructions.Full });
+        var paragraphs = Directory.GetFiles(TestPaths.InRepo("docs"), "*.md").Order(StringComparer.Ordinal)
+            .SelectMany(file => File.ReadAllText(file).Split("\n\n", StringSplitOptions.RemoveEmptyEntries));
+        return [.. SyntheticToolTask.CorpusTexts(rows), .. paragraphs];
+    }
+
+    /// <summary>The rlla test split's messages and ground truths (reference data), the corpus of trained_cases.json.</summary>
+    private static List<string> LoadRllaCorpus()
+    {
         var documents = new List<string>();
-        foreach (var line in File.ReadLines(TestPaths.InShared("data", "rlla", "test.jsonl")))
+        foreach (var line in File.ReadLines(TestPaths.Reference("data", "rlla", "test.jsonl")))
         {
             using var row = JsonDocument.Parse(line);
             foreach (var message in row.RootElement.GetProperty("prompt").EnumerateArray())

@@ -1,6 +1,5 @@
 using System.Text;
-using System.Text.Json;
-using ToolRL.Testing;
+using ToolRL.Data;
 using ToolRL.Tokenization;
 
 namespace ToolRL.Tests.Tokenization;
@@ -46,7 +45,7 @@ public sealed class EncodingBehaviourTests
     [Fact]
     public void OffsetsOfRllaPromptsReassembleTheText()
     {
-        foreach (var text in RllaPrompts().Take(20))
+        foreach (var text in PromptTexts().Take(20))
         {
             var tokens = Tokenizer.EncodeToTokens(text);
             var builder = new StringBuilder();
@@ -98,7 +97,7 @@ public sealed class EncodingBehaviourTests
     public void ConcurrentEncodingGivesTheSequentialIds()
     {
         var tokenizer = Qwen2Tokenizer.FromDirectory(SharedQwenTokenizer.Folder);
-        var texts = RllaPrompts().Take(120).ToList();
+        var texts = PromptTexts().Take(120).ToList();
         var expected = texts.Select(t => SharedQwenTokenizer.Instance.EncodeToIds(t)).ToList();
         var actual = new IReadOnlyList<int>[texts.Count];
         Parallel.For(0, texts.Count * 4, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => actual[i % texts.Count] = tokenizer.EncodeToIds(texts[i % texts.Count]));
@@ -108,15 +107,8 @@ public sealed class EncodingBehaviourTests
         }
     }
 
-    private static IEnumerable<string> RllaPrompts()
-    {
-        foreach (var line in File.ReadLines(TestPaths.InShared("data", "rlla", "test.jsonl")))
-        {
-            using var row = JsonDocument.Parse(line);
-            foreach (var message in row.RootElement.GetProperty("prompt").EnumerateArray())
-            {
-                yield return message.GetProperty("content").GetString()!;
-            }
-        }
-    }
+    /// <summary>Prompt texts of the synthetic task with the full rlla instruction text.</summary>
+    private static IEnumerable<string> PromptTexts() =>
+        SyntheticToolTask.Generate(40, seed: 7, SyntheticTaskOptions.Default with { Instructions = SyntheticInstructions.Full })
+            .SelectMany(row => row.Prompt.Select(message => message.Content));
 }

@@ -18,10 +18,10 @@ public sealed class GoldenEncodingTests
         return data;
     }
 
-    [Fact]
+    [ReferenceFact]
     public void All51GoldensArePresent() => Assert.Equal(51, LoadGoldens().Count);
 
-    [Theory]
+    [ReferenceTheory]
     [MemberData(nameof(GoldenIndices))]
     public void EncodeMatchesHuggingFace(int index)
     {
@@ -30,7 +30,7 @@ public sealed class GoldenEncodingTests
         Assert.Equal(expected.Length, SharedQwenTokenizer.Instance.CountTokens(text));
     }
 
-    [Theory]
+    [ReferenceTheory]
     [MemberData(nameof(GoldenIndices))]
     public void DecodeRestoresNfcText(int index)
     {
@@ -38,10 +38,10 @@ public sealed class GoldenEncodingTests
         Assert.Equal(text.Normalize(NormalizationForm.FormC), SharedQwenTokenizer.Instance.Decode(expected));
     }
 
-    [Fact]
+    [ReferenceFact]
     public void ChatGoldenRendersAndEncodes()
     {
-        using var document = JsonDocument.Parse(File.ReadAllText(TestPaths.InShared("models", "qwen2.5-tokenizer", "test-vectors", "chat_golden.json")));
+        using var document = JsonDocument.Parse(File.ReadAllText(TestPaths.Reference("models", "qwen2.5-tokenizer", "test-vectors", "chat_golden.json")));
         var golden = document.RootElement[0];
         var messages = golden.GetProperty("messages").EnumerateArray()
             .Select(m => new ChatMessage(m.GetProperty("role").GetString()!, m.GetProperty("content").GetString()!))
@@ -54,7 +54,7 @@ public sealed class GoldenEncodingTests
 
     private static List<(string Text, int[] Ids)> LoadGoldens()
     {
-        using var document = JsonDocument.Parse(File.ReadAllText(TestPaths.InShared("models", "qwen2.5-tokenizer", "test-vectors", "encode_golden.json")));
+        using var document = JsonDocument.Parse(File.ReadAllText(TestPaths.Reference("models", "qwen2.5-tokenizer", "test-vectors", "encode_golden.json")));
         return document.RootElement.EnumerateArray()
             .Select(e => (e.GetProperty("text").GetString()!, e.GetProperty("ids").EnumerateArray().Select(i => i.GetInt32()).ToArray()))
             .ToList();

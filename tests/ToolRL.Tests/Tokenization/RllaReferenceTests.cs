@@ -13,7 +13,7 @@ namespace ToolRL.Tests.Tokenization;
 /// </summary>
 public sealed class RllaReferenceTests
 {
-    [Theory]
+    [ReferenceTheory]
     [InlineData("test.jsonl")]
     [InlineData("rlla_sft_rlformat.jsonl")]
     public void EncodingsAndRenderedPromptsMatchReference(string file)
@@ -23,7 +23,7 @@ public sealed class RllaReferenceTests
             .Where(e => e.GetProperty("file").GetString() == file)
             .ToDictionary(e => (e.GetProperty("line").GetInt32(), e.GetProperty("field").GetString()!), e => e.Clone());
         var tokenizer = SharedQwenTokenizer.Instance;
-        var lines = File.ReadAllLines(TestPaths.InShared("data", "rlla", file));
+        var lines = File.ReadAllLines(TestPaths.Reference("data", "rlla", file));
         var checkedEntries = 0;
         var failures = new List<string>();
         for (var index = 0; index < lines.Length; index++)

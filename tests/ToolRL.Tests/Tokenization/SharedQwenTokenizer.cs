@@ -9,7 +9,7 @@ internal static class SharedQwenTokenizer
     private static readonly Lazy<Qwen2Tokenizer> Loaded = new(() => Qwen2Tokenizer.FromDirectory(Folder));
 
     /// <summary>../shared/models/qwen2.5-tokenizer.</summary>
-    public static string Folder => TestPaths.InShared("models", "qwen2.5-tokenizer");
+    public static string Folder => TestPaths.Reference("models", "qwen2.5-tokenizer");
 
     /// <summary>The tokenizer loaded from tokenizer.json (+ tokenizer_config.json).</summary>
     public static Qwen2Tokenizer Instance => Loaded.Value;
