@@ -4,7 +4,7 @@ using ToolRL.Generation;
 using ToolRL.Models;
 using ToolRL.Torch;
 using ToolRL.Torch.Optim;
-using static ToolRL.Torch.Torch;
+using static ToolRL.Torch.torch;
 
 namespace ToolRL.Benchmarks;
 

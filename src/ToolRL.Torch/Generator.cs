@@ -4,7 +4,7 @@ namespace ToolRL.Torch;
 
 /// <summary>
 /// A seeded random number generator for one device (libtorch's Philox/MT engines): passing the same seeded
-/// generator to <see cref="Torch.Randn"/>, <see cref="Torch.Multinomial"/>, … reproduces the same draws
+/// generator to <see cref="torch.Randn"/>, <see cref="torch.Multinomial"/>, … reproduces the same draws
 /// (identical to <c>torch.Generator().manual_seed(seed)</c> on CPU).
 /// </summary>
 public sealed class Generator : IDisposable
@@ -55,7 +55,7 @@ public sealed class Generator : IDisposable
     public void SetState(byte[] state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        using var t = Torch.FromArrayUnscoped(state, [state.Length]);
+        using var t = torch.FromArrayUnscoped(state, [state.Length]);
         Check(trl_generator_set_state(Handle, t.Handle));
         GC.KeepAlive(this);
     }

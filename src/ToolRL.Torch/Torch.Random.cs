@@ -3,7 +3,9 @@ using static ToolRL.Torch.Native.NativeMethods;
 
 namespace ToolRL.Torch;
 
-public static partial class Torch
+#pragma warning disable CS8981 // lower-case on purpose: see Torch.cs
+public static partial class torch
+#pragma warning restore CS8981
 {
     /// <summary>Standard normal samples (the default generator unless <paramref name="generator"/> is given).</summary>
     public static Tensor Randn(long[] shape, Generator? generator = null, DType dtype = DType.Float32, Device? device = null) =>

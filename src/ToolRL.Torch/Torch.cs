@@ -7,7 +7,11 @@ namespace ToolRL.Torch;
 /// Entry points of the binding (PyTorch's <c>torch.*</c> namespace in PascalCase): tensor creation, joins,
 /// autograd mode, seeding, threads, devices and diagnostics. Creation defaults to float32 on the CPU.
 /// </summary>
-public static partial class Torch
+// Lower-case on purpose, as TorchSharp spells it: user code reads `torch.Zeros(...)` like PyTorch, and the class
+// no longer shares its name with the namespace ToolRL.Torch (which forced `Torch.Torch.X`). See .editorconfig.
+#pragma warning disable CS8981 // lower-case type names may become keywords; `torch` is the convention users know
+public static partial class torch
+#pragma warning restore CS8981
 {
     // ---- from .NET data ----
 

@@ -51,7 +51,7 @@ public sealed class CpuCacheTests
             var before = CpuCache.Statistics;
             // Three 4 MiB buffers freed in turn: the third does not fit under 10 MiB beside the first two, so the
             // one cached first is evicted.
-            var tensors = Enumerable.Range(0, 3).Select(_ => Torch.Empty([MiB])).ToList();
+            var tensors = Enumerable.Range(0, 3).Select(_ => torch.Empty([MiB])).ToList();
             foreach (var t in tensors)
             {
                 t.Dispose();
@@ -62,9 +62,9 @@ public sealed class CpuCacheTests
             Assert.Equal(before.EvictedBlocks + 1, cached.EvictedBlocks);
 
             // Two requests are served from the cache, the third needs a new buffer.
-            using (Torch.Empty([MiB]))
-            using (Torch.Empty([MiB]))
-            using (Torch.Empty([MiB]))
+            using (torch.Empty([MiB]))
+            using (torch.Empty([MiB]))
+            using (torch.Empty([MiB]))
             {
                 var reused = CpuCache.Statistics;
                 Assert.Equal(cached.Hits + 2, reused.Hits);
@@ -95,7 +95,7 @@ public sealed class CpuCacheTests
 
         // 8 MiB cannot use the 20 MiB block (more than twice its size); keeping it would make the footprint
         // 28 MiB > 1.25 * 20 MiB, so it is freed to make room.
-        using (Torch.Empty([2 * MiB]))
+        using (torch.Empty([2 * MiB]))
         {
             var after = CpuCache.Statistics;
             Assert.Equal(before.Misses + 1, after.Misses);
@@ -142,7 +142,7 @@ public sealed class CpuCacheTests
             CpuCache.LimitBytes = savedLimit;
             CpuCache.EmptyCache();
             // Fill the cache with NaN-filled buffers of the sizes Compute asks for.
-            var dirty = Enumerable.Range(0, 8).Select(_ => Torch.Full([n], double.NaN, DType.Float64)).ToList();
+            var dirty = Enumerable.Range(0, 8).Select(_ => torch.Full([n], double.NaN, DType.Float64)).ToList();
             dirty.ForEach(t => t.Dispose());
             Assert.Equal(8, CpuCache.Statistics.CachedBlocks);
             var hitsBefore = CpuCache.Statistics.Hits;
@@ -166,14 +166,14 @@ public sealed class CpuCacheTests
 
     private static Results Compute(long n)
     {
-        using var scope = Torch.NewScope();
-        var x = Torch.Arange(0, n, 1, DType.Float64);
+        using var scope = torch.NewScope();
+        var x = torch.Arange(0, n, 1, DType.Float64);
         var linear = x * 2 + 1;
         var scaled = (x / n).Reshape(512, n / 512);
         return new Results(
             linear.Sum().ItemDouble(),
-            Torch.Zeros([n], DType.Float64).Sum().ItemDouble(),
-            Torch.Ones([n], DType.Float64).Sum().ItemDouble(),
+            torch.Zeros([n], DType.Float64).Sum().ItemDouble(),
+            torch.Ones([n], DType.Float64).Sum().ItemDouble(),
             scaled.CumSum(1).ToArray<double>(),
             scaled.Softmax(1).ToArray<double>());
     }
@@ -182,7 +182,7 @@ public sealed class CpuCacheTests
     {
         for (var i = 0; i < times; i++)
         {
-            using var buffer = Torch.Empty([elements]);
+            using var buffer = torch.Empty([elements]);
             Assert.Equal(elements, buffer.Shape[0]);
         }
     }

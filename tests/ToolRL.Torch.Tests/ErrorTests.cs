@@ -6,35 +6,35 @@ public sealed class ErrorTests
     [Fact]
     public void ShapeMismatchCarriesLibTorchsMessage()
     {
-        using var scope = Torch.NewScope();
-        var a = Torch.Ones([2, 3]);
-        var e = Assert.Throws<TorchException>(() => a.MatMul(Torch.Ones([2, 3])));
+        using var scope = torch.NewScope();
+        var a = torch.Ones([2, 3]);
+        var e = Assert.Throws<TorchException>(() => a.MatMul(torch.Ones([2, 3])));
         Assert.Contains("cannot be multiplied", e.Message);
     }
 
     [Fact]
     public void BadViewAndIndexAreReported()
     {
-        using var scope = Torch.NewScope();
-        var a = Torch.Ones([2, 3]);
+        using var scope = torch.NewScope();
+        var a = torch.Ones([2, 3]);
         Assert.Contains("invalid for input of size 6", Assert.Throws<TorchException>(() => a.View(4, 2)).Message);
         Assert.Contains("out of range", Assert.Throws<TorchException>(() => a.Size(5)).Message);
-        Assert.Throws<TorchException>(() => a.IndexSelect(0, Torch.FromArray([7L])));
+        Assert.Throws<TorchException>(() => a.IndexSelect(0, torch.FromArray([7L])));
     }
 
     [Fact]
     public void CudaOnACpuOnlyLibTorchIsAClearError()
     {
-        if (Torch.CudaIsAvailable)
+        if (torch.CudaIsAvailable)
         {
             return; // only meaningful where the bridge has no CUDA
         }
-        using var scope = Torch.NewScope();
-        var e = Assert.Throws<TorchException>(() => Torch.Zeros([2], device: Device.Cuda()));
+        using var scope = torch.NewScope();
+        var e = Assert.Throws<TorchException>(() => torch.Zeros([2], device: Device.Cuda()));
         Assert.Contains("CUDA", e.Message);
         Assert.Contains("Torch_DIR", e.Message);
-        Assert.Throws<TorchException>(() => Torch.Ones([2]).To(Device.Parse("cuda:1")));
-        Assert.Equal(0, Torch.CudaDeviceCount);
+        Assert.Throws<TorchException>(() => torch.Ones([2]).To(Device.Parse("cuda:1")));
+        Assert.Equal(0, torch.CudaDeviceCount);
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class ErrorTests
     [Fact]
     public void ShapeAndDataLengthMismatchIsRefusedBeforeNativeCode()
     {
-        var e = Assert.Throws<ArgumentException>(() => Torch.FromArray([1f, 2f, 3f], 2, 2));
+        var e = Assert.Throws<ArgumentException>(() => torch.FromArray([1f, 2f, 3f], 2, 2));
         Assert.Contains("4 elements", e.Message);
     }
 }

@@ -25,10 +25,10 @@ internal static class Fixture
         var data = Data(t);
         return t.GetProperty("dtype").GetString() switch
         {
-            "f32" => Torch.FromSpan<float>(data.Select(d => (float)d).ToArray(), shape),
-            "f64" => Torch.FromSpan<double>(data, shape),
-            "i64" => Torch.FromSpan<long>(data.Select(d => (long)d).ToArray(), shape),
-            "bool" => Torch.FromSpan<bool>(data.Select(d => d != 0).ToArray(), shape),
+            "f32" => torch.FromSpan<float>(data.Select(d => (float)d).ToArray(), shape),
+            "f64" => torch.FromSpan<double>(data, shape),
+            "i64" => torch.FromSpan<long>(data.Select(d => (long)d).ToArray(), shape),
+            "bool" => torch.FromSpan<bool>(data.Select(d => d != 0).ToArray(), shape),
             var other => throw new InvalidDataException($"fixture dtype {other}"),
         };
     }

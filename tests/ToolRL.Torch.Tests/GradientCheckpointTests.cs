@@ -13,12 +13,12 @@ public sealed class GradientCheckpointTests
     [InlineData(false)]
     public void GradientsEqualThePlainCall(bool inputNeedsGradient)
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         using var g = new Generator(9);
-        var w = Torch.Randn([4, 4], g);
+        var w = torch.Randn([4, 4], g);
         w.RequiresGrad = true;
-        var c = Torch.Randn([4], g);
-        var x0 = Torch.Randn([3, 4], g);
+        var c = torch.Randn([4], g);
+        var x0 = torch.Randn([3, 4], g);
         x0.RequiresGrad = inputNeedsGradient;
 
         var plainY = Layer(x0, w, c);
@@ -42,8 +42,8 @@ public sealed class GradientCheckpointTests
     [Fact]
     public void AFailingFunctionSurfacesItsMessage()
     {
-        using var scope = Torch.NewScope();
-        var x = Torch.Ones([2]);
+        using var scope = torch.NewScope();
+        var x = torch.Ones([2]);
         x.RequiresGrad = true;
         var e = Assert.ThrowsAny<Exception>(() =>
             GradientCheckpoint.Apply(x, [], (_, _) => throw new InvalidOperationException("layer exploded")));

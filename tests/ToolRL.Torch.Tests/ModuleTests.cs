@@ -29,7 +29,7 @@ public sealed class ModuleTests
         {
             RegisterModule("embed_tokens", new Embedding(10, 4));
             RegisterModule("layers", new ModuleList<Layer>([new Layer(), new Layer()]));
-            RegisterBuffer("inv_freq", Torch.Ones([2]), persistent: false);
+            RegisterBuffer("inv_freq", torch.Ones([2]), persistent: false);
         }
     }
 
@@ -41,7 +41,7 @@ public sealed class ModuleTests
     [Fact]
     public void ParametersHaveHuggingFaceDottedNames()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         using var m = new Model();
         Assert.Equal(
         [
@@ -58,7 +58,7 @@ public sealed class ModuleTests
     [Fact]
     public void StateDictRoundTripsIntoAFreshModule()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         using var a = new Model();
         using var b = new Model();
         b.LoadStateDict(a.StateDict());
@@ -72,16 +72,16 @@ public sealed class ModuleTests
     [Fact]
     public void StrictLoadNamesMissingUnexpectedAndMismatchedKeys()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         using var m = new Model();
         var sd = m.StateDict().ToDictionary();
         sd.Remove("model.embed_tokens.weight");
-        sd["lm_head.weight"] = Torch.Zeros([1]);
+        sd["lm_head.weight"] = torch.Zeros([1]);
         var e = Assert.Throws<ArgumentException>(() => m.LoadStateDict(sd));
         Assert.Contains("missing keys [model.embed_tokens.weight]", e.Message);
         Assert.Contains("unexpected keys [lm_head.weight]", e.Message);
         sd.Remove("lm_head.weight");
-        sd["model.embed_tokens.weight"] = Torch.Zeros([10, 5]);
+        sd["model.embed_tokens.weight"] = torch.Zeros([10, 5]);
         e = Assert.Throws<ArgumentException>(() => m.LoadStateDict(sd));
         Assert.Contains("'model.embed_tokens.weight' has shape [10, 5] but the module expects [10, 4]", e.Message);
     }
@@ -89,7 +89,7 @@ public sealed class ModuleTests
     [Fact]
     public void FreezeUnfreezeAndDTypeConversion()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         using var m = new Model();
         m.Freeze();
         Assert.DoesNotContain(m.Parameters(), p => p.RequiresGrad);
@@ -106,20 +106,20 @@ public sealed class ModuleTests
     [Fact]
     public void LinearForwardIsXWtPlusB()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         using var lin = new Linear(3, 2);
         lin.LoadStateDict(new Dictionary<string, Tensor>
         {
-            ["weight"] = Torch.FromArray([1f, 0f, 2f, 0f, 1f, -1f], 2, 3),
-            ["bias"] = Torch.FromArray([0.5f, -0.5f]),
+            ["weight"] = torch.FromArray([1f, 0f, 2f, 0f, 1f, -1f], 2, 3),
+            ["bias"] = torch.FromArray([0.5f, -0.5f]),
         });
-        Assert.Equal([7.5f, -1.5f], lin.Forward(Torch.FromArray([1f, 2f, 3f], 1, 3)).ToArray<float>());
+        Assert.Equal([7.5f, -1.5f], lin.Forward(torch.FromArray([1f, 2f, 3f], 1, 3)).ToArray<float>());
     }
 
     [Fact]
     public void LinearInitialisationStaysInTorchsBound()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         using var g = new Generator(0);
         using var lin = new Linear(16, 8, generator: g);
         var bound = 1 / Math.Sqrt(16);

@@ -44,7 +44,7 @@ public sealed class OpFixtureTests
         ["minimum"] = x => x["a"].Minimum(x["b"]),
         ["maximum"] = x => x["a"].Maximum(x["b"]),
         ["masked_fill"] = x => x["a"].MaskedFill(x["m"], -9.0),
-        ["where"] = x => Torch.Where(x["m"], x["a"], x["b"]),
+        ["where"] = x => torch.Where(x["m"], x["a"], x["b"]),
         ["gt"] = x => x["a"].Gt(x["b"]),
         ["le_scalar"] = x => x["a"].Le(0.25),
         ["eq_int"] = x => x["x"].Eq(2),
@@ -67,17 +67,17 @@ public sealed class OpFixtureTests
         ["tril"] = x => x["s"].Tril(),
         ["triu_1"] = x => x["s"].Triu(1),
         ["matmul"] = x => x["x"].MatMul(x["y"]),
-        ["linear"] = x => Torch.Linear(x["x"], x["w"], x["b"]),
-        ["linear_nobias"] = x => Torch.Linear(x["x"], x["w"]),
-        ["embedding"] = x => Torch.Embedding(x["w"], x["i"]),
-        ["cross_entropy"] = x => Torch.CrossEntropy(x["l"], x["y"], ignoreIndex: -100),
-        ["cross_entropy_sum"] = x => Torch.CrossEntropy(x["l"], x["y"].ClampMin(0), reduction: "sum"),
-        ["cross_entropy_none"] = x => Torch.CrossEntropy(x["l"], x["y"], reduction: "none"),
+        ["linear"] = x => torch.Linear(x["x"], x["w"], x["b"]),
+        ["linear_nobias"] = x => torch.Linear(x["x"], x["w"]),
+        ["embedding"] = x => torch.Embedding(x["w"], x["i"]),
+        ["cross_entropy"] = x => torch.CrossEntropy(x["l"], x["y"], ignoreIndex: -100),
+        ["cross_entropy_sum"] = x => torch.CrossEntropy(x["l"], x["y"].ClampMin(0), reduction: "sum"),
+        ["cross_entropy_none"] = x => torch.CrossEntropy(x["l"], x["y"], reduction: "none"),
         ["gather"] = x => x["a"].Gather(1, x["i"]),
         ["scatter"] = x => x["a"].Scatter(1, x["i"], x["s"]),
         ["index_select"] = x => x["a"].IndexSelect(1, x["i"]),
-        ["cat"] = x => Torch.Cat([x["a"], x["b"]], 1),
-        ["stack"] = x => Torch.Stack([x["a"], x["b"]], 0),
+        ["cat"] = x => torch.Cat([x["a"], x["b"]], 1),
+        ["stack"] = x => torch.Stack([x["a"], x["b"]], 0),
         ["transpose"] = x => x["x"].Transpose(0, 2),
         ["permute"] = x => x["x"].Permute(2, 0, 1),
         ["narrow"] = x => x["x"].Narrow(2, 1, 2),
@@ -90,7 +90,7 @@ public sealed class OpFixtureTests
         ["silu_mul"] = x => Functional.SiluMul(x["g"], x["u"]),
         ["attention_causal_gqa"] = x => Functional.Attention(x["q"], x["k"], x["v"], null, causal: true),
         ["attention_bool_mask"] = x => Functional.Attention(x["q"], x["k"], x["v"],
-            Torch.FromArray([false, true, true, true, true], 1, 1, 1, 5), causal: false, scale: 0.3),
+            torch.FromArray([false, true, true, true, true], 1, 1, 1, 5), causal: false, scale: 0.3),
         ["rotary"] = x => Functional.ApplyRotary(x["x"], x["c"], x["s"]),
         ["token_logprobs"] = x => Functional.TokenLogProbs(x["l"], x["i"]),
         ["entropy"] = x => Functional.EntropyFromLogits(x["l"]),
@@ -112,7 +112,7 @@ public sealed class OpFixtureTests
     {
         var c = Cases.EnumerateArray().Single(e => e.GetProperty("name").GetString() == name);
         Assert.True(Ops.TryGetValue(name, out var op), $"no C# op for fixture case '{name}'");
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         var hasGrads = c.TryGetProperty("grads", out var grads);
         var inputs = new Dictionary<string, Tensor>();
         foreach (var input in c.GetProperty("inputs").EnumerateObject())

@@ -15,17 +15,17 @@ public sealed class OptimTests
     public void AdamWTwentyStepsMatchTorchOptimAdamW()
     {
         var f = Root.GetProperty("adamw");
-        using var scope = Torch.NewScope();
-        var x = Torch.FromArray(Floats(f.GetProperty("x")), 6, 4);
-        var y = Torch.FromArray(Floats(f.GetProperty("y")), 6, 3);
-        using var w = new Parameter(Torch.FromArray(Floats(f.GetProperty("w0")), 3, 4));
-        using var b = new Parameter(Torch.FromArray(Floats(f.GetProperty("b0")), 3));
+        using var scope = torch.NewScope();
+        var x = torch.FromArray(Floats(f.GetProperty("x")), 6, 4);
+        var y = torch.FromArray(Floats(f.GetProperty("y")), 6, 3);
+        using var w = new Parameter(torch.FromArray(Floats(f.GetProperty("w0")), 3, 4));
+        using var b = new Parameter(torch.FromArray(Floats(f.GetProperty("b0")), 3));
         using var opt = new AdamW([w, b], lr: f.GetProperty("lr").GetDouble(), beta1: f.GetProperty("beta1").GetDouble(),
             beta2: f.GetProperty("beta2").GetDouble(), eps: f.GetProperty("eps").GetDouble(), weightDecay: f.GetProperty("weight_decay").GetDouble());
         var step = 0;
         foreach (var expected in f.GetProperty("steps").EnumerateArray())
         {
-            using var stepScope = Torch.NewScope();
+            using var stepScope = torch.NewScope();
             opt.ZeroGrad();
             var residual = x.MatMul(w.T()) + b - y;
             var loss = residual.Square().Mean() + 0.1 * w.Square().Sum();
@@ -49,17 +49,17 @@ public sealed class OptimTests
     {
         var f = Root.GetProperty("adamw_bits");
         var n = f.GetProperty("n").GetInt32();
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         var start = Enumerable.Range(0, n).Select(i => (float)((i * 7919L % 2001 - 1000) / 1000.0)).ToArray();
-        using var w = new Parameter(Torch.FromArray(start, n));
+        using var w = new Parameter(torch.FromArray(start, n));
         using var opt = new AdamW([w], lr: f.GetProperty("lr").GetDouble(), beta1: f.GetProperty("beta1").GetDouble(),
             beta2: f.GetProperty("beta2").GetDouble(), eps: f.GetProperty("eps").GetDouble(), weightDecay: f.GetProperty("weight_decay").GetDouble());
         for (var t = 1; t <= f.GetProperty("steps").GetInt32(); t++)
         {
-            using var stepScope = Torch.NewScope();
+            using var stepScope = torch.NewScope();
             var grad = Enumerable.Range(0, n).Select(i => (float)(((i * 104729L + t * 15485863L) % 4001 - 2000) / 1000.0)).ToArray();
             opt.ZeroGrad();
-            (w * Torch.FromArray(grad, n)).Sum().Backward();             // ∂/∂w = the gradient, exactly
+            (w * torch.FromArray(grad, n)).Sum().Backward();             // ∂/∂w = the gradient, exactly
             opt.Step();
         }
         var expected = Convert.FromBase64String(f.GetProperty("p_float32_base64").GetString()!);
@@ -71,15 +71,15 @@ public sealed class OptimTests
     [Fact]
     public void AdamWStateSurvivesSaveAndLoad()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         using var g = new Generator(3);
-        using var p1 = new Parameter(Torch.Randn([4, 3], g));
+        using var p1 = new Parameter(torch.Randn([4, 3], g));
         using var p2 = new Parameter(p1.Clone());
         using var opt1 = new AdamW([p1], lr: 0.1);
         using var opt2 = new AdamW([p2], lr: 0.1);
         void StepOn(Parameter p, AdamW opt)
         {
-            using var s = Torch.NewScope();
+            using var s = torch.NewScope();
             opt.ZeroGrad();
             (p.Square().Sum() + p.Sum()).Backward();
             opt.Step();
@@ -109,9 +109,9 @@ public sealed class OptimTests
     [Fact]
     public void AdamWRefusesStateOfAnotherShape()
     {
-        using var scope = Torch.NewScope();
-        using var p = new Parameter(Torch.Zeros([2, 2]));
-        using var q = new Parameter(Torch.Zeros([3]));
+        using var scope = torch.NewScope();
+        using var p = new Parameter(torch.Zeros([2, 2]));
+        using var q = new Parameter(torch.Zeros([3]));
         using var a = new AdamW([p]);
         using var b = new AdamW([q]);
         var e = Assert.Throws<ArgumentException>(() => b.LoadStateDict(a.StateDict()));
@@ -125,13 +125,13 @@ public sealed class OptimTests
         var f = Root.GetProperty("clip");
         foreach (var c in f.GetProperty("cases").EnumerateArray())
         {
-            using var scope = Torch.NewScope();
+            using var scope = torch.NewScope();
             var ps = new List<Parameter>();
             foreach (var g in f.GetProperty("grads").EnumerateArray())
             {
                 var shape = g.GetProperty("shape").EnumerateArray().Select(v => v.GetInt64()).ToArray();
-                var p = new Parameter(Torch.Zeros(shape));
-                p.SetGrad(Torch.FromSpan<float>(Floats(g.GetProperty("data")), shape));
+                var p = new Parameter(torch.Zeros(shape));
+                p.SetGrad(torch.FromSpan<float>(Floats(g.GetProperty("data")), shape));
                 ps.Add(p);
             }
             var total = GradClip.ClipGradNorm(ps, c.GetProperty("max_norm").GetDouble(), c.GetProperty("norm_type").GetDouble());
@@ -148,9 +148,9 @@ public sealed class OptimTests
     [Fact]
     public void ClipGradNormReportsNonFiniteAndLeavesGradientsAlone()
     {
-        using var scope = Torch.NewScope();
-        using var p = new Parameter(Torch.Zeros([3]));
-        p.SetGrad(Torch.FromArray([1f, float.NaN, 2f]));
+        using var scope = torch.NewScope();
+        using var p = new Parameter(torch.Zeros([3]));
+        p.SetGrad(torch.FromArray([1f, float.NaN, 2f]));
         var total = GradClip.ClipGradNorm([p], 1.0);
         Assert.True(double.IsNaN(total));
         Assert.Equal(1f, p.Grad!.ToArray<float>()[0]);

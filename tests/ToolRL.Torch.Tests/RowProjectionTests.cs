@@ -16,10 +16,10 @@ public sealed class RowProjectionTests
     [InlineData(17, 40)]    // above the kernel's row limit: the GEMM path
     public void RowsTimesWeightTransposedEqualsTheFloat64Product(long rows, long hidden)
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         using var g = new Generator(5);
-        var x = Torch.Randn([rows, hidden], g);
-        var w = Torch.Randn([3001, hidden], g);
+        var x = torch.Randn([rows, hidden], g);
+        var w = torch.Randn([3001, hidden], g);
         var expected = x.To(DType.Float64).MatMul(w.To(DType.Float64).T());
         var actual = RowProjection.Compute(x, w);
         Assert.Equal([rows, 3001L], actual.Shape);
@@ -32,25 +32,25 @@ public sealed class RowProjectionTests
     [InlineData(17, 40)]
     public void BiasIsAddedToEveryRow(long rows, long hidden)
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         using var g = new Generator(7);
-        var x = Torch.Randn([rows, hidden], g);
-        var w = Torch.Randn([301, hidden], g);
-        var b = Torch.Randn([301], g);
+        var x = torch.Randn([rows, hidden], g);
+        var w = torch.Randn([301, hidden], g);
+        var b = torch.Randn([301], g);
         var expected = x.To(DType.Float64).MatMul(w.To(DType.Float64).T()) + b.To(DType.Float64);
         Assert.True(RowProjection.Compute(x, w, b).To(DType.Float64).AllClose(expected, 1e-5, 1e-4));
-        var e = Assert.ThrowsAny<Exception>(() => RowProjection.Compute(x, w, Torch.Zeros([300])));
+        var e = Assert.ThrowsAny<Exception>(() => RowProjection.Compute(x, w, torch.Zeros([300])));
         Assert.Contains("bias", e.Message);
     }
 
     [Fact]
     public void WithGradientsRecordedItIsDifferentiable()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         using var g = new Generator(6);
-        var x = Torch.Randn([2, 8], g);
+        var x = torch.Randn([2, 8], g);
         x.RequiresGrad = true;
-        var w = Torch.Randn([50, 8], g);
+        var w = torch.Randn([50, 8], g);
         RowProjection.Compute(x, w).Sum().Backward();
         Assert.True(x.Grad!.AllClose(w.Sum(0).Unsqueeze(0).Expand(2, 8), 1e-5, 1e-6));
     }
@@ -58,8 +58,8 @@ public sealed class RowProjectionTests
     [Fact]
     public void MismatchedShapesAreRefusedWithTheShapes()
     {
-        using var scope = Torch.NewScope();
-        var e = Assert.ThrowsAny<Exception>(() => RowProjection.Compute(Torch.Zeros([2, 8]), Torch.Zeros([50, 7])));
+        using var scope = torch.NewScope();
+        var e = Assert.ThrowsAny<Exception>(() => RowProjection.Compute(torch.Zeros([2, 8]), torch.Zeros([50, 7])));
         Assert.Contains("[50, 7]", e.Message);
     }
 }

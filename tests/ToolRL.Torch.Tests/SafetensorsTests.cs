@@ -15,19 +15,19 @@ public sealed class SafetensorsTests : IDisposable
     [Fact]
     public void EveryDTypeRoundTrips()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         var tensors = new Dictionary<string, Tensor>
         {
-            ["f32"] = Torch.FromArray([1.5f, -2f, 3f, 4f], 2, 2),
-            ["f64"] = Torch.FromArray([Math.PI]),
-            ["bf16"] = Torch.FromArray([1.5f, -0.25f, 8f]).To(DType.BFloat16),
-            ["f16"] = Torch.FromArray([(Half)0.5, (Half)(-3)]),
-            ["i64"] = Torch.FromArray([long.MinValue, 5L]),
-            ["i32"] = Torch.FromArray([-7, 9], 1, 2),
-            ["u8"] = Torch.FromArray([(byte)0, (byte)200]),
-            ["bool"] = Torch.FromArray([true, false, true]),
-            ["strided"] = Torch.Arange(0, 6).Reshape(2, 3).Transpose(0, 1),
-            ["empty"] = Torch.Zeros([0, 3]),
+            ["f32"] = torch.FromArray([1.5f, -2f, 3f, 4f], 2, 2),
+            ["f64"] = torch.FromArray([Math.PI]),
+            ["bf16"] = torch.FromArray([1.5f, -0.25f, 8f]).To(DType.BFloat16),
+            ["f16"] = torch.FromArray([(Half)0.5, (Half)(-3)]),
+            ["i64"] = torch.FromArray([long.MinValue, 5L]),
+            ["i32"] = torch.FromArray([-7, 9], 1, 2),
+            ["u8"] = torch.FromArray([(byte)0, (byte)200]),
+            ["bool"] = torch.FromArray([true, false, true]),
+            ["strided"] = torch.Arange(0, 6).Reshape(2, 3).Transpose(0, 1),
+            ["empty"] = torch.Zeros([0, 3]),
         };
         var path = Path.Combine(dir, "all.safetensors");
         Safetensors.Save(path, tensors, new Dictionary<string, string> { ["format"] = "pt" });
@@ -50,7 +50,7 @@ public sealed class SafetensorsTests : IDisposable
         var header = Safetensors.ReadHeader(path);
         Assert.Equal(26, header.Entries.Count);
         Assert.All(header.Entries, e => Assert.Equal(DType.BFloat16, e.DType));
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         var sd = Safetensors.LoadCheckpoint(Path.GetDirectoryName(path)!, dtype: DType.Float32);
         Assert.Equal([151936L, 8], sd["model.embed_tokens.weight"].Shape);
         Assert.Equal([4L, 8], sd["model.layers.1.self_attn.k_proj.weight"].Shape);
@@ -63,9 +63,9 @@ public sealed class SafetensorsTests : IDisposable
     [Fact]
     public void ShardedCheckpointLoadsThroughTheIndex()
     {
-        using var scope = Torch.NewScope();
-        Safetensors.Save(Path.Combine(dir, "a.safetensors"), new Dictionary<string, Tensor> { ["x.weight"] = Torch.Ones([2]) });
-        Safetensors.Save(Path.Combine(dir, "b.safetensors"), new Dictionary<string, Tensor> { ["y.weight"] = Torch.Zeros([3]) });
+        using var scope = torch.NewScope();
+        Safetensors.Save(Path.Combine(dir, "a.safetensors"), new Dictionary<string, Tensor> { ["x.weight"] = torch.Ones([2]) });
+        Safetensors.Save(Path.Combine(dir, "b.safetensors"), new Dictionary<string, Tensor> { ["y.weight"] = torch.Zeros([3]) });
         File.WriteAllText(Path.Combine(dir, Safetensors.IndexFileName),
             """{"metadata":{"total_size":20},"weight_map":{"x.weight":"a.safetensors","y.weight":"b.safetensors"}}""");
         var sd = Safetensors.LoadCheckpoint(dir);

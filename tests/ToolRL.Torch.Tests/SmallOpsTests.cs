@@ -18,19 +18,19 @@ public sealed class SmallOpsTests
     [Fact]
     public void Float32ArithmeticEqualsLibtorchBitForBit()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         var random = new Random(3);
         var a = FloatEdges.Concat(Enumerable.Range(0, 48).Select(_ => (float)(random.NextDouble() * 200 - 100))).ToArray();
         var b = a.Reverse().Select((v, i) => i % 5 == 0 ? v * 1e-30f : v).ToArray();
         foreach (var op in BinaryOps)
         {
-            AssertSameBits(op.Fast(Torch.FromArray(a), Torch.FromArray(b)), op.Fast(Strided(a), Strided(b)), op.Name);
+            AssertSameBits(op.Fast(torch.FromArray(a), torch.FromArray(b)), op.Fast(Strided(a), Strided(b)), op.Name);
         }
         foreach (var s in new[] { 0.1, -3.0, 1e-40, 1e300, double.NaN, double.NegativeInfinity, 2.5 })
         {
             foreach (var op in ScalarOps)
             {
-                AssertSameBits(op.Fast(Torch.FromArray(a), s), op.Fast(Strided(a), s), $"{op.Name} {s}");
+                AssertSameBits(op.Fast(torch.FromArray(a), s), op.Fast(Strided(a), s), $"{op.Name} {s}");
             }
         }
     }
@@ -38,57 +38,57 @@ public sealed class SmallOpsTests
     [Fact]
     public void Float64ArithmeticEqualsLibtorchBitForBit()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         var random = new Random(4);
         var a = FloatEdges.Select(v => (double)v).Concat([1e-310, double.MaxValue]).Concat(Enumerable.Range(0, 30).Select(_ => random.NextDouble() * 2e6 - 1e6)).ToArray();
         var b = a.Reverse().ToArray();
         foreach (var op in BinaryOps)
         {
-            AssertSameBits(op.Fast(Torch.FromArray(a), Torch.FromArray(b)), op.Fast(Strided(a), Strided(b)), op.Name);
+            AssertSameBits(op.Fast(torch.FromArray(a), torch.FromArray(b)), op.Fast(Strided(a), Strided(b)), op.Name);
         }
         foreach (var op in ScalarOps)
         {
-            AssertSameBits(op.Fast(Torch.FromArray(a), 0.3), op.Fast(Strided(a), 0.3), op.Name);
+            AssertSameBits(op.Fast(torch.FromArray(a), 0.3), op.Fast(Strided(a), 0.3), op.Name);
         }
     }
 
     [Fact]
     public void IntegerArithmeticWrapsLikeLibtorch()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         var b = LongEdges.Reverse().ToArray();
         foreach (var op in BinaryOps.Where(o => o.Name != "div"))
         {
-            Assert.Equal(op.Fast(Strided(LongEdges), Strided(b)).ToArray<long>(), op.Fast(Torch.FromArray(LongEdges), Torch.FromArray(b)).ToArray<long>());
+            Assert.Equal(op.Fast(Strided(LongEdges), Strided(b)).ToArray<long>(), op.Fast(torch.FromArray(LongEdges), torch.FromArray(b)).ToArray<long>());
             var ints = LongEdges.Select(v => unchecked((int)v)).ToArray();
             var intsB = b.Select(v => unchecked((int)v)).ToArray();
-            Assert.Equal(op.Fast(Strided(ints), Strided(intsB)).ToArray<int>(), op.Fast(Torch.FromArray(ints), Torch.FromArray(intsB)).ToArray<int>());
+            Assert.Equal(op.Fast(Strided(ints), Strided(intsB)).ToArray<int>(), op.Fast(torch.FromArray(ints), torch.FromArray(intsB)).ToArray<int>());
         }
         foreach (var op in ScalarOps.Where(o => o.Name != "div"))
         {
-            Assert.Equal(op.Fast(Strided(LongEdges), 5).ToArray<long>(), op.Fast(Torch.FromArray(LongEdges), 5).ToArray<long>());
+            Assert.Equal(op.Fast(Strided(LongEdges), 5).ToArray<long>(), op.Fast(torch.FromArray(LongEdges), 5).ToArray<long>());
         }
-        Assert.Equal([long.MinValue], (Torch.FromArray([long.MaxValue]) + Torch.FromArray([1L])).ToArray<long>());
+        Assert.Equal([long.MinValue], (torch.FromArray([long.MaxValue]) + torch.FromArray([1L])).ToArray<long>());
     }
 
     /// <summary>Cases outside the fast path still follow libtorch's rules: promotion, broadcasting, grad.</summary>
     [Fact]
     public void CasesOutsideTheFastPathKeepLibtorchSemantics()
     {
-        using var scope = Torch.NewScope();
-        var ints = Torch.FromArray([1L, 2L, 3L]);
+        using var scope = torch.NewScope();
+        var ints = torch.FromArray([1L, 2L, 3L]);
         var half = ints + 0.5;                                   // non-integral scalar: promotes to float32
         Assert.Equal(DType.Float32, half.DType);
         Assert.Equal([1.5f, 2.5f, 3.5f], half.ToArray<float>());
-        var quotient = ints / Torch.FromArray([2L, 2L, 2L]);     // true division promotes
+        var quotient = ints / torch.FromArray([2L, 2L, 2L]);     // true division promotes
         Assert.Equal([0.5f, 1f, 1.5f], quotient.ToArray<float>());
-        var mixed = Torch.FromArray([1f, 2f, 3f]) + Torch.FromArray([1.0, 1.0, 1.0]);
+        var mixed = torch.FromArray([1f, 2f, 3f]) + torch.FromArray([1.0, 1.0, 1.0]);
         Assert.Equal(DType.Float64, mixed.DType);
-        var broadcast = Torch.FromArray([1f, 2f, 3f, 4f], 2, 2) + Torch.FromArray([10f, 20f]);
+        var broadcast = torch.FromArray([1f, 2f, 3f, 4f], 2, 2) + torch.FromArray([10f, 20f]);
         Assert.Equal([11f, 22f, 13f, 24f], broadcast.ToArray<float>());
-        var w = Torch.FromArray([1f, 2f]);
+        var w = torch.FromArray([1f, 2f]);
         w.RequiresGrad = true;
-        var y = w * Torch.FromArray([3f, 4f]);
+        var y = w * torch.FromArray([3f, 4f]);
         Assert.True(y.RequiresGrad);
         y.Sum().Backward();
         Assert.Equal([3f, 4f], w.Grad!.ToArray<float>());
@@ -116,7 +116,7 @@ public sealed class SmallOpsTests
         {
             wide[2 * i] = values[i];
         }
-        var view = Torch.FromArray(wide, values.Length, 2).Select(1, 0);
+        var view = torch.FromArray(wide, values.Length, 2).Select(1, 0);
         Assert.False(view.IsContiguous);
         return view;
     }

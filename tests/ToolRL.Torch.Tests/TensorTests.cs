@@ -15,12 +15,12 @@ public sealed class TensorTests
     [Fact]
     public void ElementWiseOpsTrackGradOnlyWhenAnOperandRequiresIt()
     {
-        using var scope = Torch.NewScope();
-        var a = Torch.Arange(0, 3);
+        using var scope = torch.NewScope();
+        var a = torch.Arange(0, 3);
         var plain = a * a + 1;
         Assert.False(plain.RequiresGrad);
         Assert.True(plain.IsLeaf);
-        var b = Torch.Ones([3]);
+        var b = torch.Ones([3]);
         b.RequiresGrad = true;
         var y = (a * b + b * 2).Neg();
         Assert.True(y.RequiresGrad);
@@ -32,15 +32,15 @@ public sealed class TensorTests
     [Fact]
     public void EveryDTypeRoundTripsThroughArrays()
     {
-        using var scope = Torch.NewScope();
-        Assert.Equal([1.5f, -2f], Torch.FromArray([1.5f, -2f]).ToArray<float>());
-        Assert.Equal([1.5, -2.0], Torch.FromArray([1.5, -2.0]).ToArray<double>());
-        Assert.Equal([(Half)1.5, (Half)(-2)], Torch.FromArray([(Half)1.5, (Half)(-2)]).ToArray<Half>());
-        Assert.Equal([long.MaxValue, -3L], Torch.FromArray([long.MaxValue, -3L]).ToArray<long>());
-        Assert.Equal([int.MinValue, 7], Torch.FromArray([int.MinValue, 7]).ToArray<int>());
-        Assert.Equal([(byte)255, (byte)0], Torch.FromArray([(byte)255, (byte)0]).ToArray<byte>());
-        Assert.Equal([true, false], Torch.FromArray([true, false]).ToArray<bool>());
-        var bf = Torch.FromArray([1.5f, -2f, 3.140625f]).To(DType.BFloat16);
+        using var scope = torch.NewScope();
+        Assert.Equal([1.5f, -2f], torch.FromArray([1.5f, -2f]).ToArray<float>());
+        Assert.Equal([1.5, -2.0], torch.FromArray([1.5, -2.0]).ToArray<double>());
+        Assert.Equal([(Half)1.5, (Half)(-2)], torch.FromArray([(Half)1.5, (Half)(-2)]).ToArray<Half>());
+        Assert.Equal([long.MaxValue, -3L], torch.FromArray([long.MaxValue, -3L]).ToArray<long>());
+        Assert.Equal([int.MinValue, 7], torch.FromArray([int.MinValue, 7]).ToArray<int>());
+        Assert.Equal([(byte)255, (byte)0], torch.FromArray([(byte)255, (byte)0]).ToArray<byte>());
+        Assert.Equal([true, false], torch.FromArray([true, false]).ToArray<bool>());
+        var bf = torch.FromArray([1.5f, -2f, 3.140625f]).To(DType.BFloat16);
         Assert.Equal(DType.BFloat16, bf.DType);
         Assert.Equal([1.5f, -2f, 3.140625f], bf.ToArray<float>());
     }
@@ -48,8 +48,8 @@ public sealed class TensorTests
     [Fact]
     public void ShapeAndMetadataAreReported()
     {
-        using var scope = Torch.NewScope();
-        var t = Torch.Zeros([2, 3, 4], DType.Float64);
+        using var scope = torch.NewScope();
+        var t = torch.Zeros([2, 3, 4], DType.Float64);
         Assert.Equal([2L, 3, 4], t.Shape);
         Assert.Equal(3, t.Dim);
         Assert.Equal(24, t.NumEl);
@@ -64,20 +64,20 @@ public sealed class TensorTests
     [Fact]
     public void FactoriesFillAsTorchDoes()
     {
-        using var scope = Torch.NewScope();
-        Assert.Equal([0L, 2, 4], Torch.Arange(0, 6, 2).ToArray<long>());
-        Assert.Equal([7f, 7f], Torch.Full([2], 7).ToArray<float>());
-        Assert.Equal([1f, 1f, 1f], Torch.OnesLike(Torch.Zeros([3])).ToArray<float>());
-        Assert.Equal(DType.Int32, Torch.ZerosLike(Torch.Zeros([3]), DType.Int32).DType);
-        Assert.Equal(2.5, Torch.Scalar(2.5).ItemDouble());
-        Assert.Equal([0f, 0.5f, 1f], Torch.Linspace(0, 1, 3).ToArray<float>());
+        using var scope = torch.NewScope();
+        Assert.Equal([0L, 2, 4], torch.Arange(0, 6, 2).ToArray<long>());
+        Assert.Equal([7f, 7f], torch.Full([2], 7).ToArray<float>());
+        Assert.Equal([1f, 1f, 1f], torch.OnesLike(torch.Zeros([3])).ToArray<float>());
+        Assert.Equal(DType.Int32, torch.ZerosLike(torch.Zeros([3]), DType.Int32).DType);
+        Assert.Equal(2.5, torch.Scalar(2.5).ItemDouble());
+        Assert.Equal([0f, 0.5f, 1f], torch.Linspace(0, 1, 3).ToArray<float>());
     }
 
     [Fact]
     public void IntegerTensorsStayIntegerWithIntegralScalars()
     {
-        using var scope = Torch.NewScope();
-        var ids = Torch.FromArray([1L, 2L]);
+        using var scope = torch.NewScope();
+        var ids = torch.FromArray([1L, 2L]);
         var shifted = ids + 1;
         Assert.Equal(DType.Int64, shifted.DType);
         Assert.Equal([2L, 3L], shifted.ToArray<long>());
@@ -87,37 +87,37 @@ public sealed class TensorTests
     [Fact]
     public void SeededGeneratorsReproducePyTorchDraws()
     {
-        using var scope = Torch.NewScope();
-        using (var g = new Generator(42)) { Fixture.AssertClose(Random.GetProperty("randn"), Torch.Randn([2, 3], g), 1e-6, "randn"); }
-        using (var g = new Generator(43)) { Fixture.AssertClose(Random.GetProperty("rand"), Torch.Rand([4], g), 1e-6, "rand"); }
-        using (var g = new Generator(44)) { Fixture.AssertClose(Random.GetProperty("randint"), Torch.RandInt(0, 100, [5], g), 0, "randint"); }
+        using var scope = torch.NewScope();
+        using (var g = new Generator(42)) { Fixture.AssertClose(Random.GetProperty("randn"), torch.Randn([2, 3], g), 1e-6, "randn"); }
+        using (var g = new Generator(43)) { Fixture.AssertClose(Random.GetProperty("rand"), torch.Rand([4], g), 1e-6, "rand"); }
+        using (var g = new Generator(44)) { Fixture.AssertClose(Random.GetProperty("randint"), torch.RandInt(0, 100, [5], g), 0, "randint"); }
         using (var g = new Generator(45))
         {
-            var probs = Torch.FromArray([0.1f, 0.2f, 0.7f, 0.5f, 0.5f, 0f], 2, 3);
-            Fixture.AssertClose(Random.GetProperty("multinomial"), Torch.Multinomial(probs, 4, replacement: true, g), 0, "multinomial");
+            var probs = torch.FromArray([0.1f, 0.2f, 0.7f, 0.5f, 0.5f, 0f], 2, 3);
+            Fixture.AssertClose(Random.GetProperty("multinomial"), torch.Multinomial(probs, 4, replacement: true, g), 0, "multinomial");
         }
-        using (var g = new Generator(46)) { Fixture.AssertClose(Random.GetProperty("randperm"), Torch.RandPerm(6, g), 0, "randperm"); }
-        Torch.ManualSeed(47);
-        Fixture.AssertClose(Random.GetProperty("manual_seed_randn"), Torch.Randn([3]), 1e-6, "manual_seed randn");
+        using (var g = new Generator(46)) { Fixture.AssertClose(Random.GetProperty("randperm"), torch.RandPerm(6, g), 0, "randperm"); }
+        torch.ManualSeed(47);
+        Fixture.AssertClose(Random.GetProperty("manual_seed_randn"), torch.Randn([3]), 1e-6, "manual_seed randn");
     }
 
     [Fact]
     public void GeneratorStateRestoresTheSequence()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         using var g = new Generator(5);
         var state = g.GetState();
-        var first = Torch.Randn([4], g).ToArray<float>();
+        var first = torch.Randn([4], g).ToArray<float>();
         g.SetState(state);
-        Assert.Equal(first, Torch.Randn([4], g).ToArray<float>());
+        Assert.Equal(first, torch.Randn([4], g).ToArray<float>());
         Assert.Equal(5, g.Seed);
     }
 
     [Fact]
     public void BackwardAccumulatesAndNoGradStopsRecording()
     {
-        using var scope = Torch.NewScope();
-        var x = Torch.FromArray([1f, 2f, 3f]);
+        using var scope = torch.NewScope();
+        var x = torch.FromArray([1f, 2f, 3f]);
         x.RequiresGrad = true;
         (x * x).Sum().Backward();
         Assert.Equal([2f, 4f, 6f], x.Grad!.ToArray<float>());
@@ -125,33 +125,33 @@ public sealed class TensorTests
         Assert.Equal([4f, 6f, 8f], x.Grad!.ToArray<float>());
         x.ZeroGrad();
         Assert.Null(x.Grad);
-        using (Torch.NoGrad())
+        using (torch.NoGrad())
         {
-            Assert.False(Torch.IsGradEnabled);
+            Assert.False(torch.IsGradEnabled);
             Assert.False((x * 2).RequiresGrad);
         }
-        Assert.True(Torch.IsGradEnabled);
+        Assert.True(torch.IsGradEnabled);
         Assert.False(x.Detach().RequiresGrad);
         var y = x * 3;
-        y.Backward(Torch.FromArray([1f, 0f, 2f]));
+        y.Backward(torch.FromArray([1f, 0f, 2f]));
         Assert.Equal([3f, 0f, 6f], x.Grad!.ToArray<float>());
     }
 
     [Fact]
     public void InferenceModeMarksTensorsAndRestores()
     {
-        using var scope = Torch.NewScope();
-        var w = Torch.Ones([2]);
+        using var scope = torch.NewScope();
+        var w = torch.Ones([2]);
         w.RequiresGrad = true;
         Tensor y;
-        using (Torch.InferenceMode())
+        using (torch.InferenceMode())
         {
-            Assert.True(Torch.IsInferenceMode);
+            Assert.True(torch.IsInferenceMode);
             y = w * 2;
             Assert.False(y.RequiresGrad);
             Assert.True(y.IsInference);
         }
-        Assert.False(Torch.IsInferenceMode);
+        Assert.False(torch.IsInferenceMode);
         Assert.Equal([2f, 2f], y.ToArray<float>());
         Assert.True((w * 2).RequiresGrad);
     }
@@ -159,27 +159,27 @@ public sealed class TensorTests
     [Fact]
     public void SliceAssignWritesIntoAPreallocatedBuffer()
     {
-        using var scope = Torch.NewScope();
-        var cache = Torch.Zeros([2, 5]);
-        cache.SliceAssign(1, 2, Torch.Ones([2, 2]));
+        using var scope = torch.NewScope();
+        var cache = torch.Zeros([2, 5]);
+        cache.SliceAssign(1, 2, torch.Ones([2, 2]));
         Assert.Equal([0f, 0f, 1f, 1f, 0f, 0f, 0f, 1f, 1f, 0f], cache.ToArray<float>());
-        cache.Narrow(1, 0, 1).CopyFrom(Torch.Full([2, 1], 9));
+        cache.Narrow(1, 0, 1).CopyFrom(torch.Full([2, 1], 9));
         Assert.Equal(9f, cache.ToArray<float>()[5]);
     }
 
     [Fact]
     public void IntraOpThreadCountCanBeSetAndRead()
     {
-        var before = Torch.IntraOpThreads;
+        var before = torch.IntraOpThreads;
         try
         {
-            Torch.IntraOpThreads = 1;
-            Assert.Equal(1, Torch.IntraOpThreads);
+            torch.IntraOpThreads = 1;
+            Assert.Equal(1, torch.IntraOpThreads);
         }
         finally
         {
-            Torch.IntraOpThreads = before;
+            torch.IntraOpThreads = before;
         }
-        Assert.Throws<ArgumentOutOfRangeException>(() => Torch.IntraOpThreads = 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => torch.IntraOpThreads = 0);
     }
 }

@@ -17,9 +17,9 @@ public sealed class TokenPickTests
     [InlineData(2, 24)]
     public void IdsAndLogProbsEqualArgmaxAndLogSoftmax(long rows, long vocab)
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         using var g = new Generator(11);
-        var logits = Torch.Randn([rows, vocab], g) * 6;
+        var logits = torch.Randn([rows, vocab], g) * 6;
         var (ids, logProbs) = TokenPick.Greedy(logits);
         var expectedIds = logits.ArgMax(-1);
         Assert.Equal(expectedIds.ToArray<long>(), ids.ToArray<long>());
@@ -33,7 +33,7 @@ public sealed class TokenPickTests
     [Fact]
     public void TiesInfinitiesAndNaNFollowArgmax()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         var v = 40;
         var rows = new float[3 * v];
         for (var j = 0; j < v; j++)
@@ -43,7 +43,7 @@ public sealed class TokenPickTests
             rows[2 * v + j] = j;
         }
         rows[2 * v + 9] = float.NaN;                                        // NaN: argmax picks it, log-prob NaN
-        var logits = Torch.FromArray(rows, 3, v);
+        var logits = torch.FromArray(rows, 3, v);
         var (ids, logProbs) = TokenPick.Greedy(logits);
         Assert.Equal(logits.ArgMax(-1).ToArray<long>(), ids.ToArray<long>());
         var lp = logProbs.ToArray<float>();
@@ -61,8 +61,8 @@ public sealed class TokenPickTests
     [InlineData(0.5)]
     public void SamplingFollowsSoftmaxAndReportsItsLogProbs(double temperature)
     {
-        using var scope = Torch.NewScope();
-        var row = Torch.FromArray([2f, 1f, 0.5f, 0f, -1f, 3f, 2.5f, -3f, 1.5f, 0.2f], 1, 10);
+        using var scope = torch.NewScope();
+        var row = torch.FromArray([2f, 1f, 0.5f, 0f, -1f, 3f, 2.5f, -3f, 1.5f, 0.2f], 1, 10);
         var logits = row.Expand(40_000, 10).Contiguous();
         using var g = new Generator(21);
         var (ids, logProbs) = TokenPick.Sample(logits, temperature, g);
@@ -87,9 +87,9 @@ public sealed class TokenPickTests
     [Fact]
     public void SamplingOverAFullVocabularyReportsExactLogProbs()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         using var g = new Generator(22);
-        var logits = Torch.Randn([6, 151_939], g) * 4;
+        var logits = torch.Randn([6, 151_939], g) * 4;
         var (ids, logProbs) = TokenPick.Sample(logits, 0.7, g);
         var expected = (logits.To(DType.Float64) / 0.7).LogSoftmax(-1).Gather(1, ids.Unsqueeze(1)).Squeeze(1);
         var error = (logProbs.To(DType.Float64) - expected).Abs().Max().ToArray<double>()[0];
@@ -101,13 +101,13 @@ public sealed class TokenPickTests
     [Fact]
     public void SamplingNeverDrawsMaskedTokens()
     {
-        using var scope = Torch.NewScope();
+        using var scope = torch.NewScope();
         var row = new float[1_003];
         Array.Fill(row, float.NegativeInfinity);
         row[5] = 0f;
         row[500] = 1f;
         row[1_001] = -2f;
-        var logits = Torch.FromArray(row, 1, row.Length).Expand(20_000, row.Length).Contiguous();
+        var logits = torch.FromArray(row, 1, row.Length).Expand(20_000, row.Length).Contiguous();
         using var g = new Generator(23);
         var drawn = TokenPick.Sample(logits, 1.0, g).Ids.ToArray<long>();
         Assert.All(drawn, id => Assert.Contains(id, new long[] { 5, 500, 1_001 }));

@@ -3,7 +3,7 @@ using System.Globalization;
 using ToolRL.Algorithms;
 using ToolRL.Benchmarks.Torch;
 using ToolRL.Configuration;
-using TorchOps = ToolRL.Torch.Torch;
+using ToolRL.Torch;
 
 namespace ToolRL.Benchmarks.Algorithms;
 
@@ -22,14 +22,14 @@ public sealed class RlMathBenchmark : IBenchmark
 
     public void Run()
     {
-        using var scope = TorchOps.NewScope();
+        using var scope = torch.NewScope();
         using var generator = new ToolRL.Torch.Generator(1);
-        var mask = TorchOps.Ones([Batch, Length]);
-        var rewards = TorchOps.Randn([Batch, Length], generator) * 0.01;
-        var values = TorchOps.Randn([Batch, Length], generator);
-        var old = TorchOps.Randn([Batch, Length], generator) - 2;
-        var current = old + TorchOps.Randn([Batch, Length], generator) * 0.1;
-        var advantages = TorchOps.Randn([Batch, Length], generator);
+        var mask = torch.Ones([Batch, Length]);
+        var rewards = torch.Randn([Batch, Length], generator) * 0.01;
+        var values = torch.Randn([Batch, Length], generator);
+        var old = torch.Randn([Batch, Length], generator) - 2;
+        var current = old + torch.Randn([Batch, Length], generator) * 0.1;
+        var advantages = torch.Randn([Batch, Length], generator);
         var groups = Enumerable.Range(0, Batch).Select(i => (long)(i / 4)).ToArray();
         var settings = new PolicyLossSettings(0.2, 0.2, 3, LossAggregationMode.TokenMean);
 
@@ -42,7 +42,7 @@ public sealed class RlMathBenchmark : IBenchmark
         };
         var python = PythonReference.Run($$"""
             import time, torch
-            torch.set_num_threads({{TorchOps.IntraOpThreads}})
+            torch.set_num_threads({{torch.IntraOpThreads}})
             B, T = {{Batch}}, {{Length}}
             g = torch.Generator().manual_seed(1)
             m = torch.ones(B, T); r = torch.randn(B, T, generator=g) * 0.01; v = torch.randn(B, T, generator=g)
@@ -92,7 +92,7 @@ public sealed class RlMathBenchmark : IBenchmark
             }
             Console.WriteLine(line);
         }
-        Console.WriteLine($"  shapes: {Batch} responses × {Length} positions, float32, {TorchOps.IntraOpThreads} intra-op threads; best of {Rounds}");
+        Console.WriteLine($"  shapes: {Batch} responses × {Length} positions, float32, {torch.IntraOpThreads} intra-op threads; best of {Rounds}");
     }
 
     private static double Best(Action body)
@@ -100,7 +100,7 @@ public sealed class RlMathBenchmark : IBenchmark
         var best = double.MaxValue;
         for (var round = 0; round < Rounds; round++)
         {
-            using var scope = TorchOps.NewScope();
+            using var scope = torch.NewScope();
             var sw = Stopwatch.StartNew();
             body();
             best = Math.Min(best, sw.Elapsed.TotalMilliseconds);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ToolRL.Torch;
 
 namespace ToolRL.Benchmarks.Torch;
 
@@ -21,17 +22,17 @@ public sealed class TorchCallOverheadBenchmark : IBenchmark
 
     public void Run()
     {
-        var threads = ToolRL.Torch.Torch.IntraOpThreads;
-        ToolRL.Torch.Torch.IntraOpThreads = 1;
+        var threads = torch.IntraOpThreads;
+        torch.IntraOpThreads = 1;
         try
         {
-            using var a = ToolRL.Torch.Torch.Ones([16]);
-            using var b = ToolRL.Torch.Torch.Ones([16]);
+            using var a = torch.Ones([16]);
+            using var b = torch.Ones([16]);
             Compare("torch.add(a, b)",
                 ("C# add (explicit Dispose)", 1, () => a.Add(b).Dispose()),
                 ("C# add (TensorScope)", ScopeSize, () =>
                 {
-                    using var scope = ToolRL.Torch.Torch.NewScope();
+                    using var scope = torch.NewScope();
                     for (var j = 0; j < ScopeSize; j++)
                     {
                         _ = a + b;
@@ -41,7 +42,7 @@ public sealed class TorchCallOverheadBenchmark : IBenchmark
         }
         finally
         {
-            ToolRL.Torch.Torch.IntraOpThreads = threads;
+            torch.IntraOpThreads = threads;
         }
     }
 

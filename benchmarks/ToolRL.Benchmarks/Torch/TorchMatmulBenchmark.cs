@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ToolRL.Torch;
 
 namespace ToolRL.Benchmarks.Torch;
 
@@ -17,8 +18,8 @@ public sealed class TorchMatmulBenchmark : IBenchmark
     public void Run()
     {
         using var g = new ToolRL.Torch.Generator(0);
-        using var a = ToolRL.Torch.Torch.Randn([N, N], g);
-        using var b = ToolRL.Torch.Torch.Randn([N, N], g);
+        using var a = torch.Randn([N, N], g);
+        using var b = torch.Randn([N, N], g);
         using var python = PythonWorker.Start($$"""
             import time, torch
             g = torch.Generator().manual_seed(0)
@@ -47,7 +48,7 @@ public sealed class TorchMatmulBenchmark : IBenchmark
             }
         }
         var gflops = PythonWorker.Median(ours);
-        Console.WriteLine($"  C# matmul {N}² f32: {gflops:F1} GFLOPS (median of {Turns} batches), {ToolRL.Torch.Torch.IntraOpThreads} intra-op threads");
+        Console.WriteLine($"  C# matmul {N}² f32: {gflops:F1} GFLOPS (median of {Turns} batches), {torch.IntraOpThreads} intra-op threads");
         if (theirs.Count > 0)
         {
             var reference = PythonWorker.Median(theirs);

@@ -3,6 +3,7 @@ using System.Globalization;
 using Spectre.Console;
 using ToolRL.Cli.Training;
 using ToolRL.Configuration;
+using ToolRL.Torch;
 using ToolRL.Training;
 using ValidationResult = ToolRL.Training.Validation.ValidationResult;
 
@@ -54,7 +55,7 @@ public sealed class TrainCommand : ICliCommand
             var output = parse.GetValue(outputOption)?.FullName ?? config.Trainer.OutputDir;
             if (parse.GetValue(threadsOption) is { } threads)
             {
-                Torch.Torch.IntraOpThreads = threads;
+                torch.IntraOpThreads = threads;
             }
             return await RunAsync(config, output, parse.GetValue(resumeOption), cancellationToken);
         });
@@ -65,7 +66,7 @@ public sealed class TrainCommand : ICliCommand
     {
         var console = new TrainingConsole(AnsiConsole.Console);
         console.Headline($"toolrl train: {config.Trainer.ExperimentName} ({config.Algorithm.ToString().ToLowerInvariant()}) → {output}");
-        console.Note($"libtorch intra-op threads: {Torch.Torch.IntraOpThreads}");
+        console.Note($"libtorch intra-op threads: {torch.IntraOpThreads}");
         var pipeline = new TrainingPipeline(config, output, resume, console.Note);
         try
         {

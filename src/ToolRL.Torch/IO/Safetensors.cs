@@ -230,7 +230,7 @@ public static class Safetensors
 
     private static unsafe void WriteTensor(FileStream file, Tensor tensor)
     {
-        using var noGrad = Torch.NoGrad();
+        using var noGrad = torch.NoGrad();
         using var detached = new Tensor(Native.NativeMethods.Check(Native.NativeMethods.trl_to(tensor.Handle, -1, 0, 0, 0)), scoped: false);
         using var dense = new Tensor(Native.NativeMethods.Check(Native.NativeMethods.trl_unary(detached.Handle, (int)Native.Unary.Contiguous)), scoped: false);
         GC.KeepAlive(tensor);

@@ -8,9 +8,9 @@ public sealed class Embedding : Module
     {
         NumEmbeddings = numEmbeddings;
         EmbeddingDim = embeddingDim;
-        using (var w = Torch.Empty([numEmbeddings, embeddingDim], dtype, device))
+        using (var w = torch.Empty([numEmbeddings, embeddingDim], dtype, device))
         {
-            Torch.NormalInPlace(w, 0, 1, generator);
+            torch.NormalInPlace(w, 0, 1, generator);
             Weight = new Parameter(w);
         }
         RegisterParameter("weight", Weight);
@@ -26,5 +26,5 @@ public sealed class Embedding : Module
     public Parameter Weight { get; }
 
     /// <summary>The rows for the int64 <paramref name="ids"/>: shape ids.shape + [dim].</summary>
-    public Tensor Forward(Tensor ids) => Torch.Embedding(Weight, ids);
+    public Tensor Forward(Tensor ids) => torch.Embedding(Weight, ids);
 }

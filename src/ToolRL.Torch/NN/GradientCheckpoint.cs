@@ -25,7 +25,7 @@ public static class GradientCheckpoint
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(captured);
         ArgumentNullException.ThrowIfNull(function);
-        if (!Torch.IsGradEnabled)
+        if (!torch.IsGradEnabled)
         {
             return function(input, captured);
         }
@@ -45,7 +45,7 @@ public static class GradientCheckpoint
         try
         {
             var call = (Call)GCHandle.FromIntPtr(state).Target!;
-            using var scope = Torch.NewScope();
+            using var scope = torch.NewScope();
             var output = call.Function(Tensor.Wrap(input), call.Captured);
             return output.StealHandle();
         }

@@ -12,16 +12,16 @@ public sealed class Linear : Module
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         var bound = 1.0 / Math.Sqrt(inFeatures);
-        using (var w = Torch.Empty([outFeatures, inFeatures], dtype, device))
+        using (var w = torch.Empty([outFeatures, inFeatures], dtype, device))
         {
-            Torch.UniformInPlace(w, -bound, bound, generator);
+            torch.UniformInPlace(w, -bound, bound, generator);
             Weight = new Parameter(w);
         }
         RegisterParameter("weight", Weight);
         if (bias)
         {
-            using var b = Torch.Empty([outFeatures], dtype, device);
-            Torch.UniformInPlace(b, -bound, bound, generator);
+            using var b = torch.Empty([outFeatures], dtype, device);
+            torch.UniformInPlace(b, -bound, bound, generator);
             Bias = new Parameter(b);
             RegisterParameter("bias", Bias);
         }
@@ -40,5 +40,5 @@ public sealed class Linear : Module
     public Parameter? Bias { get; }
 
     /// <summary>x·Wᵀ + b over the last dim of <paramref name="x"/>.</summary>
-    public Tensor Forward(Tensor x) => Torch.Linear(x, Weight, Bias);
+    public Tensor Forward(Tensor x) => torch.Linear(x, Weight, Bias);
 }

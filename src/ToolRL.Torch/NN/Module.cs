@@ -141,7 +141,7 @@ public abstract class Module : IDisposable
                     nameof(stateDict));
             }
         }
-        using var noGrad = Torch.NoGrad();
+        using var noGrad = torch.NoGrad();
         foreach (var (key, target) in own)
         {
             if (!stateDict.TryGetValue(key, out var source))
@@ -211,8 +211,8 @@ public abstract class Module : IDisposable
 
     private void Convert(Func<Tensor, Tensor> convert, bool onlyFloating)
     {
-        using var scope = Torch.NewScope();
-        using var noGrad = Torch.NoGrad();
+        using var scope = torch.NewScope();
+        using var noGrad = torch.NoGrad();
         foreach (var p in Parameters())
         {
             if (!onlyFloating || p.DType.IsFloatingPoint())

@@ -10,7 +10,7 @@ public sealed class RMSNorm : Module
     public RMSNorm(long dim, double eps = 1e-6, DType dtype = DType.Float32, Device? device = null)
     {
         Eps = eps;
-        using (var w = Torch.Ones([dim], dtype, device))
+        using (var w = torch.Ones([dim], dtype, device))
         {
             Weight = new Parameter(w);
         }

@@ -33,7 +33,7 @@ public static class TokenPick
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(temperature);
-        using var uniforms = Torch.Rand([logits.Size(0)], generator, DType.Float64);
+        using var uniforms = torch.Rand([logits.Size(0)], generator, DType.Float64);
         NativeMethods.Check(trl_model_sample_pick(logits.Handle, 1.0 / temperature, uniforms.Handle, out var ids, out var logProbs));
         GC.KeepAlive(logits);
         return (Tensor.Wrap(ids), Tensor.Wrap(logProbs));

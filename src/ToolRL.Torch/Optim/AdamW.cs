@@ -37,11 +37,11 @@ public sealed class AdamW : IDisposable
         WeightDecay = weightDecay;
         expAvg = new Tensor[this.parameters.Length];
         expAvgSq = new Tensor[this.parameters.Length];
-        using var noGrad = Torch.NoGrad();
+        using var noGrad = torch.NoGrad();
         for (var i = 0; i < this.parameters.Length; i++)
         {
-            expAvg[i] = Torch.ZerosLike(this.parameters[i]).DetachFromScope();
-            expAvgSq[i] = Torch.ZerosLike(this.parameters[i]).DetachFromScope();
+            expAvg[i] = torch.ZerosLike(this.parameters[i]).DetachFromScope();
+            expAvgSq[i] = torch.ZerosLike(this.parameters[i]).DetachFromScope();
         }
     }
 
@@ -100,7 +100,7 @@ public sealed class AdamW : IDisposable
     {
         var sd = new Dictionary<string, Tensor>(StringComparer.Ordinal)
         {
-            ["step"] = Torch.Scalar(StepCount, DType.Int64),
+            ["step"] = torch.Scalar(StepCount, DType.Int64),
         };
         for (var i = 0; i < parameters.Length; i++)
         {
@@ -118,7 +118,7 @@ public sealed class AdamW : IDisposable
         {
             throw new ArgumentException("optimizer state has no 'step' entry", nameof(state));
         }
-        using var noGrad = Torch.NoGrad();
+        using var noGrad = torch.NoGrad();
         for (var i = 0; i < parameters.Length; i++)
         {
             Restore(state, Key("exp_avg", i), expAvg[i]);

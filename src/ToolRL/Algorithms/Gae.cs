@@ -24,8 +24,8 @@ public static class Gae
     /// <param name="whiten">Whiten advantages over valid tokens (verl always does; <c>normalize_advantages</c>).</param>
     public static AdvantageResult Compute(Tensor tokenLevelRewards, Tensor values, Tensor responseMask, double gamma, double lam, bool whiten = true)
     {
-        using var scope = Torch.Torch.NewScope();
-        using var noGrad = Torch.Torch.NoGrad();
+        using var scope = torch.NewScope();
+        using var noGrad = torch.NoGrad();
         var shape = tokenLevelRewards.Shape;
         var (batch, length) = (shape[0], shape[1]);
         // The recursion is sequential in t: run it on the host in double precision (B·T scalar steps) instead
@@ -49,7 +49,7 @@ public static class Gae
         }
         var dtype = tokenLevelRewards.DType;
         var device = tokenLevelRewards.Device;
-        var raw = Torch.Torch.FromArray(advantages, batch, length).To(dtype, device);
+        var raw = torch.FromArray(advantages, batch, length).To(dtype, device);
         var returns = raw + values.To(dtype);
         var mask = Masked.AsWeights(responseMask, raw);
         var final = whiten ? Masked.Whiten(raw, mask) * mask : raw;

@@ -30,14 +30,14 @@ public static class GrpoAdvantage
         {
             throw new ArgumentException($"groupIds has {groupIds.Count} entries but the batch has {batch} responses; give one group id per response.", nameof(groupIds));
         }
-        using var scope = Torch.Torch.NewScope();
+        using var scope = torch.NewScope();
         double[] scores;
-        using (Torch.Torch.NoGrad())
+        using (torch.NoGrad())
         {
             scores = tokenLevelRewards.Sum(-1).To(DType.Float64, Device.Cpu).ToArray<double>();
         }
         var perSequence = SequenceAdvantages(scores, groupIds, epsilon, normalizeByStd);
-        var column = Torch.Torch.FromArray(perSequence, batch, 1).To(tokenLevelRewards.DType, tokenLevelRewards.Device);
+        var column = torch.FromArray(perSequence, batch, 1).To(tokenLevelRewards.DType, tokenLevelRewards.Device);
         return scope.MoveToOuter(column * Masked.AsWeights(responseMask, tokenLevelRewards));
     }
 

@@ -14,7 +14,7 @@ public static class KlPenalty
     /// <summary>The estimator's per-token values, shape of the inputs.</summary>
     public static Tensor Estimate(Tensor logProbs, Tensor refLogProbs, KlEstimator estimator)
     {
-        using var scope = Torch.Torch.NewScope();
+        using var scope = torch.NewScope();
         var result = estimator switch
         {
             KlEstimator.K1 => logProbs - refLogProbs,
@@ -48,8 +48,8 @@ public static class KlReward
     public static KlRewardResult Apply(Tensor tokenLevelScores, Tensor oldLogProbs, Tensor refLogProbs, Tensor responseMask,
         double beta, KlEstimator estimator = KlEstimator.K1)
     {
-        using var scope = Torch.Torch.NewScope();
-        using var noGrad = Torch.Torch.NoGrad();
+        using var scope = torch.NewScope();
+        using var noGrad = torch.NoGrad();
         var mask = Masked.AsWeights(responseMask, tokenLevelScores);
         var kl = KlPenalty.Estimate(oldLogProbs, refLogProbs, estimator).To(tokenLevelScores.DType) * mask;
         var rewards = tokenLevelScores - kl * beta;

@@ -17,8 +17,8 @@ public sealed record LossNormalizer(double TokenCount, double SequenceCount, dou
     public static LossNormalizer For(IEnumerable<Tensor> microBatchMasks, double scaleFactor)
     {
         double tokens = 0, sequences = 0;
-        using var scope = Torch.Torch.NewScope();
-        using var noGrad = Torch.Torch.NoGrad();
+        using var scope = torch.NewScope();
+        using var noGrad = torch.NoGrad();
         foreach (var mask in microBatchMasks)
         {
             var m = mask.To(DType.Float64);
@@ -48,7 +48,7 @@ public static class LossAggregation
     /// <param name="normalizer">Mini-batch denominators; null = this batch alone, scale = T (padded length, verl's default).</param>
     public static Tensor Aggregate(Tensor loss, Tensor mask, LossAggregationMode mode, LossNormalizer? normalizer = null)
     {
-        using var scope = Torch.Torch.NewScope();
+        using var scope = torch.NewScope();
         var n = normalizer ?? LossNormalizer.For(mask, loss.Size(-1));
         var m = Masked.AsWeights(mask, loss);
         var masked = loss * m;

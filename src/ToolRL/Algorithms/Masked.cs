@@ -12,21 +12,21 @@ public static class Masked
     /// <summary>Σ x·m over all elements (a 0-dim tensor).</summary>
     public static Tensor Sum(Tensor values, Tensor mask)
     {
-        using var scope = Torch.Torch.NewScope();
+        using var scope = torch.NewScope();
         return scope.MoveToOuter((values * AsWeights(mask, values)).Sum());
     }
 
     /// <summary>Σ x·m along <paramref name="dim"/>.</summary>
     public static Tensor Sum(Tensor values, Tensor mask, long dim)
     {
-        using var scope = Torch.Torch.NewScope();
+        using var scope = torch.NewScope();
         return scope.MoveToOuter((values * AsWeights(mask, values)).Sum(dim));
     }
 
     /// <summary>Σ x·m / Σ m over all elements (a 0-dim tensor; NaN when the mask is empty).</summary>
     public static Tensor Mean(Tensor values, Tensor mask)
     {
-        using var scope = Torch.Torch.NewScope();
+        using var scope = torch.NewScope();
         var m = AsWeights(mask, values);
         return scope.MoveToOuter((values * m).Sum() / m.Sum());
     }
@@ -34,7 +34,7 @@ public static class Masked
     /// <summary>Σ x·m / Σ m along <paramref name="dim"/> (per-sequence token mean when dim = −1).</summary>
     public static Tensor Mean(Tensor values, Tensor mask, long dim)
     {
-        using var scope = Torch.Torch.NewScope();
+        using var scope = torch.NewScope();
         var m = AsWeights(mask, values);
         return scope.MoveToOuter((values * m).Sum(dim) / m.Sum(dim));
     }
@@ -45,7 +45,7 @@ public static class Masked
     /// </summary>
     public static Tensor Var(Tensor values, Tensor mask, bool unbiased = true)
     {
-        using var scope = Torch.Torch.NewScope();
+        using var scope = torch.NewScope();
         var m = AsWeights(mask, values);
         var count = m.Sum();
         var mean = (values * m).Sum() / count;
@@ -65,7 +65,7 @@ public static class Masked
     /// </summary>
     public static Tensor Whiten(Tensor values, Tensor mask, bool shiftMean = true)
     {
-        using var scope = Torch.Torch.NewScope();
+        using var scope = torch.NewScope();
         var mean = Mean(values, mask);
         var variance = Var(values, mask);
         var whitened = (values - mean) * (variance + 1e-8).Rsqrt();

@@ -16,14 +16,14 @@ public static class OutcomeReward
     /// <returns>Shape (B, T) in the dtype of <paramref name="scores"/> (use a floating dtype).</returns>
     public static Tensor PlaceOnLastToken(Tensor scores, Tensor responseMask)
     {
-        using var scope = Torch.Torch.NewScope();
+        using var scope = torch.NewScope();
         var m = Masked.AsWeights(responseMask, scores);
         var length = m.Size(-1);
         // position + 1 on valid tokens, 0 elsewhere: its argmax is the last valid position.
-        var positions = Torch.Torch.Arange(1, length + 1, 1, scores.DType, scores.Device);
+        var positions = torch.Arange(1, length + 1, 1, scores.DType, scores.Device);
         var last = (m * positions).ArgMax(-1, keepDim: true);
         var hasAny = m.Sum(-1, keepDim: true).Gt(0).To(scores.DType);
-        var oneHot = Torch.Torch.ZerosLike(m).Scatter(1, last, hasAny);
+        var oneHot = torch.ZerosLike(m).Scatter(1, last, hasAny);
         return scope.MoveToOuter(oneHot * scores.Unsqueeze(1));
     }
 }

@@ -47,7 +47,7 @@ public static class PolicyLoss
         {
             throw new ArgumentOutOfRangeException(nameof(settings), settings.ClipRatioC, "clip_ratio_c must be > 1 (dual-clip lower bound of the loss).");
         }
-        using var scope = Torch.Torch.NewScope();
+        using var scope = torch.NewScope();
         var mask = Masked.AsWeights(responseMask, logProbs);
         var logRatio = (logProbs - oldLogProbs).Clamp(-PolicyLossSettings.LogRatioClamp, PolicyLossSettings.LogRatioClamp);
         var ratio = logRatio.Exp();
@@ -57,11 +57,11 @@ public static class PolicyLoss
         var clipLoss = unclipped.Maximum(clipped);
         var dualBound = negativeAdvantages * settings.ClipRatioC;
         var isNegative = advantages.Lt(0);
-        var perToken = Torch.Torch.Where(isNegative, clipLoss.Minimum(dualBound), clipLoss);
+        var perToken = torch.Where(isNegative, clipLoss.Minimum(dualBound), clipLoss);
         var pgLoss = LossAggregation.Aggregate(perToken, mask, settings.Mode, normalizer);
 
         double clipFrac, clipFracLower, ppoKl;
-        using (Torch.Torch.NoGrad())
+        using (torch.NoGrad())
         {
             clipFrac = Masked.Mean(clipped.Gt(unclipped).To(mask.DType), mask).ItemDouble();
             clipFracLower = Masked.Mean(clipLoss.Gt(dualBound).LogicalAnd(isNegative).To(mask.DType), mask).ItemDouble();

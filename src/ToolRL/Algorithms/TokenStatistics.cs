@@ -13,7 +13,7 @@ public static class TokenStatistics
     /// <returns>Shape (...).</returns>
     public static Tensor Entropy(Tensor logits)
     {
-        using var scope = Torch.Torch.NewScope();
+        using var scope = torch.NewScope();
         var logZ = logits.LogSumExp(-1);
         var expected = (logits.Softmax(-1) * logits).Sum(-1);
         return scope.MoveToOuter(logZ - expected);
@@ -33,7 +33,7 @@ public static class TokenStatistics
         {
             throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be > 0 for log-probs.");
         }
-        using var scope = Torch.Torch.NewScope();
+        using var scope = torch.NewScope();
         var scaled = temperature == 1.0 ? logits : logits / temperature;
         var logProbs = scaled.LogSoftmax(-1).Gather(-1, tokenIds.Unsqueeze(-1)).Squeeze(-1);
         return scope.MoveToOuter(logProbs);

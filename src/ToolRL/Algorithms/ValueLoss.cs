@@ -25,14 +25,14 @@ public static class ValueLoss
     public static ValueLossResult ComputeClipped(Tensor predictedValues, Tensor oldValues, Tensor returns, Tensor responseMask,
         double cliprangeValue, LossAggregationMode mode = LossAggregationMode.TokenMean, LossNormalizer? normalizer = null)
     {
-        using var scope = Torch.Torch.NewScope();
+        using var scope = torch.NewScope();
         var mask = Masked.AsWeights(responseMask, predictedValues);
         var clippedPrediction = predictedValues.Minimum(oldValues + cliprangeValue).Maximum(oldValues - cliprangeValue);
         var unclippedError = (predictedValues - returns).Square();
         var clippedError = (clippedPrediction - returns).Square();
         var loss = LossAggregation.Aggregate(unclippedError.Maximum(clippedError), mask, mode, normalizer) * 0.5;
         double clipFrac;
-        using (Torch.Torch.NoGrad())
+        using (torch.NoGrad())
         {
             clipFrac = Masked.Mean(clippedError.Gt(unclippedError).To(mask.DType), mask).ItemDouble();
         }
@@ -45,8 +45,8 @@ public static class ValueLoss
     /// </summary>
     public static double ExplainedVariance(Tensor returns, Tensor values, Tensor responseMask)
     {
-        using var scope = Torch.Torch.NewScope();
-        using var noGrad = Torch.Torch.NoGrad();
+        using var scope = torch.NewScope();
+        using var noGrad = torch.NoGrad();
         var r = returns.To(DType.Float64);
         var mask = Masked.AsWeights(responseMask, r);
         var residualVariance = Masked.Var(r - values.To(DType.Float64), mask).ItemDouble();

@@ -1,6 +1,6 @@
 using ToolRL.Models;
 using ToolRL.Torch;
-using static ToolRL.Torch.Torch;
+using static ToolRL.Torch.torch;
 
 namespace ToolRL.Generation;
 

@@ -1,6 +1,6 @@
 using ToolRL.Torch;
 using ToolRL.Torch.NN;
-using static ToolRL.Torch.Torch;
+using static ToolRL.Torch.torch;
 
 namespace ToolRL.Generation;
 

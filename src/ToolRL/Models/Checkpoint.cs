@@ -42,8 +42,8 @@ internal static class Checkpoint
         long maxShardBytes, string? companionSource, IReadOnlyDictionary<string, JsonNode?>? extraConfig = null)
     {
         ArgumentNullException.ThrowIfNull(directory);
-        using var scope = Torch.Torch.NewScope();
-        using var noGrad = Torch.Torch.NoGrad();
+        using var scope = torch.NewScope();
+        using var noGrad = torch.NoGrad();
         var tensors = model.NamedParameters().Select(p => (p.Name, p.Param.DType == dtype ? (Tensor)p.Param : p.Param.To(dtype))).ToList();
         var overrides = new Dictionary<string, JsonNode?>
         {

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using ToolRL.Torch;
 using ToolRL.Torch.NN;
-using static ToolRL.Torch.Torch;
+using static ToolRL.Torch.torch;
 
 namespace ToolRL.Models;
 

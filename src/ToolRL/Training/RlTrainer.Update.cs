@@ -3,7 +3,7 @@ using ToolRL.Torch;
 using ToolRL.Torch.Optim;
 using ToolRL.Training.Metrics;
 using ToolRL.Training.Rollout;
-using static ToolRL.Torch.Torch;
+using static ToolRL.Torch.torch;
 
 namespace ToolRL.Training;
 

@@ -11,7 +11,7 @@ using ToolRL.Training.Metrics;
 using ToolRL.Training.Reporting;
 using ToolRL.Training.Rollout;
 using ToolRL.Training.Validation;
-using static ToolRL.Torch.Torch;
+using static ToolRL.Torch.torch;
 
 namespace ToolRL.Training;
 

@@ -7,7 +7,7 @@ using ToolRL.Torch.Optim;
 using ToolRL.Torch.NN;
 using ToolRL.Training.Metrics;
 using ToolRL.Training.Rollout;
-using static ToolRL.Torch.Torch;
+using static ToolRL.Torch.torch;
 
 namespace ToolRL.Training;
 

@@ -5,6 +5,7 @@ using ToolRL.Data;
 using ToolRL.Models;
 using ToolRL.Rewards;
 using ToolRL.Tokenization;
+using ToolRL.Torch;
 using ToolRL.Training.Checkpoints;
 using ToolRL.Training.Metrics;
 using ToolRL.Training.Models;
@@ -53,7 +54,7 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
             ClearPreviousRun();
         }
         AtomicDirectory.SweepLeftovers(OutputDir);
-        Torch.Torch.ManualSeed(Config.Seed);
+        torch.ManualSeed(Config.Seed);
         AtomicFile.WriteAllText(Path.Combine(OutputDir, "config.resolved.json"), Config.ToJsonString() + "\n");
 
         var (train, val) = Stage("data", LoadData);

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using ToolRL.Testing;
 using ToolRL.Torch;
-using TorchOps = ToolRL.Torch.Torch;
 
 namespace ToolRL.Tests.Algorithms;
 
@@ -27,7 +26,7 @@ internal static class AlgorithmFixtures
             shape.Add(a.Count);
         }
         var values = Flatten(node).ToArray();
-        var t = TorchOps.FromArray(values, [.. shape]);
+        var t = torch.FromArray(values, [.. shape]);
         return dtype == DType.Float64 ? t : t.To(dtype);
     }
 
@@ -40,7 +39,7 @@ internal static class AlgorithmFixtures
         {
             shape.Add(a.Count);
         }
-        return TorchOps.FromArray(Longs(node), [.. shape]);
+        return torch.FromArray(Longs(node), [.. shape]);
     }
 
     public static double Number(JsonNode node) => node.GetValue<double>();

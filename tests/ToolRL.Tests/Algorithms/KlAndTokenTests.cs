@@ -2,7 +2,6 @@ using ToolRL.Algorithms;
 using ToolRL.Configuration;
 using ToolRL.Torch;
 using static ToolRL.Tests.Algorithms.AlgorithmFixtures;
-using TorchOps = ToolRL.Torch.Torch;
 
 namespace ToolRL.Tests.Algorithms;
 
@@ -15,7 +14,7 @@ public class KlAndTokenTests
     [InlineData("low_var_kl", KlEstimator.K3)]
     public void KlEstimatorsMatchReference(string name, KlEstimator estimator)
     {
-        using var scope = TorchOps.NewScope();
+        using var scope = torch.NewScope();
         var f = Get("kl");
         AssertClose(f[name]!, KlPenalty.Estimate(Tensor(f["log_probs"]!), Tensor(f["ref_log_probs"]!), estimator));
     }
@@ -23,7 +22,7 @@ public class KlAndTokenTests
     [Fact]
     public void KlInRewardMatchesReference()
     {
-        using var scope = TorchOps.NewScope();
+        using var scope = torch.NewScope();
         var f = Get("kl_in_reward");
         var result = KlReward.Apply(Tensor(f["token_level_scores"]!), Tensor(f["old_log_probs"]!), Tensor(f["ref_log_probs"]!), Tensor(f["mask"]!),
             Number(f["beta"]!));
@@ -58,7 +57,7 @@ public class KlAndTokenTests
     [Fact]
     public void EntropyAndLogProbsMatchReference()
     {
-        using var scope = TorchOps.NewScope();
+        using var scope = torch.NewScope();
         var f = Get("entropy");
         var logits = Tensor(f["logits"]!);
         var ids = LongTensor(f["token_ids"]!);
@@ -73,7 +72,7 @@ public class KlAndTokenTests
         // Scopes are per thread, so this is exact even while other tests create tensors in parallel: a function
         // that forgot its own scope would leave its intermediates in the caller's scope.
         var f = Get("policy_loss")[1]!;
-        using var outer = TorchOps.NewScope();
+        using var outer = torch.NewScope();
         var old = Tensor(f["old_log_probs"]!);
         var logProbs = Tensor(f["log_probs"]!);
         var advantages = Tensor(f["advantages"]!);

@@ -2,7 +2,6 @@ using ToolRL.Algorithms;
 using ToolRL.Configuration;
 using ToolRL.Torch;
 using static ToolRL.Tests.Algorithms.AlgorithmFixtures;
-using TorchOps = ToolRL.Torch.Torch;
 
 namespace ToolRL.Tests.Algorithms;
 
@@ -23,7 +22,7 @@ public class LossTests
     [InlineData("seq-mean-token-sum-norm")]
     public void AggregationOverMicroBatchesEqualsWholeMiniBatch(string mode)
     {
-        using var scope = TorchOps.NewScope();
+        using var scope = torch.NewScope();
         var f = Get("aggregation");
         var loss = Tensor(f["loss"]!);
         var mask = Tensor(f["mask"]!);
@@ -44,7 +43,7 @@ public class LossTests
     [Fact]
     public void PolicyLossMatchesReference()
     {
-        using var scope = TorchOps.NewScope();
+        using var scope = torch.NewScope();
         foreach (var f in Get("policy_loss").AsArray())
         {
             var mask = Tensor(f!["mask"]!);
@@ -70,7 +69,7 @@ public class LossTests
     public void OnPolicyRatioOfOneGivesMinusMeanAdvantage()
     {
         // With logp = old (ratio 1) nothing is clipped and token-mean pg_loss = −mean(A) over valid tokens.
-        using var scope = TorchOps.NewScope();
+        using var scope = torch.NewScope();
         var f = Get("policy_loss")[0]!;
         var old = Tensor(f["old_log_probs"]!);
         var advantages = Tensor(f["advantages"]!);
@@ -84,7 +83,7 @@ public class LossTests
     [Fact]
     public void ValueLossMatchesReference()
     {
-        using var scope = TorchOps.NewScope();
+        using var scope = torch.NewScope();
         foreach (var f in Get("value_loss").AsArray())
         {
             var result = ValueLoss.ComputeClipped(Tensor(f!["vpreds"]!), Tensor(f["values"]!), Tensor(f["returns"]!), Tensor(f["mask"]!),
@@ -97,7 +96,7 @@ public class LossTests
     [Fact]
     public void ExplainedVarianceMatchesReference()
     {
-        using var scope = TorchOps.NewScope();
+        using var scope = torch.NewScope();
         var f = Get("explained_variance");
         AssertClose(Number(f["explained_variance"]!), ValueLoss.ExplainedVariance(Tensor(f["returns"]!), Tensor(f["values"]!), Tensor(f["mask"]!)));
     }

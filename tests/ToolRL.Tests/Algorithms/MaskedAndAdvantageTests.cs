@@ -1,7 +1,6 @@
 using ToolRL.Algorithms;
 using ToolRL.Torch;
 using static ToolRL.Tests.Algorithms.AlgorithmFixtures;
-using TorchOps = ToolRL.Torch.Torch;
 
 namespace ToolRL.Tests.Algorithms;
 
@@ -10,7 +9,7 @@ public class MaskedAndAdvantageTests
     [Fact]
     public void MaskedReductionsMatchReference()
     {
-        using var scope = TorchOps.NewScope();
+        using var scope = torch.NewScope();
         var f = Get("masked");
         var x = Tensor(f["values"]!);
         var m = Tensor(f["mask"]!);
@@ -25,7 +24,7 @@ public class MaskedAndAdvantageTests
     [Fact]
     public void BooleanMaskActsAsWeights()
     {
-        using var scope = TorchOps.NewScope();
+        using var scope = torch.NewScope();
         var f = Get("masked");
         var x = Tensor(f["values"]!);
         var m = Tensor(f["mask"]!).Gt(0.5);
@@ -36,7 +35,7 @@ public class MaskedAndAdvantageTests
     [Fact]
     public void OutcomeRewardSitsOnLastValidToken()
     {
-        using var scope = TorchOps.NewScope();
+        using var scope = torch.NewScope();
         var f = Get("outcome_placement");
         AssertClose(f["token_rewards"]!, OutcomeReward.PlaceOnLastToken(Tensor(f["scores"]!), Tensor(f["mask"]!)));
     }
@@ -44,7 +43,7 @@ public class MaskedAndAdvantageTests
     [Fact]
     public void GrpoAdvantagesMatchReference()
     {
-        using var scope = TorchOps.NewScope();
+        using var scope = torch.NewScope();
         foreach (var f in Get("grpo").AsArray())
         {
             var advantages = GrpoAdvantage.Compute(Tensor(f!["token_rewards"]!), Tensor(f["mask"]!), Longs(f["groups"]!),
@@ -72,15 +71,15 @@ public class MaskedAndAdvantageTests
     [Fact]
     public void GrpoRefusesMismatchedGroupIds()
     {
-        using var scope = TorchOps.NewScope();
-        var e = Assert.Throws<ArgumentException>(() => GrpoAdvantage.Compute(TorchOps.Zeros([3, 2]), TorchOps.Ones([3, 2]), [0, 0]));
+        using var scope = torch.NewScope();
+        var e = Assert.Throws<ArgumentException>(() => GrpoAdvantage.Compute(torch.Zeros([3, 2]), torch.Ones([3, 2]), [0, 0]));
         Assert.Contains("one group id per response", e.Message);
     }
 
     [Fact]
     public void GaeMatchesReference()
     {
-        using var scope = TorchOps.NewScope();
+        using var scope = torch.NewScope();
         foreach (var f in Get("gae").AsArray())
         {
             var rewards = Tensor(f!["rewards"]!);
@@ -97,7 +96,7 @@ public class MaskedAndAdvantageTests
     [Fact]
     public void GaeKeepsDtypeForFloat32()
     {
-        using var scope = TorchOps.NewScope();
+        using var scope = torch.NewScope();
         var f = Get("gae")[1]!;
         var result = Gae.Compute(Tensor(f["rewards"]!, DType.Float32), Tensor(f["values"]!, DType.Float32), Tensor(f["mask"]!, DType.Float32),
             Number(f["gamma"]!), Number(f["lam"]!));

@@ -1,5 +1,5 @@
 using ToolRL.Generation;
-using static ToolRL.Torch.Torch;
+using static ToolRL.Torch.torch;
 
 namespace ToolRL.Tests.Generation;
 

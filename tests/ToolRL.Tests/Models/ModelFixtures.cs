@@ -37,7 +37,7 @@ internal static class ModelFixtures
             : Vector(e);
 
     /// <summary>[1, n] int64 tensor of ids.</summary>
-    public static Tensor Row(long[] ids) => Torch.Torch.FromArray(ids, 1, ids.Length);
+    public static Tensor Row(long[] ids) => torch.FromArray(ids, 1, ids.Length);
 
     /// <summary>Asserts |actual − expected| ≤ rtol·|expected| + atol element-wise, reporting the worst element.</summary>
     public static void AssertClose(double[] expected, Tensor actual, double rtol = 1e-4, double atol = 1e-5, string what = "")

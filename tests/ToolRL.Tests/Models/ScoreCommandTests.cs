@@ -3,7 +3,7 @@ using ToolRL.Cli.Commands;
 using ToolRL.Models;
 using ToolRL.Tokenization;
 using static ToolRL.Tests.Models.ModelFixtures;
-using static ToolRL.Torch.Torch;
+using static ToolRL.Torch.torch;
 
 namespace ToolRL.Tests.Models;
 

@@ -67,7 +67,7 @@ public sealed class Qwen2Critic(Qwen2ValueModel model) : IValueModel
     /// <inheritdoc />
     public Tensor Values(MicroBatch batch)
     {
-        using var scope = Torch.Torch.NewScope();
+        using var scope = torch.NewScope();
         var values = Model.Forward(batch.InputIds, batch.AttentionMask).Narrow(1, batch.PromptWidth - 1, batch.ResponseWidth);
         return scope.MoveToOuter(values);
     }

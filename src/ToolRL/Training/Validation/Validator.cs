@@ -22,7 +22,7 @@ public sealed class Validator(IReadOnlyList<RlRow> rows, PromptEncoder prompts, 
         var started = Stopwatch.GetTimestamp();
         var responses = new List<string>(Rows.Count);
         policy.Module.Eval();
-        using (Torch.Torch.NoGrad())
+        using (torch.NoGrad())
         {
             foreach (var chunk in Rows.Chunk(chunkSize))
             {
