@@ -11,7 +11,7 @@ namespace ToolRL.Benchmarks;
 
 /// <summary>
 /// <c>model</c>: Qwen2 train step (forward + backward + AdamW, full-vocabulary loss) and greedy generation against
-/// ../shared/reference/qwen2_ref.py (PyTorch eager on the same libtorch) in the same run, on the two shapes.
+/// tools/model/qwen2_eager.py (the project's plain PyTorch-eager Qwen2 on the same libtorch) in the same run, on two shapes.
 /// Also reports model FLOP utilisation against a measured float32 matmul peak and peak resident memory against
 /// weights + gradients + AdamW state + KV cache, and the train step with per-layer gradient checkpointing (speed and
 /// peak memory). Set TOOLRL_BENCH_QUICK=1 for one small shape only, TOOLRL_BENCH_ONE_THREAD=1 for single-thread runs only.
@@ -233,7 +233,7 @@ public sealed class ModelBenchmark : IBenchmark
 
     private static string RunPython(string command, string dir, object[] args, Dictionary<string, string>? environment = null)
     {
-        var script = Path.Combine(FindShared(), "reference", "qwen2_ref.py");
+        var script = BenchmarkPaths.InRepo("tools", "model", "qwen2_eager.py");
         var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (name, value) in environment ?? [])
         {
@@ -252,21 +252,9 @@ public sealed class ModelBenchmark : IBenchmark
         process.WaitForExit();
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"qwen2_ref.py {command} failed: {stderr}");
+            throw new InvalidOperationException($"qwen2_eager.py {command} failed: {stderr}");
         }
         return stdout;
-    }
-
-    private static string FindShared()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "ToolRL.sln")))
-            {
-                return Path.Combine(d.FullName, "..", "shared");
-            }
-        }
-        throw new InvalidOperationException("ToolRL.sln not found above the benchmark binary");
     }
 
     /// <summary>Resets the kernel's peak-RSS mark of this process (VmHWM) so the next phase is measured alone.</summary>

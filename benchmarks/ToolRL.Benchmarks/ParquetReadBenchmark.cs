@@ -18,7 +18,7 @@ public sealed class ParquetReadBenchmark : IBenchmark
     /// <inheritdoc />
     public void Run()
     {
-        var source = Path.GetFullPath(Path.Combine(FindRepoRoot(), "..", "shared", "data", "rlla", "test.parquet"));
+        var source = BenchmarkPaths.ReferenceData("data", "rlla", "test.parquet");
         var folder = Directory.CreateTempSubdirectory("toolrl-bench-parquet-").FullName;
         try
         {
@@ -50,17 +50,5 @@ public sealed class ParquetReadBenchmark : IBenchmark
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ToolRL.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("ToolRL.sln not found above the benchmark binary");
     }
 }

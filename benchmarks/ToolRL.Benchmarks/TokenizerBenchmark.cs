@@ -6,8 +6,8 @@ using ToolRL.Tokenization;
 namespace ToolRL.Benchmarks;
 
 /// <summary>
-/// Qwen2.5 encoding throughput (MB/s of UTF-8 input, tokens/s, one thread) on the rlla prompts of
-/// ../shared, against @lenml/tokenizers on node in the same run (tools/tokenizer/bench-node.mjs).
+/// Qwen2.5 encoding throughput (MB/s of UTF-8 input, tokens/s, one thread) on the rlla prompts (external data,
+/// from TOOLRL_REFERENCE_DATA), against @lenml/tokenizers on node in the same run (tools/tokenizer/bench-node.mjs).
 /// </summary>
 public sealed class TokenizerBenchmark : IBenchmark
 {
@@ -19,10 +19,9 @@ public sealed class TokenizerBenchmark : IBenchmark
     /// <inheritdoc />
     public void Run()
     {
-        var repo = FindRepoRoot();
-        var shared = Path.GetFullPath(Path.Combine(repo, "..", "shared"));
-        var tokenizerDir = Path.Combine(shared, "models", "qwen2.5-tokenizer");
-        var texts = LoadPrompts(Path.Combine(shared, "data", "rlla"));
+        var repo = BenchmarkPaths.RepoRoot;
+        var tokenizerDir = BenchmarkPaths.InRepo("tests", "ToolRL.Tests", "Fixtures", "tokenizer", "qwen2.5");
+        var texts = LoadPrompts(Path.GetDirectoryName(BenchmarkPaths.ReferenceData("data", "rlla", "test.jsonl"))!);
         var bytes = texts.Sum(t => (long)Encoding.UTF8.GetByteCount(t));
         Console.WriteLine($"corpus: {texts.Count} rlla prompt messages, {bytes / 1e6:F2} MB UTF-8");
 
@@ -128,17 +127,5 @@ public sealed class TokenizerBenchmark : IBenchmark
             }
         }
         return texts;
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ToolRL.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("ToolRL.sln not found");
     }
 }

@@ -43,10 +43,11 @@ public sealed class SafetensorsTests : IDisposable
         }
     }
 
-    [ReferenceFact]
-    public void ReadsTheSharedTinyQwen2WithItsKnownShapes()
+    [Fact]
+    public void ReadsTheTinyQwen2FixtureWithItsKnownShapes()
     {
-        var path = TestPaths.Reference("models", "tiny-random-qwen2", "model.safetensors");
+        // tools/model/make_fixtures.py: BF16, HF names, Qwen2.5's 151,936-row vocabulary, hidden 8, GQA 2:1.
+        var path = TestPaths.InRepo("tests", "ToolRL.Tests", "Fixtures", "model", "tiny-random-qwen2", "model.safetensors");
         var header = Safetensors.ReadHeader(path);
         Assert.Equal(26, header.Entries.Count);
         Assert.All(header.Entries, e => Assert.Equal(DType.BFloat16, e.DType));

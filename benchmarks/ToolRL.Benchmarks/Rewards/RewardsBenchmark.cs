@@ -20,8 +20,8 @@ public sealed class RewardsBenchmark : IBenchmark
 
     public void Run()
     {
-        var root = RepoRoot();
-        var vectorsPath = Path.GetFullPath(Path.Combine(root, "..", "shared", "data", "reward_vectors.jsonl"));
+        var root = BenchmarkPaths.RepoRoot;
+        var vectorsPath = BenchmarkPaths.ReferenceData("data", "reward_vectors.jsonl");
         var all = File.ReadLines(vectorsPath).Select(Parse).ToArray();
         var defaults = all.Where(v => v.Options == ToolRLRewardOptions.Default && v.Step == 0).ToArray();
         var parsed = defaults.Select(v => (v.Response, Gt: ToolRLGroundTruth.Parse(v.GroundTruth))).ToArray();
@@ -102,18 +102,6 @@ public sealed class RewardsBenchmark : IBenchmark
         var json = JsonNode.Parse(line)!.AsObject();
         return new Vector((string)json["response"]!, (string)json["ground_truth"]!,
             ToolRLRewardOptions.FromJson(json["flags"]!.AsObject()), (int)json["step"]!);
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ToolRL.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("ToolRL.sln not found above the benchmark binary");
     }
 
     private static string LoadAverage() =>

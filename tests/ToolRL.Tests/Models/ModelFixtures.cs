@@ -7,8 +7,13 @@ namespace ToolRL.Tests.Models;
 /// <summary>Paths of the model fixtures and helpers to read float64 references and compare against them.</summary>
 internal static class ModelFixtures
 {
-    /// <summary>../shared tiny model: hidden 8, 2 layers, GQA 2:1, tied, real 151,936 vocabulary, BF16.</summary>
-    public static string TinyDir => TestPaths.Reference("models", "tiny-random-qwen2");
+    private static readonly Lazy<string> TinyFolder = new(MaterializeTiny);
+
+    /// <summary>
+    /// The tiny model as a complete Hugging Face folder (tools/model/make_fixtures.py: hidden 8, 2 layers, GQA 2:1,
+    /// tied, Qwen2.5's 151,936-row vocabulary, BF16) with the Qwen2.5 tokenizer files beside it, in the temp directory.
+    /// </summary>
+    public static string TinyDir => TinyFolder.Value;
 
     /// <summary>Second model (tools/model/make_fixtures.py): untied, GQA 6:2, vocab 512, BF16.</summary>
     public static string GqaDir => TestPaths.InRepo("tests", "ToolRL.Tests", "Fixtures", "model", "gqa3-untied");
@@ -17,6 +22,21 @@ internal static class ModelFixtures
     public static string GqaShardedDir => TestPaths.InRepo("tests", "ToolRL.Tests", "Fixtures", "model", "gqa3-untied-sharded");
 
     public static JsonElement TinyReference() => Read(Path.Combine(TinyDir, "reference_outputs.json"));
+
+    private static string MaterializeTiny()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"toolrl-tiny-random-qwen2-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        foreach (var file in Directory.GetFiles(TestPaths.InRepo("tests", "ToolRL.Tests", "Fixtures", "model", "tiny-random-qwen2")))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
+        foreach (var file in Directory.GetFiles(Tokenization.SharedQwenTokenizer.Folder))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
+        return folder;
+    }
 
     public static JsonElement GqaReference() =>
         Read(TestPaths.InRepo("tests", "ToolRL.Tests", "Fixtures", "model", "gqa3-untied.reference.json"));

@@ -7,8 +7,11 @@ public class Qwen2ConfigTests
 {
     private static string Published(string name) => TestPaths.Reference("models", "qwen2.5-tokenizer", "configs", name);
 
+    /// <summary>The tiny fixture model's config.json: a complete Qwen2 config as Hugging Face writes it.</summary>
+    private static string TinyConfig => TestPaths.InRepo("tests", "ToolRL.Tests", "Fixtures", "model", "tiny-random-qwen2", "config.json");
+
     [ReferenceTheory]
-    // Values of ../shared/docs/qwen2-tokenizer-libtorch.md §1.4 (published Qwen2.5-Instruct configs).
+    // Values of the published Qwen2.5-Instruct config.json files (Hugging Face Qwen/Qwen2.5-*-Instruct).
     [InlineData("Qwen2.5-0.5B-Instruct", 896, 4864, 24, 14, 2, 64, 151936, true)]
     [InlineData("Qwen2.5-1.5B-Instruct", 1536, 8960, 28, 12, 2, 128, 151936, true)]
     [InlineData("Qwen2.5-3B-Instruct", 2048, 11008, 36, 16, 2, 128, 151936, true)]
@@ -25,10 +28,10 @@ public class Qwen2ConfigTests
         Assert.Equal("bfloat16", c.TorchDtype);
     }
 
-    [ReferenceFact]
+    [Fact]
     public void Tolerates_unknown_keys_and_writes_them_back()
     {
-        var json = File.ReadAllText(Published("Qwen2.5-0.5B-Instruct.config.json"))
+        var json = File.ReadAllText(TinyConfig)
             .Replace("\"hidden_act\"", "\"my_custom_key\": {\"a\": [1, 2]},\n  \"hidden_act\"");
         var c = Qwen2Config.Parse(json);
         var written = c.ToJson();
@@ -49,7 +52,7 @@ public class Qwen2ConfigTests
         Assert.Equal(0.02, c.InitializerRange);
     }
 
-    [ReferenceTheory]
+    [Theory]
     [InlineData("\"num_key_value_heads\": 3", "num_key_value_heads", "3")]
     [InlineData("\"vocab_size\": 0", "vocab_size", "0")]
     [InlineData("\"hidden_size\": \"896\"", "hidden_size", "\"896\"")]
@@ -62,7 +65,7 @@ public class Qwen2ConfigTests
     [InlineData("\"head_dim\": 63", "head_dim", "63")]
     public void Refuses_invalid_values_naming_field_value_and_fix(string replacement, string field, string value)
     {
-        var json = File.ReadAllText(Published("Qwen2.5-0.5B-Instruct.config.json"));
+        var json = File.ReadAllText(TinyConfig);
         var key = replacement[..(replacement.IndexOf(':'))];
         json = System.Text.RegularExpressions.Regex.IsMatch(json, System.Text.RegularExpressions.Regex.Escape(key) + @":")
             ? System.Text.RegularExpressions.Regex.Replace(json, System.Text.RegularExpressions.Regex.Escape(key) + @":\s*[^,\n]+", replacement)
@@ -93,10 +96,10 @@ public class Qwen2ConfigTests
         }
     }
 
-    [ReferenceFact]
+    [Fact]
     public void Reads_generation_config_with_eos_list_and_sampling_defaults()
     {
-        var g = GenerationConfig.FromDirectory(TestPaths.Reference("models", "tiny-random-qwen2"))!;
+        var g = GenerationConfig.FromDirectory(ModelFixtures.TinyDir)!;
         Assert.Equal([151645L, 151643L], g.EosTokenIds);
         Assert.True(g.DoSample);
         Assert.Equal((0.7, 0.8, 20L, 1.1), (g.Temperature, g.TopP, g.TopK, g.RepetitionPenalty));
