@@ -67,6 +67,28 @@ public sealed class KvCache : IDisposable
         return new KvCache(keys, values, slots, Length);
     }
 
+    /// <summary>
+    /// A new cache with room for <paramref name="maxLength"/> tokens per row, holding this one's rows and tokens (a
+    /// multi-turn rollout grows its cache as turns are added). This cache is left unchanged.
+    /// </summary>
+    internal KvCache WithCapacity(long maxLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, Length);
+        using var scope = NewScope();
+        Tensor Copy(Tensor source, int dim)
+        {
+            var shape = source.Shape.ToArray();
+            shape[dim] = maxLength;
+            var target = Zeros(shape, source.DType, source.Device).DetachFromScope();
+            if (Length > 0)
+            {
+                target.Narrow(dim, 0, Length).CopyFrom(source.Narrow(dim, 0, Length));
+            }
+            return target;
+        }
+        return new KvCache(_keys.Select(k => Copy(k, 2)).ToArray(), _values.Select(v => Copy(v, 2)).ToArray(), Copy(_slots, 1), Length);
+    }
+
     /// <summary>Records the 0/1 mask of the next T tokens; returns the slot map [B, Length + T] (a view).</summary>
     internal Tensor Append(Tensor newMask)
     {

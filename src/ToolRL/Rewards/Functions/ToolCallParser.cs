@@ -17,12 +17,19 @@ public static class ToolCallParser
     private const string Close = "</tool_call>";
 
     /// <summary>The calls found in <paramref name="completion"/>, in order.</summary>
-    public static IReadOnlyList<ChatToolCall> Parse(string? completion)
+    public static IReadOnlyList<ChatToolCall> Parse(string? completion) => [.. ParseBlocks(completion).SelectMany(b => b.Calls)];
+
+    /// <summary>
+    /// Every <c>&lt;tool_call&gt;</c> block of <paramref name="completion"/> in order, with the calls read from it (none
+    /// when it is unreadable) and whether its closing tag was found, so an agent loop can answer an unreadable block
+    /// with an error instead of skipping it.
+    /// </summary>
+    public static IReadOnlyList<ToolCallSpan> ParseBlocks(string? completion)
     {
-        var calls = new List<ChatToolCall>();
+        var blocks = new List<ToolCallSpan>();
         if (string.IsNullOrEmpty(completion))
         {
-            return calls;
+            return blocks;
         }
         var rest = completion.AsSpan();
         while (true)
@@ -30,15 +37,17 @@ public static class ToolCallParser
             var open = rest.IndexOf(Open, StringComparison.Ordinal);
             if (open < 0)
             {
-                return calls;
+                return blocks;
             }
             rest = rest[(open + Open.Length)..];
             var close = rest.IndexOf(Close, StringComparison.Ordinal);
             var block = close < 0 ? rest : rest[..close];
+            var calls = new List<ChatToolCall>();
             ReadBlock(block.Trim(), calls);
+            blocks.Add(new ToolCallSpan(block.ToString(), calls, close >= 0));
             if (close < 0)
             {
-                return calls;
+                return blocks;
             }
             rest = rest[(close + Close.Length)..];
         }
@@ -86,3 +95,9 @@ public static class ToolCallParser
         }
     }
 }
+
+/// <summary>One <c>&lt;tool_call&gt;</c> block of a completion.</summary>
+/// <param name="Text">The text between the tags (to the end of the completion when unclosed).</param>
+/// <param name="Calls">The calls read from it: one, several (one object per line), or none when it is unreadable.</param>
+/// <param name="Closed">True when the closing <c>&lt;/tool_call&gt;</c> was found.</param>
+public sealed record ToolCallSpan(string Text, IReadOnlyList<ChatToolCall> Calls, bool Closed);

@@ -1,0 +1,114 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+using ToolRL.Agents.Tools;
+using ToolRL.Tokenization;
+using ChatMessage = ToolRL.Tokenization.ChatMessage;
+
+namespace ToolRL.Agents.Retail;
+
+/// <summary>
+/// One trajectory in the retail shop: a fresh shop from the task's seed, the ten tools over it, and a scripted user
+/// who opens with the task's first line and, each time the agent answers, says the next line it has (the information
+/// it holds back) or ends the conversation. Scored as tau2 scores (agentic-rl.md §4.2): 0 after a premature end;
+/// otherwise the product of the DB check (the final shop equals the gold replay's) and the communicate check (every
+/// required string appears in an answer, case-insensitive, commas removed from the answer).
+/// </summary>
+public sealed class RetailEnvironment : IAgentEnvironment
+{
+    /// <summary>The system prompt of every retail task.</summary>
+    public const string SystemPrompt =
+        "You are a customer service agent of an online shop. Use the tools to look up and change users, orders and products. " +
+        "Order ids look like #W1234. Make the change the customer asks for, then tell them the result in one short sentence.";
+
+    private readonly AgentTask _task;
+    private readonly RetailDatabase _db;
+    private readonly ToolExecutor _executor;
+    private readonly int _maxTotalErrors;
+    private readonly Queue<string> _userLines;
+    private readonly List<string> _answers = [];
+    private int _errors;
+
+    /// <summary>An environment for one trajectory of <paramref name="task"/>.</summary>
+    public RetailEnvironment(AgentTask task, RetailOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(options);
+        _task = task;
+        _db = NewDatabase(task);
+        Tools = new RetailTools(_db).Functions();
+        _executor = new ToolExecutor(Tools, options.Tools);
+        _maxTotalErrors = options.MaxTotalErrors;
+        _userLines = new Queue<string>(task.Data["user_lines"]!.AsArray().Select(l => l!.GetValue<string>()));
+    }
+
+    /// <summary>The tools over this trajectory's shop.</summary>
+    public IReadOnlyList<AIFunction> Tools { get; }
+
+    /// <summary>The number of tool errors so far.</summary>
+    public int Errors => _errors;
+
+    /// <summary>sha256 of the shop's current state.</summary>
+    public string DatabaseHash => _db.Hash();
+
+    /// <inheritdoc />
+    public ValueTask<EnvironmentReset> ResetAsync(CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(new EnvironmentReset([new ChatMessage("system", SystemPrompt), new ChatMessage("user", _userLines.Dequeue())], Tools));
+
+    /// <inheritdoc />
+    public async ValueTask<EnvironmentStep> StepAsync(AssistantTurn turn, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        if (turn.IsAnswer)
+        {
+            _answers.Add(turn.Content);
+            return _userLines.TryDequeue(out var line) ? new EnvironmentStep([], line, false) : EnvironmentStep.End(TerminationReason.Answered);
+        }
+        var observations = await _executor.ExecuteAsync(turn.Calls, cancellationToken).ConfigureAwait(false);
+        _errors += observations.Count(o => o.IsError);
+        return _errors >= _maxTotalErrors
+            ? new EnvironmentStep(observations, null, true, TerminationReason.TooManyErrors)
+            : new EnvironmentStep(observations, null, false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<EpisodeScore> ScoreAsync(TerminationReason termination, CancellationToken cancellationToken = default)
+    {
+        var gold = await GoldDatabaseHashAsync(_task, cancellationToken).ConfigureAwait(false);
+        var db = _db.Hash() == gold ? 1.0 : 0.0;
+        var said = string.Join("\n", _answers).ToLowerInvariant().Replace(",", "", StringComparison.Ordinal);
+        var required = _task.Data["communicate_info"]!.AsArray().Select(i => i!.GetValue<string>()).ToList();
+        var communicate = required.All(i => said.Contains(i.ToLowerInvariant(), StringComparison.Ordinal)) ? 1.0 : 0.0;
+        var completed = termination is TerminationReason.Answered or TerminationReason.AgentStop or TerminationReason.UserStop;
+        var reward = completed ? db * communicate : 0.0;
+        return new EpisodeScore(reward, reward > 1 - 1e-6, new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["db"] = db,
+            ["communicate"] = communicate,
+        });
+    }
+
+    /// <summary>The final shop hash of the task's gold actions, replayed on a fresh shop.</summary>
+    internal static async Task<string> GoldDatabaseHashAsync(AgentTask task, CancellationToken cancellationToken)
+    {
+        var db = NewDatabase(task);
+        var executor = new ToolExecutor(new RetailTools(db).Functions());
+        foreach (var turn in task.Data["gold_turns"]!.AsArray())
+        {
+            if (turn!["tool_calls"] is JsonArray calls)
+            {
+                await executor.ExecuteAsync(GoldCalls(calls), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        return db.Hash();
+    }
+
+    /// <summary>The gold tool calls of one gold turn, as parsed calls.</summary>
+    internal static IReadOnlyList<ParsedToolCall> GoldCalls(JsonArray calls) =>
+        [.. calls.Select(c => new ParsedToolCall(new ChatToolCall(c!["name"]!.GetValue<string>(), c["arguments"]!.DeepClone().AsObject()), c.ToJsonString(), null))];
+
+    private static RetailDatabase NewDatabase(AgentTask task) =>
+        RetailDatabase.Generate(task.Data["db_seed"]!.GetValue<long>(), task.Data["users"]!.GetValue<int>());
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

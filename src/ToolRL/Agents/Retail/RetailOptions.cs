@@ -1,0 +1,116 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ToolRL.Agents.Tools;
+
+namespace ToolRL.Agents.Retail;
+
+/// <summary>
+/// Options of the retail demo domain (config <c>"environment": {"name": "retail", "options": {…}}</c>). The train and
+/// held-out task sets come from different seeds, so no held-out shop or task is seen in training.
+/// </summary>
+public sealed record RetailOptions
+{
+    /// <summary>Seed of the training tasks.</summary>
+    public long TrainSeed { get; init; } = 1;
+
+    /// <summary>Seed of the held-out tasks (must differ from <see cref="TrainSeed"/>).</summary>
+    public long ValidationSeed { get; init; } = 2;
+
+    /// <summary>Number of training tasks.</summary>
+    public int TrainTasks { get; init; } = 60;
+
+    /// <summary>Number of held-out tasks.</summary>
+    public int ValidationTasks { get; init; } = 12;
+
+    /// <summary>Users per shop.</summary>
+    public int Users { get; init; } = 6;
+
+    /// <summary>Task kinds used (all by default); see <see cref="RetailTaskGenerator.Kinds"/>.</summary>
+    public IReadOnlyList<string> Kinds { get; init; } = RetailTaskGenerator.Kinds;
+
+    /// <summary>Tool errors over an episode after which it ends (tau2's max_errors, cumulative).</summary>
+    public int MaxTotalErrors { get; init; } = 10;
+
+    /// <summary>Tool execution limits.</summary>
+    public ToolExecutionOptions Tools { get; init; } = new();
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the field, the value and the fix.</summary>
+    public void Validate()
+    {
+        if (TrainSeed == ValidationSeed)
+        {
+            throw new ArgumentException($"environment.options.train_seed and validation_seed are both {TrainSeed}; fix: give the held-out tasks another seed");
+        }
+        if (TrainTasks < 1 || ValidationTasks < 1)
+        {
+            throw new ArgumentException($"environment.options.train_tasks is {TrainTasks} and validation_tasks is {ValidationTasks}; fix: give at least 1 of each");
+        }
+        if (Users is < 1 or > 99)
+        {
+            throw new ArgumentException($"environment.options.users is {Users}; fix: give 1–99");
+        }
+        if (Kinds.Count == 0 || Kinds.FirstOrDefault(k => !RetailTaskGenerator.Kinds.Contains(k)) is { } unknown)
+        {
+            throw new ArgumentException($"environment.options.kinds holds '{Kinds.FirstOrDefault(k => !RetailTaskGenerator.Kinds.Contains(k))}'; fix: use some of {string.Join(", ", RetailTaskGenerator.Kinds)}");
+        }
+        if (MaxTotalErrors < 1)
+        {
+            throw new ArgumentException($"environment.options.max_total_errors is {MaxTotalErrors}; fix: give at least 1");
+        }
+        Tools.Validate();
+    }
+
+    /// <summary>Reads snake_case options (null = defaults); unknown keys are refused with the list of known ones.</summary>
+    public static RetailOptions FromJson(JsonObject? options)
+    {
+        var result = new RetailOptions();
+        if (options is null)
+        {
+            return result;
+        }
+        var tools = result.Tools;
+        foreach (var (key, value) in options)
+        {
+            try
+            {
+                result = key switch
+                {
+                    "train_seed" => result with { TrainSeed = Read<long>(value) },
+                    "validation_seed" => result with { ValidationSeed = Read<long>(value) },
+                    "train_tasks" => result with { TrainTasks = Read<int>(value) },
+                    "validation_tasks" => result with { ValidationTasks = Read<int>(value) },
+                    "users" => result with { Users = Read<int>(value) },
+                    "kinds" => result with { Kinds = Read<string[]>(value) },
+                    "max_total_errors" => result with { MaxTotalErrors = Read<int>(value) },
+                    _ => result,
+                };
+                tools = key switch
+                {
+                    "tool_timeout_seconds" => tools with { TimeoutSeconds = Read<double>(value) },
+                    "max_tool_calls_per_turn" => tools with { MaxCallsPerTurn = Read<int>(value) },
+                    "max_observation_chars" => tools with { MaxObservationChars = Read<int>(value) },
+                    _ => tools,
+                };
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException)
+            {
+                throw new ArgumentException($"environment.options.{key} is {value?.ToJsonString() ?? "null"}, which is not of the expected type; fix: see RetailOptions ({e.Message})");
+            }
+            if (!Known.Contains(key))
+            {
+                throw new ArgumentException($"environment.options has the unknown key '{key}'; known: {string.Join(", ", Known)}");
+            }
+        }
+        result = result with { Tools = tools };
+        result.Validate();
+        return result;
+    }
+
+    private static T Read<T>(JsonNode? value) => value.Deserialize<T>() ?? throw new FormatException("null is not allowed");
+
+    private static readonly string[] Known =
+    [
+        "train_seed", "validation_seed", "train_tasks", "validation_tasks", "users", "kinds", "max_total_errors",
+        "tool_timeout_seconds", "max_tool_calls_per_turn", "max_observation_chars",
+    ];
+}

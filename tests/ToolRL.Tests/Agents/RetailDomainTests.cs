@@ -1,0 +1,120 @@
+using System.Text.Json.Nodes;
+using ToolRL.Agents;
+using ToolRL.Agents.Retail;
+using ToolRL.Agents.Rollout;
+using ToolRL.Tokenization;
+
+namespace ToolRL.Tests.Agents;
+
+public class RetailDomainTests
+{
+    private static readonly RetailEnvironmentFactory Factory = new(new RetailOptions { TrainTasks = 18, ValidationTasks = 12 });
+
+    /// <summary>Plays the task's gold turns as assistant turns; returns the score and the environment.</summary>
+    private static async Task<(EpisodeScore Score, RetailEnvironment Env)> PlayAsync(AgentTask task, Func<int, AssistantTurn, AssistantTurn>? edit = null)
+    {
+        var env = (RetailEnvironment)Factory.Create(task);
+        await env.ResetAsync();
+        var i = 0;
+        EnvironmentStep? step = null;
+        foreach (var gold in task.Data["gold_turns"]!.AsArray())
+        {
+            var turn = gold!["tool_calls"] is JsonArray calls
+                ? new AssistantTurn("", "", RetailEnvironment.GoldCalls(calls))
+                : new AssistantTurn(gold["content"]!.GetValue<string>(), gold["content"]!.GetValue<string>(), []);
+            step = await env.StepAsync(edit?.Invoke(i++, turn) ?? turn);
+        }
+        Assert.NotNull(step);
+        return (await env.ScoreAsync(step!.Termination ?? TerminationReason.MaxTurns), env);
+    }
+
+    [Fact]
+    public async Task Every_gold_solution_scores_one_and_ends_the_conversation()
+    {
+        foreach (var task in Factory.Tasks(TaskSplit.Train).Concat(Factory.Tasks(TaskSplit.Validation)))
+        {
+            var (score, _) = await PlayAsync(task);
+            Assert.True(score.Success, $"{task.Id} ({task.Data["kind"]}) scored {score.Reward}");
+            Assert.Equal(1.0, score.Components["db"]);
+        }
+    }
+
+    [Fact]
+    public void The_sets_cover_every_kind_and_differ_between_seeds()
+    {
+        var train = Factory.Tasks(TaskSplit.Train);
+        var val = Factory.Tasks(TaskSplit.Validation);
+        Assert.Equal(RetailTaskGenerator.Kinds.Order(), train.Select(t => t.Data["kind"]!.GetValue<string>()).Distinct().Order());
+        Assert.Empty(train.Select(t => t.Data["user_lines"]!.ToJsonString()).Intersect(val.Select(t => t.Data["user_lines"]!.ToJsonString())));
+        var again = new RetailEnvironmentFactory(new RetailOptions { TrainTasks = 18, ValidationTasks = 12 });
+        Assert.Equal(train.Select(t => t.Data.ToJsonString()), again.Tasks(TaskSplit.Train).Select(t => t.Data.ToJsonString()));
+    }
+
+    [Fact]
+    public async Task A_wrong_action_fails_the_db_check_and_a_missing_fact_fails_communicate()
+    {
+        var cancel = Factory.Tasks(TaskSplit.Train).First(t => t.Data["kind"]!.GetValue<string>() == "cancel");
+        var wrongReason = await PlayAsync(cancel, (i, turn) => i == 0
+            ? turn with { Calls = [new ParsedToolCall(turn.Calls[0].Call! with { Arguments = new JsonObject { ["order_id"] = turn.Calls[0].Call!.Arguments["order_id"]!.GetValue<string>(), ["reason"] = OtherReason(turn) } }, "", null)] }
+            : turn);
+        Assert.Equal(0.0, wrongReason.Score.Components["db"]);
+        Assert.False(wrongReason.Score.Success);
+
+        var status = Factory.Tasks(TaskSplit.Train).First(t => t.Data["kind"]!.GetValue<string>() == "order_status");
+        var vague = await PlayAsync(status, (i, turn) => turn.IsAnswer ? new AssistantTurn("Done.", "Done.", []) : turn);
+        Assert.Equal(1.0, vague.Score.Components["db"]);
+        Assert.Equal(0.0, vague.Score.Components["communicate"]);
+        Assert.Equal(0.0, vague.Score.Reward);
+    }
+
+    private static string OtherReason(AssistantTurn turn) =>
+        turn.Calls[0].Call!.Arguments["reason"]!.GetValue<string>() == "no longer needed" ? "ordered by mistake" : "no longer needed";
+
+    [Fact]
+    public async Task A_premature_end_scores_zero_even_with_the_right_state()
+    {
+        var task = Factory.Tasks(TaskSplit.Train)[1];
+        var env = Factory.Create(task);
+        await env.ResetAsync();
+        var gold = RetailEnvironment.GoldCalls(task.Data["gold_turns"]![0]!["tool_calls"]!.AsArray());
+        await env.StepAsync(new AssistantTurn("", "", gold));
+        var score = await env.ScoreAsync(TerminationReason.MaxTurns);
+        Assert.Equal(0.0, score.Reward);
+        Assert.Equal(1.0, score.Components["db"]);
+    }
+
+    [Fact]
+    public async Task The_user_reveals_the_order_only_when_the_agent_answers_first()
+    {
+        var task = Factory.Tasks(TaskSplit.Train).First(t => t.Data["kind"]!.GetValue<string>() == "cancel_when_asked");
+        var env = Factory.Create(task);
+        var reset = await env.ResetAsync();
+        Assert.Equal("I want to cancel an order.", reset.Messages[1].Content);
+        Assert.Equal(10, reset.Tools.Count);
+        var step = await env.StepAsync(new AssistantTurn("Which order?", "Which order?", []));
+        Assert.False(step.Done);
+        Assert.StartsWith("It is order #W", step.UserMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Gold_conversations_hold_the_real_tool_results()
+    {
+        var task = Factory.Tasks(TaskSplit.Train).First(t => t.Data["kind"]!.GetValue<string>() == "count_orders");
+        var gold = (await Factory.GoldAsync(task))!;
+        Assert.Equal(["system", "user", "assistant", "tool", "assistant", "tool", "assistant"], gold.Messages.Select(m => m.Role));
+        Assert.Matches("""^\{"user_id": "U\d\d"\}$""", gold.Messages[3].Content);
+        Assert.Contains("\"order_ids\": [\"#W", gold.Messages[5].Content, StringComparison.Ordinal);
+        Assert.Equal(10, gold.Tools.Count);
+    }
+
+    [Fact]
+    public void Options_refuse_unknown_keys_and_equal_seeds()
+    {
+        var e = Assert.Throws<ArgumentException>(() => RetailOptions.FromJson(new JsonObject { ["train_seeds"] = 3 }));
+        Assert.Contains("unknown key 'train_seeds'", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => RetailOptions.FromJson(new JsonObject { ["train_seed"] = 2 }));
+        Assert.Contains("both 2", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => EnvironmentRegistry.Default.Create("airline"));
+        Assert.IsType<RetailEnvironmentFactory>(EnvironmentRegistry.Default.Create("retail", new JsonObject { ["train_tasks"] = 2 }));
+    }
+}
