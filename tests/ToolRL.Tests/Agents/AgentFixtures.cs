@@ -26,52 +26,7 @@ internal static class AgentFixtures
     public static Qwen2Tokenizer Tokenizer => SharedTokenizer.Value;
 
     /// <summary>The ids a policy emits for an assistant message written as the template renders it, ending with &lt;|im_end|&gt;.</summary>
-    public static int[] AssistantIds(Qwen2Tokenizer tokenizer, ChatMessage message)
-    {
-        var rendered = Qwen25ChatTemplate.Render([new ChatMessage("user", "u"), message]);
-        var start = rendered.LastIndexOf("<|im_start|>assistant", StringComparison.Ordinal) + "<|im_start|>assistant".Length;
-        var body = rendered[start..^"<|im_end|>\n".Length];
-        body = body.StartsWith('\n') ? body[1..] : body;   // the generation prompt already holds the "\n"
-        return [.. tokenizer.EncodeToIds(body + "<|im_end|>")];
-    }
-}
-
-/// <summary>Emits fixed turns: row r's turns in order, each a list of ids; log-prob −0.5 for every token.</summary>
-internal sealed class ScriptedPolicy(IReadOnlyList<IReadOnlyList<int[]>> turnsPerRow) : ITokenPolicy
-{
-    private readonly int[] _turn = new int[turnsPerRow.Count];
-    private readonly int[] _position = new int[turnsPerRow.Count];
-
-    public List<(int Row, int[] Feed)> Fed { get; } = [];
-
-    public List<int> Released { get; } = [];
-
-    public IReadOnlyList<(int Id, float LogProb)?> Step(IReadOnlyList<int[]?> feeds)
-    {
-        var result = new (int, float)?[feeds.Count];
-        for (var r = 0; r < feeds.Count; r++)
-        {
-            if (feeds[r] is not { Length: > 0 } feed)
-            {
-                continue;
-            }
-            Fed.Add((r, feed));
-            var turn = turnsPerRow[r][_turn[r]];
-            result[r] = (turn[_position[r]], -0.5f);
-            if (++_position[r] == turn.Length)
-            {
-                _turn[r]++;
-                _position[r] = 0;
-            }
-        }
-        return result;
-    }
-
-    public void Release(int row) => Released.Add(row);
-
-    public void Dispose()
-    {
-    }
+    public static int[] AssistantIds(Qwen2Tokenizer tokenizer, ChatMessage message) => new TurnTemplate(tokenizer).AssistantIds(message);
 }
 
 /// <summary>The worked example of agentic-rl.md §1.2: two parallel get_weather calls, then an answer.</summary>

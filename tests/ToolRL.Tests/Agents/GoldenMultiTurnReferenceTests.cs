@@ -31,10 +31,10 @@ public class GoldenMultiTurnReferenceTests
         var (p, g1, o1, g2) = (Ids(segments[0].GetProperty("ids")), Ids(segments[1].GetProperty("ids")), Ids(segments[2].GetProperty("ids")), Ids(segments[3].GetProperty("ids")));
         Assert.Equal((158, 41, 40, 15), (p.Length, g1.Length, o1.Length, g2.Length));
         var rollout = new AgentRollout(tokenizer, new AgentRolloutOptions());
-        var t = (await rollout.RunAsync(new WeatherFactory(), [WeatherFactory.Task], 1, (_, _) => new ScriptedPolicy([[g1, g2]]), CancellationToken.None))[0];
+        var t = (await rollout.RunAsync(new WeatherFactory(), [WeatherFactory.Task], 1, (_, _) => new ScriptedTokenPolicy([[g1, g2]]), CancellationToken.None))[0];
         Assert.Equal(p, t.PromptIds);
         Assert.Equal(g1.Concat(o1).Concat(g2).ToArray(), t.ResponseIds);
-        Assert.Equal(segments.Skip(1).SelectMany(s => Enumerable.Repeat((byte)s.GetProperty("loss_mask").GetInt32(), s.GetProperty("ids").GetArrayLength())).ToArray(), t.LossMask);
+        Assert.Equal(segments.Skip(1).SelectMany(s => Enumerable.Repeat(s.GetProperty("loss_mask").GetInt32() == 1, s.GetProperty("ids").GetArrayLength())).ToArray(), t.LossMask);
         var canonical = tokenizer.EncodeToIds(golden.GetProperty("canonical_render").GetString()!).ToArray();
         Assert.Equal(canonical[..^1], t.PromptIds.Concat(t.ResponseIds).ToArray());
     }
@@ -52,10 +52,10 @@ public class GoldenMultiTurnReferenceTests
         // turn is the golden's first 19 ids (ending 151658), and the inserted ids start as the golden observation does.
         var rollout = new AgentRollout(tokenizer, new AgentRolloutOptions { StopAtToolCallEnd = true });
         var t = (await rollout.RunAsync(new WeatherFactory(), [WeatherFactory.Task], 1,
-            (_, _) => new ScriptedPolicy([[g1[..19], g1[20..], g2]]), CancellationToken.None))[0];
+            (_, _) => new ScriptedTokenPolicy([[g1[..19], g1[20..], g2]]), CancellationToken.None))[0];
         Assert.Equal(g1[..19], t.ResponseIds[..19]);
         Assert.Equal(o1[..2], t.ResponseIds[19..21]);
-        Assert.Equal(0, t.LossMask[19]);
+        Assert.False(t.LossMask[19]);
         var tools = ToolRL.Agents.Tools.ToolSchemas.ToOpenAiFunctions(WeatherEnvironment.Tools);
         var canonical = tokenizer.EncodeToIds(Qwen25ChatTemplate.Render(t.Messages, tools)).ToArray();
         Assert.Equal(canonical[..^1], t.PromptIds.Concat(t.ResponseIds).ToArray());

@@ -14,9 +14,9 @@ public class RolloutMaskTests
 
     private static int[] Ids(string text) => [.. Tok.EncodeToIds(text)];
 
-    private static Task<IReadOnlyList<Trajectory>> Run(IAgentEnvironmentFactory factory, IReadOnlyList<AgentTask> tasks, IReadOnlyList<IReadOnlyList<int[]>> turns,
-        AgentRolloutOptions? options = null, ScriptedPolicy? policy = null) =>
-        new AgentRollout(Tok, options ?? new AgentRolloutOptions()).RunAsync(factory, tasks, 1, (_, _) => policy ?? new ScriptedPolicy(turns), CancellationToken.None);
+    private static Task<IReadOnlyList<AgentTrajectory>> Run(IAgentEnvironmentFactory factory, IReadOnlyList<AgentTask> tasks, IReadOnlyList<IReadOnlyList<int[]>> turns,
+        AgentRolloutOptions? options = null, ScriptedTokenPolicy? policy = null) =>
+        new AgentRollout(Tok, options ?? new AgentRolloutOptions()).RunAsync(factory, tasks, 1, (_, _) => policy ?? new ScriptedTokenPolicy(turns), CancellationToken.None);
 
     private const string Turn1 = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Oslo\"}}\n</tool_call>";
     private const string Turn2 = "Paris is 18 C, Oslo 9 C.";
@@ -32,14 +32,14 @@ public class RolloutMaskTests
         var o1 = Ids("\n<|im_start|>user\n<tool_response>\n{\"temp_c\": 18}\n</tool_response>\n<tool_response>\n{\"temp_c\": 9}\n</tool_response><|im_end|>\n<|im_start|>assistant\n");
         Assert.Equal(Ids("\n")[0], o1[0]);
         Assert.Equal([.. g1, .. o1, .. g2], trajectory.ResponseIds);
-        Assert.Equal([.. Enumerable.Repeat((byte)1, g1.Length), .. Enumerable.Repeat((byte)0, o1.Length), .. Enumerable.Repeat((byte)1, g2.Length)], trajectory.LossMask);
+        Assert.Equal([.. Enumerable.Repeat(true, g1.Length), .. Enumerable.Repeat(false, o1.Length), .. Enumerable.Repeat(true, g2.Length)], trajectory.LossMask);
         Assert.Equal([.. Enumerable.Repeat(-0.5f, g1.Length), .. Enumerable.Repeat(0f, o1.Length), .. Enumerable.Repeat(-0.5f, g2.Length)], trajectory.LogProbs);
         Assert.Equal(
             [new TrajectorySegment(SegmentKind.Policy, 0, g1.Length, 1), new TrajectorySegment(SegmentKind.Tool, g1.Length, o1.Length, 1),
              new TrajectorySegment(SegmentKind.Policy, g1.Length + o1.Length, g2.Length, 2)],
             trajectory.Segments);
         Assert.Equal(Tok.ImEndTokenId, trajectory.ResponseIds[g1.Length - 1]);
-        Assert.Equal(1, trajectory.LossMask[g1.Length - 1]);   // the model's own <|im_end|> is trained
+        Assert.True(trajectory.LossMask[g1.Length - 1]);   // the model's own <|im_end|> is trained
         Assert.Equal((2, 2, 0, TerminationReason.Answered), (trajectory.NumTurns, trajectory.ToolCalls, trajectory.ToolErrors, trajectory.Termination));
 
         // The prompt is the opening conversation with the tools, and prompt + response is the canonical rendering minus its last "\n".
@@ -58,7 +58,7 @@ public class RolloutMaskTests
         var trajectory = (await Run(new WeatherFactory(), [WeatherFactory.Task], [[g1, g2]], new AgentRolloutOptions { StopAtToolCallEnd = true }))[0];
         var o1 = Ids("<|im_end|>\n<|im_start|>user\n<tool_response>\n{\"temp_c\": 18}\n</tool_response><|im_end|>\n<|im_start|>assistant\n");
         Assert.Equal([.. g1, .. o1, .. g2], trajectory.ResponseIds);
-        Assert.Equal(0, trajectory.LossMask[g1.Length]);
+        Assert.False(trajectory.LossMask[g1.Length]);
         Assert.Equal(Tok.ImEndTokenId, trajectory.ResponseIds[g1.Length]);
         var canonical = Ids(Qwen25ChatTemplate.Render(trajectory.Messages, ToolSchemas.ToOpenAiFunctions(WeatherEnvironment.Tools)));
         Assert.Equal(canonical[..^1], trajectory.PromptIds.Concat(trajectory.ResponseIds).ToArray());
@@ -84,10 +84,10 @@ public class RolloutMaskTests
             var canonical = Ids(Qwen25ChatTemplate.Render(t.Messages, golds[i].Tools));
             Assert.Equal(canonical[..^1], t.PromptIds.Concat(t.ResponseIds).ToArray());
             // Mask 1 exactly on the policy segments.
-            var expected = new byte[t.ResponseIds.Length];
+            var expected = new bool[t.ResponseIds.Length];
             foreach (var s in t.Segments.Where(s => s.Kind == SegmentKind.Policy))
             {
-                Array.Fill(expected, (byte)1, s.Start, s.Length);
+                Array.Fill(expected, true, s.Start, s.Length);
             }
             Assert.Equal(expected, t.LossMask);
             Assert.Equal(t.Segments.Sum(s => s.Length), t.ResponseIds.Length);
@@ -135,7 +135,7 @@ public class RolloutMaskTests
         var truncated = (await Run(new WeatherFactory(), [WeatherFactory.Task], [[g1, g2]], new AgentRolloutOptions { MaxTotalTokens = 6 }))[0];
         Assert.Equal(TerminationReason.MaxTokens, truncated.Termination);
         Assert.Equal(g1[..6], truncated.ResponseIds);
-        Assert.All(truncated.LossMask, m => Assert.Equal(1, m));
+        Assert.All(truncated.LossMask, Assert.True);
     }
 
     [Fact]
@@ -148,7 +148,7 @@ public class RolloutMaskTests
         {
             golds.Add((await factory.GoldAsync(task))!);
         }
-        var policy = new ScriptedPolicy([.. golds.Select(g => (IReadOnlyList<int[]>)[.. g.Messages.Where(m => m.Role == "assistant").Select(m => AgentFixtures.AssistantIds(Tok, m))])]);
+        var policy = new ScriptedTokenPolicy([.. golds.Select(g => (IReadOnlyList<int[]>)[.. g.Messages.Where(m => m.Role == "assistant").Select(m => AgentFixtures.AssistantIds(Tok, m))])]);
         var trajectories = await Run(factory, tasks, [], policy: policy);
         Assert.Equal([0, 1], policy.Released.Order());
         for (var r = 0; r < 2; r++)

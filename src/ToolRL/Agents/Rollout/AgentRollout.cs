@@ -10,7 +10,7 @@ namespace ToolRL.Agents.Rollout;
 /// <c>&lt;|im_end|&gt;</c> (or <c>&lt;/tool_call&gt;</c> when configured); parse the turn's calls; step the
 /// trajectory's own environment (its tools run off the decoding thread); append the tool results or the user's reply
 /// as the chat template renders them, plus the next generation prompt; continue until the environment ends the
-/// episode or a limit (turns, tokens) is reached; score. Token in, token out: see <see cref="Trajectory"/>. The KV
+/// episode or a limit (turns, tokens) is reached; score. Token in, token out: see <see cref="AgentTrajectory"/>. The KV
 /// cache is kept across turns (<see cref="KvCachePolicy"/>). Results are ordered task-major (task 0's n samples,
 /// then task 1's …) whatever order the rows finish in.
 /// </summary>
@@ -49,7 +49,7 @@ public sealed class AgentRollout
     /// environment from <paramref name="environments"/>. The same <paramref name="seed"/> gives the same trajectories
     /// (unless <see cref="AgentRolloutOptions.AsynchronousTools"/>).
     /// </summary>
-    public Task<IReadOnlyList<Trajectory>> RunAsync(Qwen2ForCausalLM model, IAgentEnvironmentFactory environments,
+    public Task<IReadOnlyList<AgentTrajectory>> RunAsync(Qwen2ForCausalLM model, IAgentEnvironmentFactory environments,
         IReadOnlyList<AgentTask> tasks, int samplesPerTask, long seed, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -66,7 +66,7 @@ public sealed class AgentRollout
     }
 
     /// <summary>The loop over any token source (tests script one).</summary>
-    internal async Task<IReadOnlyList<Trajectory>> RunAsync(IAgentEnvironmentFactory environments, IReadOnlyList<AgentTask> tasks,
+    internal async Task<IReadOnlyList<AgentTrajectory>> RunAsync(IAgentEnvironmentFactory environments, IReadOnlyList<AgentTask> tasks,
         int samplesPerTask, Func<int, int, ITokenPolicy> createPolicy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(environments);
@@ -272,7 +272,7 @@ public sealed class AgentRollout
         public IAgentEnvironment Env { get; } = env;
         public int[] PromptIds { get; set; } = [];
         public List<int> Ids { get; } = [];
-        public List<byte> Mask { get; } = [];
+        public List<bool> Mask { get; } = [];
         public List<float> LogProbs { get; } = [];
         public List<TrajectorySegment> Segments { get; } = [];
         public List<ChatMessage> Messages { get; } = [];
@@ -295,7 +295,7 @@ public sealed class AgentRollout
             }
             Segments[^1] = Segments[^1] with { Length = Segments[^1].Length + 1 };
             Ids.Add(id);
-            Mask.Add(1);
+            Mask.Add(true);
             LogProbs.Add(logProb);
             TurnIds.Add(id);
         }
@@ -304,11 +304,11 @@ public sealed class AgentRollout
         {
             Segments.Add(new TrajectorySegment(kind, Ids.Count, ids.Length, Turns));
             Ids.AddRange(ids);
-            Mask.AddRange(Enumerable.Repeat((byte)0, ids.Length));
+            Mask.AddRange(Enumerable.Repeat(false, ids.Length));
             LogProbs.AddRange(Enumerable.Repeat(0f, ids.Length));
         }
 
-        public Trajectory ToTrajectory(EpisodeScore score) => new()
+        public AgentTrajectory ToTrajectory(EpisodeScore score) => new()
         {
             Task = Task,
             GroupIndex = group,

@@ -30,6 +30,19 @@ public sealed class TurnTemplate(Qwen2Tokenizer tokenizer)
     /// <summary>The ids of a user turn.</summary>
     public int[] UserIds(string content, bool closeTurn) => Inserted([new ChatMessage("user", content)], closeTurn);
 
+    /// <summary>
+    /// The ids a policy writes for <paramref name="message"/> when it writes it as the template renders it: the
+    /// assistant turn's body after the generation prompt, ending with &lt;|im_end|&gt; (for gold trajectories).
+    /// </summary>
+    public int[] AssistantIds(ChatMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var rendered = Qwen25ChatTemplate.Render([.. Before, message]);
+        var start = Qwen25ChatTemplate.Render(Before).Length + "<|im_start|>assistant".Length;
+        var body = rendered[start..^"\n".Length];                 // through the closing <|im_end|>
+        return [.. Tokenizer.EncodeToIds(body.StartsWith('\n') ? body[1..] : body)];   // the generation prompt holds the "\n"
+    }
+
     /// <summary>The text inserted after a generated turn for <paramref name="turn"/>.</summary>
     public static string InsertedText(IReadOnlyList<ChatMessage> turn, bool closeTurn)
     {

@@ -8,7 +8,7 @@ namespace ToolRL.Agents.Rollout;
 /// <see cref="LossMask"/> is 1 exactly on generated tokens (the model's own <c>&lt;|im_end|&gt;</c> included) and 0
 /// on inserted ones; <see cref="LogProbs"/> are the sampling log-probs there and 0 elsewhere.
 /// </summary>
-public sealed class Trajectory
+public sealed class AgentTrajectory
 {
     /// <summary>The task played.</summary>
     public required AgentTask Task { get; init; }
@@ -25,8 +25,8 @@ public sealed class Trajectory
     /// <summary>Every token after the prompt: generated turns and inserted turns, in order.</summary>
     public required int[] ResponseIds { get; init; }
 
-    /// <summary>1 on generated tokens, 0 on inserted ones; as long as <see cref="ResponseIds"/>.</summary>
-    public required byte[] LossMask { get; init; }
+    /// <summary>True on generated tokens, false on inserted ones; as long as <see cref="ResponseIds"/>.</summary>
+    public required bool[] LossMask { get; init; }
 
     /// <summary>Sampling log-probs of generated tokens, 0 on inserted ones.</summary>
     public required float[] LogProbs { get; init; }
@@ -56,7 +56,7 @@ public sealed class Trajectory
     public required IReadOnlyList<(int TokenIndex, double Reward)> StepRewards { get; init; }
 
     /// <summary>Generated tokens (mask-1 count).</summary>
-    public int PolicyTokens => LossMask.Count(m => m == 1);
+    public int PolicyTokens => LossMask.Count(m => m);
 }
 
 /// <summary>A run of response tokens with one producer.</summary>
