@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ToolRL.Agents.Rollout;
+using ToolRL.Testing;
 using ToolRL.Tokenization;
 
 namespace ToolRL.Tests.Agents;
@@ -11,8 +12,7 @@ namespace ToolRL.Tests.Agents;
 /// </summary>
 public class GoldenMultiTurnReferenceTests
 {
-    private static string Reference(params string[] parts) =>
-        Path.Combine([Environment.GetEnvironmentVariable("TOOLRL_REFERENCE_DATA")!, .. parts]);
+    private static string Reference(params string[] parts) => TestPaths.Reference(parts);
 
     private static JsonElement Golden()
     {
@@ -22,7 +22,7 @@ public class GoldenMultiTurnReferenceTests
 
     private static int[] Ids(JsonElement e) => [.. e.EnumerateArray().Select(x => x.GetInt32())];
 
-    [AgentsReferenceFact]
+    [ReferenceFact]
     public async Task The_loop_reproduces_the_golden_stream_stopping_at_im_end()
     {
         var golden = Golden();
@@ -39,7 +39,7 @@ public class GoldenMultiTurnReferenceTests
         Assert.Equal(canonical[..^1], t.PromptIds.Concat(t.ResponseIds).ToArray());
     }
 
-    [AgentsReferenceFact]
+    [ReferenceFact]
     public async Task The_loop_reproduces_the_golden_stream_stopping_at_the_call_end()
     {
         var golden = Golden();
@@ -59,17 +59,5 @@ public class GoldenMultiTurnReferenceTests
         var tools = ToolRL.Agents.Tools.ToolSchemas.ToOpenAiFunctions(WeatherEnvironment.Tools);
         var canonical = tokenizer.EncodeToIds(Qwen25ChatTemplate.Render(t.Messages, tools)).ToArray();
         Assert.Equal(canonical[..^1], t.PromptIds.Concat(t.ResponseIds).ToArray());
-    }
-}
-
-/// <summary>A reference-suite fact: skipped with a reason when TOOLRL_REFERENCE_DATA is unset.</summary>
-internal sealed class AgentsReferenceFactAttribute : FactAttribute
-{
-    public AgentsReferenceFactAttribute()
-    {
-        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("TOOLRL_REFERENCE_DATA")))
-        {
-            Skip = "reference suite: needs external data; set TOOLRL_REFERENCE_DATA to the reference-data folder";
-        }
     }
 }
