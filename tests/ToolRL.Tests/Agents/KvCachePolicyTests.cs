@@ -2,7 +2,7 @@ using ToolRL.Agents.Rollout;
 using ToolRL.Generation;
 using ToolRL.Models;
 using ToolRL.Torch;
-using static ToolRL.Torch.Torch;
+using static ToolRL.Torch.torch;
 
 namespace ToolRL.Tests.Agents;
 

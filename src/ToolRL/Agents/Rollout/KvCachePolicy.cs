@@ -1,7 +1,7 @@
 using ToolRL.Generation;
 using ToolRL.Models;
 using ToolRL.Torch;
-using static ToolRL.Torch.Torch;
+using static ToolRL.Torch.torch;
 
 namespace ToolRL.Agents.Rollout;
 
