@@ -1,7 +1,5 @@
 using ToolRL.Algorithms;
 using ToolRL.Torch.IO;
-using ToolRL.Torch.NN;
-using ToolRL.Torch.Optim;
 using ToolRL.Training.Metrics;
 using ToolRL.Training.Rollout;
 using static ToolRL.Torch.torch;
@@ -21,15 +19,13 @@ public sealed class PpoTrainer : RlTrainer
     private const string CriticFolder = "critic";
     private const string CriticOptimizerFile = "critic_optimizer.safetensors";
     private readonly IValueModel _critic;
-    private readonly Parameter[] _criticParameters;
-    private readonly AdamW _criticOptimizer;
+    private readonly ParameterGroup _criticGroup;
 
     /// <summary>Builds the trainer; <see cref="RlTrainerSetup.Critic"/> is required.</summary>
     public PpoTrainer(RlTrainerSetup setup) : base(setup)
     {
         _critic = setup.Critic ?? throw new ArgumentException("PPO needs a critic: set RlTrainerSetup.Critic (e.g. a Qwen2 value model initialised from the policy).", nameof(setup));
-        _criticParameters = _critic.Module.Parameters().Where(p => p.RequiresGrad).ToArray();
-        _criticOptimizer = new AdamW(_criticParameters, Config.CriticLr, 0.9, 0.999, 1e-8, Config.WeightDecay);
+        _criticGroup = ParameterGroup.Trainable("critic", _critic.Module, Config.CriticLr, Config.WeightDecay, Config.MaxGradNorm, setup.Log);
     }
 
     /// <inheritdoc />
@@ -61,16 +57,16 @@ public sealed class PpoTrainer : RlTrainer
     {
         using var time = timer.Time(MetricNames.TimingUpdateCritic);
         _critic.Module.Train();
-        _criticOptimizer.LearningRate = Config.CriticLr;
+        _criticGroup.LearningRate = Config.CriticLr;
         var plan = MiniBatchPlan.Split(Config.BatchSize, Config.N, Config.PpoMiniBatchSize, Config.PpoMicroBatchSize);
-        double loss = 0, clipFrac = 0, vpred = 0, tokens = 0, normSum = 0;
-        int steps = 0, finite = 0;
+        double loss = 0, clipFrac = 0, vpred = 0, tokens = 0;
+        var steps = 0;
         for (var epoch = 0; epoch < Config.PpoEpochs; epoch++)
         {
             foreach (var mini in plan)
             {
                 var normalizer = NormalizerOf(data, mini.SelectMany(m => m));
-                _criticOptimizer.ZeroGrad();
+                _criticGroup.ZeroGrad();
                 foreach (var micro in mini)
                 {
                     using var scope = NewScope();
@@ -87,36 +83,28 @@ public sealed class PpoTrainer : RlTrainer
                     }
                     tokens += batch.TokenCount;
                 }
-                var norm = GradClip.ClipGradNorm(_criticParameters, Config.MaxGradNorm);
+                _criticGroup.Step();
                 steps++;
-                if (double.IsFinite(norm))
-                {
-                    _criticOptimizer.Step();
-                    normSum += norm;
-                    finite++;
-                }
-                _criticOptimizer.ZeroGrad();
             }
         }
         metrics[MetricNames.VfLoss] = loss / steps;
         metrics[MetricNames.VfClipFrac] = clipFrac / Math.Max(tokens, 1);
         metrics[MetricNames.VpredMean] = vpred / Math.Max(tokens, 1);
-        metrics[MetricNames.CriticGradNorm] = finite == 0 ? double.NaN : normSum / finite;
-        metrics[MetricNames.CriticLr] = Config.CriticLr;
+        _criticGroup.ReportMetrics(metrics);
     }
 
     /// <inheritdoc />
     protected override void SaveExtra(string directory)
     {
         _critic.SavePretrained(Path.Combine(directory, CriticFolder));
-        Safetensors.Save(Path.Combine(directory, CriticOptimizerFile), _criticOptimizer.StateDict());
+        Safetensors.Save(Path.Combine(directory, CriticOptimizerFile), _criticGroup.StateDict());
     }
 
     /// <inheritdoc />
     protected override void LoadExtra(string directory)
     {
         _critic.LoadWeights(Path.Combine(directory, CriticFolder));
-        _criticOptimizer.LoadStateDict(Safetensors.Load(Path.Combine(directory, CriticOptimizerFile)));
+        _criticGroup.LoadStateDict(Safetensors.Load(Path.Combine(directory, CriticOptimizerFile)));
     }
 
     /// <inheritdoc />
@@ -124,7 +112,7 @@ public sealed class PpoTrainer : RlTrainer
     {
         if (disposing)
         {
-            _criticOptimizer.Dispose();
+            _criticGroup.Dispose();
         }
         base.Dispose(disposing);
     }

@@ -35,7 +35,7 @@ public abstract partial class RlTrainer
             var actor = Path.Combine(dir, ActorFolder);
             Setup.Policy.SavePretrained(actor);
             Setup.Prompts.Tokenizer.Save(actor);
-            Safetensors.Save(Path.Combine(dir, OptimizerFile), _optimizer.StateDict());
+            Safetensors.Save(Path.Combine(dir, OptimizerFile), _actor.StateDict());
             SaveExtra(dir);
             var position = _data.State;
             new TrainerState
@@ -46,7 +46,7 @@ public abstract partial class RlTrainer
                 DataPosition = position.Position,
                 DataSeed = position.Seed,
                 KlCoef = _kl.Value,
-                LearningRate = _optimizer.LearningRate,
+                LearningRate = _actor.LearningRate,
             }.Save(dir);
             AtomicFile.WriteAllText(Path.Combine(dir, ConfigFile), Config.ToJsonString() + "\n");
             if (SavePauseMilliseconds > 0)
@@ -77,7 +77,7 @@ public abstract partial class RlTrainer
             throw new InvalidDataException($"checkpoint {dir} is from phase '{state.Phase}', not '{Phase}'. Fix: use a fresh --output folder for a different algorithm.");
         }
         Setup.Policy.LoadWeights(Path.Combine(dir, ActorFolder));
-        _optimizer.LoadStateDict(Safetensors.Load(Path.Combine(dir, OptimizerFile)));
+        _actor.LoadStateDict(Safetensors.Load(Path.Combine(dir, OptimizerFile)));
         LoadExtra(dir);
         _data = NewIterator(new EpochIteratorState(state.DataEpoch, state.DataPosition, state.DataSeed));
         _kl = KlController.From(Config, state.KlCoef);

@@ -1,6 +1,5 @@
 using ToolRL.Algorithms;
 using ToolRL.Torch;
-using ToolRL.Torch.Optim;
 using ToolRL.Training.Metrics;
 using ToolRL.Training.Rollout;
 using static ToolRL.Torch.torch;
@@ -19,14 +18,14 @@ public abstract partial class RlTrainer
         policy.Module.Train();
         var settings = PolicyLossSettings.From(Config);
         var plan = MiniBatchPlan.Split(Config.BatchSize, Config.N, Config.PpoMiniBatchSize, Config.PpoMicroBatchSize);
-        double pgLoss = 0, klLoss = 0, tokens = 0, clipFrac = 0, clipFracLower = 0, ppoKl = 0, entropy = 0, gradNormSum = 0;
-        int optimizerSteps = 0, finiteSteps = 0, skipped = 0;
+        double pgLoss = 0, klLoss = 0, tokens = 0, clipFrac = 0, clipFracLower = 0, ppoKl = 0, entropy = 0;
+        var optimizerSteps = 0;
         for (var epoch = 0; epoch < Config.PpoEpochs; epoch++)
         {
             foreach (var mini in plan)
             {
                 var normalizer = NormalizerOf(data, mini.SelectMany(m => m));
-                _optimizer.ZeroGrad();
+                _actor.ZeroGrad();
                 foreach (var micro in mini)
                 {
                     using var scope = NewScope();
@@ -58,21 +57,8 @@ public abstract partial class RlTrainer
                     ppoKl += result.PpoKl * microTokens;
                     tokens += microTokens;
                 }
-                var norm = GradClip.ClipGradNorm(_parameters, Config.MaxGradNorm);
+                _actor.Step();
                 optimizerSteps++;
-                if (double.IsFinite(norm))
-                {
-                    _optimizer.Step();
-                    gradNormSum += norm;
-                    finiteSteps++;
-                }
-                else
-                {
-                    // verl dp_actor: a non-finite gradient norm skips the update (the gradients are discarded).
-                    skipped++;
-                    Setup.Log?.Invoke($"{Phase} step {Step + 1}: gradient norm {norm} is not finite; optimizer step skipped");
-                }
-                _optimizer.ZeroGrad();
             }
         }
         metrics[MetricNames.PgLoss] = pgLoss / optimizerSteps;
@@ -85,8 +71,7 @@ public abstract partial class RlTrainer
             metrics[MetricNames.KlLoss] = klLoss / optimizerSteps;
             metrics[MetricNames.KlCoef] = Config.KlCoef;
         }
-        metrics[MetricNames.GradNorm] = finiteSteps == 0 ? double.NaN : gradNormSum / finiteSteps;
-        metrics[MetricNames.SkippedSteps] = skipped;
+        _actor.ReportMetrics(metrics);
     }
 
     /// <summary>Mini-batch denominators from the response lengths (same as <see cref="LossNormalizer.For(IEnumerable{Tensor}, double)"/> without building masks).</summary>

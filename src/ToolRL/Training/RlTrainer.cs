@@ -4,8 +4,6 @@ using ToolRL.Algorithms;
 using ToolRL.Configuration;
 using ToolRL.Data;
 using ToolRL.Torch;
-using ToolRL.Torch.NN;
-using ToolRL.Torch.Optim;
 using ToolRL.Training.Checkpoints;
 using ToolRL.Training.Metrics;
 using ToolRL.Training.Reporting;
@@ -27,10 +25,9 @@ namespace ToolRL.Training;
 /// </summary>
 public abstract partial class RlTrainer : IDisposable
 {
-    private readonly AdamW _optimizer;
+    private readonly ParameterGroup _actor;
     private readonly CheckpointStore _checkpoints;
     private readonly Validator? _validator;
-    private readonly Parameter[] _parameters;
     private KlController _kl;
     private EpochIterator _data;
     private MetricsLog? _metrics;
@@ -48,8 +45,7 @@ public abstract partial class RlTrainer : IDisposable
         {
             throw new ArgumentException($"batch_size {config.BatchSize} is larger than the {setup.TrainRows.Count} training prompts; lower batch_size or add data.", nameof(setup));
         }
-        _parameters = setup.Policy.Module.Parameters().Where(p => p.RequiresGrad).ToArray();
-        _optimizer = new AdamW(_parameters, config.ActorLr, 0.9, 0.999, 1e-8, config.WeightDecay);
+        _actor = ParameterGroup.Trainable("actor", setup.Policy.Module, config.ActorLr, config.WeightDecay, config.MaxGradNorm, setup.Log);
         _kl = KlController.From(config);
         _data = NewIterator(null);
         StepsPerEpoch = _data.BatchesPerEpoch;
@@ -179,7 +175,7 @@ public abstract partial class RlTrainer : IDisposable
         var timer = new StepTimer();
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         var stepStart = Stopwatch.GetTimestamp();
-        _optimizer.LearningRate = LearningRateAt(step);
+        _actor.LearningRate = LearningRateAt(step);
 
         var rows = _data.NextBatch().Select(i => Setup.TrainRows[i]).ToList();
         var prompts = rows.Select(Setup.Prompts.Encode).ToList();
@@ -246,7 +242,7 @@ public abstract partial class RlTrainer : IDisposable
                 UpdateActor(data, metrics);
             }
         }
-        metrics[MetricNames.Lr] = _optimizer.LearningRate;
+        metrics[MetricNames.Lr] = _actor.LearningRate;
         AddDataMetrics(data, metrics);
         metrics[MetricNames.Epoch] = (step - 1) / StepsPerEpoch;
         foreach (var (name, seconds) in timer.Seconds)
@@ -293,7 +289,7 @@ public abstract partial class RlTrainer : IDisposable
     {
         if (disposing)
         {
-            _optimizer.Dispose();
+            _actor.Dispose();
         }
     }
 }

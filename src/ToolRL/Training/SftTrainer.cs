@@ -3,8 +3,6 @@ using System.Runtime.CompilerServices;
 using ToolRL.Algorithms;
 using ToolRL.Configuration;
 using ToolRL.Data;
-using ToolRL.Torch.Optim;
-using ToolRL.Torch.NN;
 using ToolRL.Training.Metrics;
 using ToolRL.Training.Rollout;
 using static ToolRL.Torch.torch;
@@ -25,14 +23,12 @@ public sealed class SftTrainer : IDisposable
     private readonly IReadOnlyList<SftRow> _examples;
     private readonly SftConfig _sft;
     private readonly LrSchedulerConfig _schedule;   // sft.lr_scheduler with its warmup resolved for this run
-    private readonly double _maxGradNorm;
     private readonly int _seed;
     private readonly int _maxLength;
-    private readonly Parameter[] _parameters;
-    private readonly AdamW _optimizer;
+    private readonly ParameterGroup _group;
 
     /// <summary>Builds the trainer over <paramref name="examples"/> with the <c>sft</c> section of <paramref name="config"/>.</summary>
-    public SftTrainer(TrainingConfig config, IPolicyModel policy, PromptEncoder prompts, IReadOnlyList<SftRow> examples)
+    public SftTrainer(TrainingConfig config, IPolicyModel policy, PromptEncoder prompts, IReadOnlyList<SftRow> examples, Action<string>? log = null)
     {
         _sft = config.Sft ?? throw new ArgumentException("the configuration has no sft section; add \"sft\": { \"epochs\": 1, \"lr\": 1e-4 }", nameof(config));
         if (examples.Count == 0)
@@ -42,11 +38,9 @@ public sealed class SftTrainer : IDisposable
         _policy = policy;
         _prompts = prompts;
         _examples = examples;
-        _maxGradNorm = config.MaxGradNorm;
         _seed = config.Seed;
         _maxLength = _sft.MaxLength ?? config.MaxPromptLength + config.MaxResponseLength;
-        _parameters = policy.Module.Parameters().Where(p => p.RequiresGrad).ToArray();
-        _optimizer = new AdamW(_parameters, _sft.Lr, 0.9, 0.999, 1e-8, config.WeightDecay);
+        _group = ParameterGroup.Trainable("sft", policy.Module, _sft.Lr, config.WeightDecay, config.MaxGradNorm, log);
         StepsPerEpoch = (examples.Count + _sft.BatchSize - 1) / _sft.BatchSize;
         TotalSteps = (long)StepsPerEpoch * _sft.Epochs;
         // The warmup is at least one step, as before the schedule was configurable.
@@ -67,7 +61,7 @@ public sealed class SftTrainer : IDisposable
     /// </summary>
     private double LearningRateAt(long step) => ScheduledLearningRate.After(_schedule, step, (int)TotalSteps, _sft.Lr);
 
-    /// <summary>Trains, yielding after every optimizer step with <c>sft/loss</c> (mean token cross-entropy), <c>actor/grad_norm</c>, <c>actor/lr</c>.</summary>
+    /// <summary>Trains, yielding after every optimizer step with <c>sft/loss</c> (mean token cross-entropy), <c>sft/grad_norm</c>, <c>sft/skipped_steps</c>, <c>sft/lr</c>.</summary>
     public async IAsyncEnumerable<TrainingStepResult> TrainAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
@@ -84,9 +78,9 @@ public sealed class SftTrainer : IDisposable
                 encoded[i].Prompt ??= _prompts.Encode(_examples[i].Prompt);
                 encoded[i].Answer ??= Truncate(encoded[i].Prompt, _prompts.EncodeResponse(_examples[i].Response.Content));
             }
-            _optimizer.LearningRate = LearningRateAt(step);
+            _group.LearningRate = LearningRateAt(step);
             _policy.Module.Train();
-            _optimizer.ZeroGrad();
+            _group.ZeroGrad();
             var tokens = batch.Sum(i => encoded[i].Answer.Length);
             double loss = 0;
             foreach (var micro in batch.Chunk(_sft.MicroBatchSize))
@@ -99,21 +93,15 @@ public sealed class SftTrainer : IDisposable
                 nll.Backward();
                 loss += nll.ItemDouble();
             }
-            var norm = GradClip.ClipGradNorm(_parameters, _maxGradNorm);
-            if (double.IsFinite(norm))
-            {
-                _optimizer.Step();
-            }
-            _optimizer.ZeroGrad();
+            _group.Step();
             var metrics = new Dictionary<string, double>
             {
                 [MetricNames.SftLoss] = loss,
                 [MetricNames.SftTokens] = tokens,
-                [MetricNames.GradNorm] = norm,
-                [MetricNames.Lr] = _optimizer.LearningRate,
-                [MetricNames.Epoch] = (step - 1) / StepsPerEpoch,
-                [MetricNames.TimingStep] = Stopwatch.GetElapsedTime(stepStart).TotalSeconds,
             };
+            _group.ReportMetrics(metrics);
+            metrics[MetricNames.Epoch] = (step - 1) / StepsPerEpoch;
+            metrics[MetricNames.TimingStep] = Stopwatch.GetElapsedTime(stepStart).TotalSeconds;
             yield return new TrainingStepResult("sft", step, TotalSteps, new MetricsRow(step, metrics), Stopwatch.GetElapsedTime(started));
         }
     }
@@ -122,5 +110,5 @@ public sealed class SftTrainer : IDisposable
         prompt.Count + answer.Length <= _maxLength ? answer : answer[..Math.Max(1, _maxLength - prompt.Count)];
 
     /// <inheritdoc />
-    public void Dispose() => _optimizer.Dispose();
+    public void Dispose() => _group.Dispose();
 }

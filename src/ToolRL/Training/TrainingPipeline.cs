@@ -79,7 +79,7 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
                 var rows = LoadSftRows(train);
                 _log($"sft: {rows.Count} conversations × {Config.Sft.Epochs} epoch(s), lr {Config.Sft.Lr}, batch {Config.Sft.BatchSize}");
                 var logged = new List<MetricsRow>();
-                using (var sft = new SftTrainer(Config, policy, prompts, rows))
+                using (var sft = new SftTrainer(Config, policy, prompts, rows, _log))
                 {
                     await foreach (var step in sft.TrainAsync(cancellationToken))
                     {

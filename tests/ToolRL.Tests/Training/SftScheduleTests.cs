@@ -9,7 +9,7 @@ using ToolRL.Training.Rollout;
 namespace ToolRL.Tests.Training;
 
 /// <summary>
-/// <c>sft.lr_scheduler</c>: the rate of every SFT step (<c>actor/lr</c>) follows the configured schedule, evaluated
+/// <c>sft.lr_scheduler</c>: the rate of every SFT step (<c>sft/lr</c>) follows the configured schedule, evaluated
 /// after s steps for optimizer step s; the default keeps the former behaviour (warmup over 5% of the steps, then
 /// constant). Expected values are the schedules' formulas written out here.
 /// </summary>
@@ -34,7 +34,7 @@ public sealed class SftScheduleTests
         var rates = new List<double>();
         await foreach (var step in trainer.TrainAsync())
         {
-            rates.Add(step.Metrics.Get(MetricNames.Lr)!.Value);
+            rates.Add(step.Metrics.Get(MetricNames.SftLr)!.Value);
         }
         return rates;
     }

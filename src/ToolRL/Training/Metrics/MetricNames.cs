@@ -25,6 +25,7 @@ public static class MetricNames
     public const string VpredMean = "critic/vpred_mean";
     public const string VfExplainedVar = "critic/vf_explained_var";
     public const string CriticGradNorm = "critic/grad_norm";
+    public const string CriticSkippedSteps = "critic/skipped_steps";
     public const string CriticLr = "critic/lr";
     public const string ScoreMean = "critic/score/mean";
     public const string ScoreMax = "critic/score/max";
@@ -60,6 +61,9 @@ public static class MetricNames
 
     public const string SftLoss = "sft/loss";
     public const string SftTokens = "sft/tokens";
+    public const string SftGradNorm = "sft/grad_norm";
+    public const string SftSkippedSteps = "sft/skipped_steps";
+    public const string SftLr = "sft/lr";
 
     public const string Epoch = "training/epoch";
     public const string GlobalStep = "training/global_step";
