@@ -1,38 +1,32 @@
 namespace ToolRL.Training;
 
 /// <summary>
-/// How a step's responses are cut for the update, verl semantics (rl-algorithms.md §5.1): <c>ppo_mini_batch_size</c>
-/// counts prompts, so a mini-batch holds <c>mini × n</c> responses and is one optimizer step; it is processed in
-/// micro-batches of <c>ppo_micro_batch_size</c> responses whose gradients accumulate. Groups (the n responses of
-/// one prompt) are kept together in a mini-batch.
+/// How a step's trajectories are cut for the update, verl semantics (rl-algorithms.md §5.1): <c>ppo_mini_batch_size</c>
+/// counts prompts (groups), so a mini-batch holds the trajectories of that many groups and is one optimizer step; it
+/// is processed in micro-batches of <c>ppo_micro_batch_size</c> trajectories whose gradients accumulate. A group (the
+/// n trajectories of one prompt or task) is kept together in a mini-batch.
 /// </summary>
 public static class MiniBatchPlan
 {
     /// <summary>
-    /// Splits response indices <c>0 … prompts·n − 1</c> (grouped: prompt p owns <c>p·n … p·n+n−1</c>) into mini-batches of
-    /// micro-batches. <paramref name="promptOrder"/> optionally permutes the prompts first (verl's shuffle).
+    /// Splits trajectory indices <c>0 … N − 1</c> into mini-batches of micro-batches: groups in order of first
+    /// appearance, <paramref name="miniBatchGroups"/> groups per mini-batch (the last may hold fewer), each group's
+    /// trajectories in their order. For the usual layout (prompt p owns <c>p·n … p·n+n−1</c>) the mini-batches are
+    /// consecutive runs of <c>miniBatchGroups·n</c> indices.
     /// </summary>
-    /// <returns>mini-batches → micro-batches → response indices.</returns>
-    public static IReadOnlyList<IReadOnlyList<int[]>> Split(int prompts, int n, int miniBatchPrompts, int microBatchResponses, IReadOnlyList<int>? promptOrder = null)
+    /// <returns>mini-batches → micro-batches → trajectory indices.</returns>
+    public static IReadOnlyList<IReadOnlyList<int[]>> ByGroup(IReadOnlyList<long> groupIds, int miniBatchGroups, int microBatchSize)
     {
-        if (prompts < 1 || n < 1 || miniBatchPrompts < 1 || microBatchResponses < 1)
+        if (groupIds.Count == 0 || miniBatchGroups < 1 || microBatchSize < 1)
         {
-            throw new ArgumentException($"sizes must be positive (prompts {prompts}, n {n}, mini-batch {miniBatchPrompts}, micro-batch {microBatchResponses})");
+            throw new ArgumentException($"sizes must be positive ({groupIds.Count} trajectories, mini-batch {miniBatchGroups} groups, micro-batch {microBatchSize})");
         }
-        if (prompts % miniBatchPrompts != 0)
-        {
-            throw new ArgumentException($"batch_size {prompts} is not a multiple of ppo_mini_batch_size {miniBatchPrompts}; choose a divisor");
-        }
-        var order = promptOrder ?? Enumerable.Range(0, prompts).ToArray();
-        if (order.Count != prompts)
-        {
-            throw new ArgumentException($"promptOrder has {order.Count} entries for {prompts} prompts");
-        }
+        var groups = Enumerable.Range(0, groupIds.Count).GroupBy(i => groupIds[i]).Select(g => g.ToArray()).ToList();
         var minis = new List<IReadOnlyList<int[]>>();
-        for (var start = 0; start < prompts; start += miniBatchPrompts)
+        for (var start = 0; start < groups.Count; start += miniBatchGroups)
         {
-            var responses = order.Skip(start).Take(miniBatchPrompts).SelectMany(p => Enumerable.Range(p * n, n)).ToArray();
-            minis.Add(responses.Chunk(microBatchResponses).ToList());
+            var members = groups.Skip(start).Take(miniBatchGroups).SelectMany(g => g).ToArray();
+            minis.Add(members.Chunk(microBatchSize).ToList());
         }
         return minis;
     }

@@ -58,7 +58,7 @@ public sealed class PpoTrainer : RlTrainer
         using var time = timer.Time(MetricNames.TimingUpdateCritic);
         _critic.Module.Train();
         _criticGroup.LearningRate = Config.CriticLr;
-        var plan = MiniBatchPlan.Split(Config.BatchSize, Config.N, Config.PpoMiniBatchSize, Config.PpoMicroBatchSize);
+        var plan = MiniBatchPlan.ByGroup(data.GroupIds, Config.PpoMiniBatchSize, Config.PpoMicroBatchSize);
         double loss = 0, clipFrac = 0, vpred = 0, tokens = 0;
         var steps = 0;
         for (var epoch = 0; epoch < Config.PpoEpochs; epoch++)
@@ -70,7 +70,7 @@ public sealed class PpoTrainer : RlTrainer
                 foreach (var micro in mini)
                 {
                     using var scope = NewScope();
-                    var batch = MicroBatch.Build(micro, data.PromptOf, data.ResponseOf, Setup.Prompts.PadTokenId);
+                    var batch = data.MicroBatch(micro, Setup.Prompts.PadTokenId);
                     var predicted = _critic.Values(batch);
                     var result = ValueLoss.ComputeClipped(predicted, batch.Select(data.Values!), batch.Select(data.Returns!), batch.ResponseMask,
                         Config.CliprangeValue, Config.LossAggMode, normalizer);
@@ -121,11 +121,11 @@ public sealed class PpoTrainer : RlTrainer
     {
         _critic.Module.Eval();
         using var noGrad = NoGrad();
-        var rows = new float[data.Responses.Count][];
-        foreach (var micro in Enumerable.Range(0, data.Responses.Count).Chunk(Config.PpoMicroBatchSize))
+        var rows = new float[data.Trajectories.Count][];
+        foreach (var micro in Enumerable.Range(0, data.Trajectories.Count).Chunk(Config.PpoMicroBatchSize))
         {
             using var scope = NewScope();
-            var batch = MicroBatch.Build(micro, data.PromptOf, data.ResponseOf, Setup.Prompts.PadTokenId);
+            var batch = data.MicroBatch(micro, Setup.Prompts.PadTokenId);
             var perRow = StepTensors.ToRows(_critic.Values(batch) * batch.ResponseMask, batch.ResponseLengths);
             for (var k = 0; k < micro.Length; k++)
             {

@@ -17,7 +17,7 @@ public abstract partial class RlTrainer
         var policy = Setup.Policy;
         policy.Module.Train();
         var settings = PolicyLossSettings.From(Config);
-        var plan = MiniBatchPlan.Split(Config.BatchSize, Config.N, Config.PpoMiniBatchSize, Config.PpoMicroBatchSize);
+        var plan = MiniBatchPlan.ByGroup(data.GroupIds, Config.PpoMiniBatchSize, Config.PpoMicroBatchSize);
         double pgLoss = 0, klLoss = 0, tokens = 0, clipFrac = 0, clipFracLower = 0, ppoKl = 0, entropy = 0;
         var optimizerSteps = 0;
         for (var epoch = 0; epoch < Config.PpoEpochs; epoch++)
@@ -29,7 +29,7 @@ public abstract partial class RlTrainer
                 foreach (var micro in mini)
                 {
                     using var scope = NewScope();
-                    var batch = MicroBatch.Build(micro, data.PromptOf, data.ResponseOf, Setup.Prompts.PadTokenId);
+                    var batch = data.MicroBatch(micro, Setup.Prompts.PadTokenId);
                     var (logProbs, tokenEntropy) = policy.ScoreResponses(batch, Config.Sampling.Temperature, withEntropy: true);
                     var old = data.OldLogProbs is null ? logProbs.Detach() : batch.Select(data.OldLogProbs);
                     var result = PolicyLoss.ComputeClipped(old, logProbs, batch.Select(data.Advantages!), batch.ResponseMask, settings, normalizer);
@@ -74,10 +74,10 @@ public abstract partial class RlTrainer
         _actor.ReportMetrics(metrics);
     }
 
-    /// <summary>Mini-batch denominators from the response lengths (same as <see cref="LossNormalizer.For(IEnumerable{Tensor}, double)"/> without building masks).</summary>
+    /// <summary>Mini-batch denominators from the generated-token counts (same as <see cref="LossNormalizer.For(IEnumerable{Tensor}, double)"/> without building masks).</summary>
     private protected LossNormalizer NormalizerOf(StepData data, IEnumerable<int> indices)
     {
-        var lengths = indices.Select(i => data.ResponseLengths[i]).ToList();
+        var lengths = indices.Select(i => data.GeneratedTokenCounts[i]).ToList();
         return new LossNormalizer(lengths.Sum(), lengths.Count(l => l > 0), Config.EffectiveLossScaleFactor);
     }
 
@@ -89,12 +89,12 @@ public abstract partial class RlTrainer
     {
         model.Module.Eval();
         using var noGrad = NoGrad();
-        var rows = new float[data.Responses.Count][];
+        var rows = new float[data.Trajectories.Count][];
         double entropySum = 0;
-        foreach (var micro in Enumerable.Range(0, data.Responses.Count).Chunk(Config.PpoMicroBatchSize))
+        foreach (var micro in Enumerable.Range(0, data.Trajectories.Count).Chunk(Config.PpoMicroBatchSize))
         {
             using var scope = NewScope();
-            var batch = MicroBatch.Build(micro, data.PromptOf, data.ResponseOf, Setup.Prompts.PadTokenId);
+            var batch = data.MicroBatch(micro, Setup.Prompts.PadTokenId);
             var (logProbs, entropy) = model.ScoreResponses(batch, Config.Sampling.Temperature, withEntropy);
             var perRow = StepTensors.ToRows(logProbs, batch.ResponseLengths);
             for (var k = 0; k < micro.Length; k++)
@@ -106,13 +106,13 @@ public abstract partial class RlTrainer
                 entropySum += Masked.Sum(entropy!, batch.ResponseMask).ItemDouble();
             }
         }
-        var total = data.ResponseLengths.Sum();
+        var total = data.GeneratedTokenCounts.Sum();
         return (StepTensors.FromRows(rows, data.Width), total == 0 ? double.NaN : entropySum / total);
     }
 
     private void AddDataMetrics(StepData data, Dictionary<string, double> metrics)
     {
-        var scores = data.Scores!.Totals;
+        var scores = data.Rewards;
         metrics[MetricNames.ScoreMean] = BatchStatistics.Mean(scores);
         metrics[MetricNames.ScoreMax] = BatchStatistics.Max(scores);
         metrics[MetricNames.ScoreMin] = BatchStatistics.Min(scores);
@@ -130,15 +130,12 @@ public abstract partial class RlTrainer
                 metrics[MetricNames.ReturnsMean] = BatchStatistics.Mean(data.Returns.MaskedSelect(valid).ToArray<float>().Select(v => (double)v).ToList());
             }
         }
-        var lengths = data.ResponseLengths.Select(l => (double)l).ToList();
+        // Response length counts the generated tokens (the loss mask), not observations inserted between turns.
+        var lengths = data.GeneratedTokenCounts.Select(l => (double)l).ToList();
         metrics[MetricNames.ResponseLengthMean] = BatchStatistics.Mean(lengths);
         metrics[MetricNames.ResponseLengthMax] = BatchStatistics.Max(lengths);
         metrics[MetricNames.ResponseLengthMin] = BatchStatistics.Min(lengths);
-        metrics[MetricNames.ResponseLengthClipRatio] = data.Responses.Count(r => !r.Stopped) / (double)data.Responses.Count;
-        metrics[MetricNames.PromptLengthMean] = data.PromptIds.Average(p => p.Count);
-        foreach (var (name, value) in data.Scores.ComponentMetrics())
-        {
-            metrics[name] = value;
-        }
+        metrics[MetricNames.ResponseLengthClipRatio] = data.Trajectories.Count(t => !t.Stopped) / (double)data.Trajectories.Count;
+        metrics[MetricNames.PromptLengthMean] = data.Trajectories.Average(t => t.PromptIds.Count);
     }
 }

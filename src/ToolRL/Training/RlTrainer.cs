@@ -15,8 +15,8 @@ namespace ToolRL.Training;
 
 /// <summary>
 /// The rollout/update loop shared by <see cref="GrpoTrainer"/> and <see cref="PpoTrainer"/>, with verl's semantics
-/// (rl-algorithms.md §5.1). Each step: take <c>batch_size</c> prompts, sample <c>n</c> responses each, decode and
-/// score them, compute old and reference log-probs (each only when needed), token-level rewards (KL in the reward
+/// (rl-algorithms.md §5.1). Each step: take <c>batch_size</c> prompts, run the rollout stage (<see cref="IRolloutStage"/>:
+/// by default one sampled turn per response, scored by the reward; or an agent loop) for <c>n</c> trajectories each, compute old and reference log-probs (each only when needed), token-level rewards (KL in the reward
 /// if configured), advantages (the subclass's estimator), then <c>ppo_epochs</c> passes over mini-batches of
 /// <c>ppo_mini_batch_size</c> prompts with micro-batch gradient accumulation, gradient clipping (a non-finite norm
 /// skips the optimizer step and is logged), AdamW, and the LR schedule stepped once per step. Validation with greedy
@@ -28,6 +28,7 @@ public abstract partial class RlTrainer : IDisposable
     private readonly ParameterGroup _actor;
     private readonly CheckpointStore _checkpoints;
     private readonly Validator? _validator;
+    private readonly IRolloutStage _rollout;
     private KlController _kl;
     private EpochIterator _data;
     private MetricsLog? _metrics;
@@ -46,6 +47,7 @@ public abstract partial class RlTrainer : IDisposable
             throw new ArgumentException($"batch_size {config.BatchSize} is larger than the {setup.TrainRows.Count} training prompts; lower batch_size or add data.", nameof(setup));
         }
         _actor = ParameterGroup.Trainable("actor", setup.Policy.Module, config.ActorLr, config.WeightDecay, config.MaxGradNorm, setup.Log);
+        _rollout = setup.Rollout ?? new SingleTurnRollout(setup.Prompts, setup.Reward);
         _kl = KlController.From(config);
         _data = NewIterator(null);
         StepsPerEpoch = _data.BatchesPerEpoch;
@@ -114,7 +116,7 @@ public abstract partial class RlTrainer : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             await Task.Yield();
             var step = Step + 1;
-            var values = RunStep(step);
+            var values = await RunStepAsync(step, cancellationToken);
             var testFreq = Config.Trainer.TestFreq;
             if (_validator is not null && ((testFreq > 0 && step % testFreq == 0) || step == TotalSteps))
             {
@@ -170,7 +172,7 @@ public abstract partial class RlTrainer : IDisposable
     {
     }
 
-    private Dictionary<string, double> RunStep(long step)
+    private async Task<Dictionary<string, double>> RunStepAsync(long step, CancellationToken cancellationToken)
     {
         var timer = new StepTimer();
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -178,23 +180,16 @@ public abstract partial class RlTrainer : IDisposable
         _actor.LearningRate = LearningRateAt(step);
 
         var rows = _data.NextBatch().Select(i => Setup.TrainRows[i]).ToList();
-        var prompts = rows.Select(Setup.Prompts.Encode).ToList();
-        IReadOnlyList<GeneratedResponse> responses;
-        using (timer.Time(MetricNames.TimingGen))
+        var sampling = Config.Sampling;
+        var request = new RolloutRequest(Setup.Policy, rows, Config.N,
+            new SamplingSettings(Config.MaxResponseLength, sampling.Temperature, sampling.TopP, sampling.TopK, Setup.Prompts.StopTokenIds),
+            SamplingSeed(step), (int)step);
+        var rollout = await _rollout.RolloutAsync(request, cancellationToken).ConfigureAwait(false);
+        foreach (var (name, value) in rollout.Metrics)
         {
-            Setup.Policy.Module.Eval();
-            using var noGrad = NoGrad();
-            var sampling = Config.Sampling;
-            responses = Setup.Policy.Generate(prompts, Config.N,
-                new SamplingSettings(Config.MaxResponseLength, sampling.Temperature, sampling.TopP, sampling.TopK, Setup.Prompts.StopTokenIds), SamplingSeed(step));
+            metrics[name] = value;
         }
-
-        using var data = new StepData(rows, prompts, responses, Config.N);
-        using (timer.Time(MetricNames.TimingReward))
-        {
-            data.Texts = responses.Select(r => Setup.Prompts.DecodeResponse(r.TokenIds)).ToArray();
-            data.Scores = RewardScoring.Score(Setup.Reward, Enumerable.Range(0, responses.Count).Select(data.RowOf).ToList(), data.Texts, (int)step);
-        }
+        using var data = new StepData(rollout.Trajectories);
 
         var onPolicy = Config.PpoEpochs == 1 && Config.MiniBatchesPerStep == 1;
         var klInReward = Config.UseKlInReward && Config.NeedsReferenceModel;
@@ -217,8 +212,14 @@ public abstract partial class RlTrainer : IDisposable
 
         using (var scope = NewScope())
         {
-            var scores = FromArray(data.Scores.Totals.Select(v => (float)v).ToArray(), data.Responses.Count);
+            var scores = FromArray(data.Trajectories.Select(t => (float)t.Reward).ToArray(), data.Trajectories.Count);
             var tokenScores = OutcomeReward.PlaceOnLastToken(scores, data.ResponseMask);
+            if (data.Trajectories.Any(t => t.TokenRewards is not null))
+            {
+                // Per-token (e.g. per-turn) rewards from the rollout, on generated tokens only.
+                var perToken = StepTensors.FromRows(data.Trajectories.Select(t => (IReadOnlyList<float>?)t.TokenRewards ?? []).ToList(), data.Width);
+                tokenScores = tokenScores + perToken * data.ResponseMask;
+            }
             if (klInReward)
             {
                 var kl = KlReward.Apply(tokenScores, data.OldLogProbs!, data.RefLogProbs!, data.ResponseMask, _kl.Value, Config.KlPenalty);

@@ -32,6 +32,13 @@ public sealed record RlTrainerSetup
     /// <summary>The reward (e.g. <see cref="RewardRegistry"/>'s weighted composition of the config's functions).</summary>
     public required IRewardFunction Reward { get; init; }
 
+    /// <summary>
+    /// The rollout stage that turns each step's prompts into scored trajectories; null = <see cref="SingleTurnRollout"/>
+    /// over <see cref="Prompts"/> and <see cref="Reward"/> (one sampled assistant turn per trajectory). Plug in a
+    /// multi-turn agent loop or your own here; GRPO and PPO run unchanged over it.
+    /// </summary>
+    public IRolloutStage? Rollout { get; init; }
+
     /// <summary>Where metrics.jsonl/csv, checkpoints/ and report.html go.</summary>
     public required string OutputDir { get; init; }
 

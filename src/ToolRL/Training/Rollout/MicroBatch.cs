@@ -11,8 +11,9 @@ namespace ToolRL.Training.Rollout;
 /// </summary>
 public sealed class MicroBatch : IDisposable
 {
-    private MicroBatch(Tensor inputIds, Tensor attentionMask, Tensor responseMask, int promptWidth, int responseWidth, int[] indices, int[] responseLengths)
+    private MicroBatch(Tensor inputIds, Tensor attentionMask, Tensor responseMask, int promptWidth, int responseWidth, int[] indices, int[] responseLengths, int tokenCount)
     {
+        TokenCount = tokenCount;
         InputIds = inputIds;
         AttentionMask = attentionMask;
         ResponseMask = responseMask;
@@ -28,7 +29,7 @@ public sealed class MicroBatch : IDisposable
     /// <summary>1 on real tokens, 0 on padding, <c>[B, P + R]</c> (int64).</summary>
     public Tensor AttentionMask { get; }
 
-    /// <summary>1 on response tokens, 0 on padding, <c>[B, R]</c> (float32).</summary>
+    /// <summary>The loss mask <c>[B, R]</c> (float32): 1 on generated response tokens, 0 on inserted tokens and padding.</summary>
     public Tensor ResponseMask { get; }
 
     /// <summary>P: the padded prompt width.</summary>
@@ -43,11 +44,15 @@ public sealed class MicroBatch : IDisposable
     /// <summary>Each row's response length.</summary>
     public IReadOnlyList<int> ResponseLengths { get; }
 
-    /// <summary>Number of response tokens in the micro-batch.</summary>
-    public int TokenCount => ResponseLengths.Sum();
+    /// <summary>Number of generated (loss-mask) response tokens in the micro-batch.</summary>
+    public int TokenCount { get; }
 
-    /// <summary>Builds the micro-batch of <paramref name="indices"/>; <paramref name="padId"/> fills padding (masked anyway).</summary>
-    public static MicroBatch Build(IReadOnlyList<int> indices, Func<int, IReadOnlyList<int>> prompt, Func<int, IReadOnlyList<int>> response, int padId)
+    /// <summary>
+    /// Builds the micro-batch of <paramref name="indices"/>; <paramref name="padId"/> fills padding (masked anyway).
+    /// <paramref name="lossMask"/> gives a sample's per-token loss flags (null, or a null result: every response token counts).
+    /// </summary>
+    public static MicroBatch Build(IReadOnlyList<int> indices, Func<int, IReadOnlyList<int>> prompt, Func<int, IReadOnlyList<int>> response, int padId,
+        Func<int, IReadOnlyList<bool>?>? lossMask = null)
     {
         var b = indices.Count;
         var p = indices.Max(i => prompt(i).Count);
@@ -72,15 +77,15 @@ public sealed class MicroBatch : IDisposable
             {
                 ids[offset + t] = responses[t];
                 attention[offset + t] = 1;
-                responseMask[row * r + t] = 1;
             }
+            StepTensors.FillMask(responseMask.AsSpan(row * r, r), responses.Count, lossMask?.Invoke(indices[row]));
             lengths[row] = responses.Count;
         }
         return new MicroBatch(
             FromArray(ids, b, p + r),
             FromArray(attention, b, p + r),
             FromArray(responseMask, b, r),
-            p, r, indices.ToArray(), lengths);
+            p, r, indices.ToArray(), lengths, (int)responseMask.Sum());
     }
 
     /// <summary>The rows of this micro-batch from a whole-step <c>[N, R_max]</c> tensor, narrowed to <see cref="ResponseWidth"/>.</summary>

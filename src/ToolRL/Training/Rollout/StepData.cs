@@ -1,59 +1,52 @@
-using ToolRL.Data;
 using ToolRL.Torch;
 
 namespace ToolRL.Training.Rollout;
 
 /// <summary>
-/// Everything one training step produced before the update: the sampled responses (n per prompt, grouped) and
-/// the whole-step <c>[N, R_max]</c> tensors the update reads (old/reference log-probs, values, rewards,
+/// Everything one training step produced before the update: the rollout's trajectories (any grouping) and the
+/// whole-step <c>[N, R_max]</c> tensors the update reads (the loss mask, old/reference log-probs, values, rewards,
 /// advantages, returns). The tensors live outside any scope and are disposed with this object.
 /// </summary>
 public sealed class StepData : IDisposable
 {
     private readonly List<Tensor> _owned = [];
 
-    /// <summary>Creates the step's sample table.</summary>
-    public StepData(IReadOnlyList<RlRow> rows, IReadOnlyList<IReadOnlyList<int>> promptIds, IReadOnlyList<GeneratedResponse> responses, int n)
+    /// <summary>Creates the step's sample table from a rollout's trajectories.</summary>
+    public StepData(IReadOnlyList<Trajectory> trajectories)
     {
-        Rows = rows;
-        PromptIds = promptIds;
-        Responses = responses;
-        N = n;
-        ResponseLengths = responses.Select(r => r.TokenIds.Length).ToArray();
+        if (trajectories.Count == 0)
+        {
+            throw new ArgumentException("the rollout returned no trajectories", nameof(trajectories));
+        }
+        foreach (var t in trajectories)
+        {
+            t.Validate();
+        }
+        Trajectories = trajectories;
+        ResponseLengths = trajectories.Select(t => t.ResponseIds.Length).ToArray();
+        GeneratedTokenCounts = trajectories.Select(t => t.GeneratedTokenCount).ToArray();
         Width = Math.Max(1, ResponseLengths.Max());
-        GroupIds = Enumerable.Range(0, responses.Count).Select(i => (long)(i / n)).ToArray();
-        ResponseMask = Own(StepTensors.Mask(ResponseLengths, Width));
+        GroupIds = trajectories.Select(t => t.GroupId).ToArray();
+        ResponseMask = Own(StepTensors.LossMask(trajectories, Width));
     }
 
-    /// <summary>The prompts' rows (one per prompt, not per response).</summary>
-    public IReadOnlyList<RlRow> Rows { get; }
+    /// <summary>The trajectories, in the rollout's order.</summary>
+    public IReadOnlyList<Trajectory> Trajectories { get; }
 
-    /// <summary>The prompts' token ids (one per prompt).</summary>
-    public IReadOnlyList<IReadOnlyList<int>> PromptIds { get; }
-
-    /// <summary>The responses, n per prompt: response i belongs to prompt i / n.</summary>
-    public IReadOnlyList<GeneratedResponse> Responses { get; }
-
-    /// <summary>Responses per prompt.</summary>
-    public int N { get; }
-
-    /// <summary>Each response's length in tokens.</summary>
+    /// <summary>Each trajectory's response length in tokens (generated and inserted).</summary>
     public IReadOnlyList<int> ResponseLengths { get; }
+
+    /// <summary>Each trajectory's generated tokens (the loss mask's ones).</summary>
+    public IReadOnlyList<int> GeneratedTokenCounts { get; }
 
     /// <summary>R_max: the longest response (at least 1).</summary>
     public int Width { get; }
 
-    /// <summary>The group (prompt) of each response, for GRPO.</summary>
+    /// <summary>The group (prompt or task) of each trajectory, for GRPO-style baselines.</summary>
     public IReadOnlyList<long> GroupIds { get; }
 
-    /// <summary>1 on response tokens, <c>[N, R_max]</c>.</summary>
+    /// <summary>The loss mask <c>[N, R_max]</c>: 1 on generated tokens, 0 on inserted tokens and padding.</summary>
     public Tensor ResponseMask { get; }
-
-    /// <summary>Decoded responses.</summary>
-    public string[] Texts { get; set; } = [];
-
-    /// <summary>The reward of each response (the weighted total) and its components.</summary>
-    public ScoredBatch? Scores { get; set; }
 
     /// <summary>Log-probs under the policy that sampled (null when the update is on-policy and reuses its own).</summary>
     public Tensor? OldLogProbs { get; set; }
@@ -73,14 +66,12 @@ public sealed class StepData : IDisposable
     /// <summary>Returns (PPO critic targets).</summary>
     public Tensor? Returns { get; set; }
 
-    /// <summary>The prompt ids of response <paramref name="i"/>.</summary>
-    public IReadOnlyList<int> PromptOf(int i) => PromptIds[i / N];
+    /// <summary>The trajectories' rewards, in order.</summary>
+    public IReadOnlyList<double> Rewards => Trajectories.Select(t => t.Reward).ToArray();
 
-    /// <summary>The response ids of response <paramref name="i"/>.</summary>
-    public IReadOnlyList<int> ResponseOf(int i) => Responses[i].TokenIds;
-
-    /// <summary>The row of response <paramref name="i"/>.</summary>
-    public RlRow RowOf(int i) => Rows[i / N];
+    /// <summary>The forward-pass tensors of the trajectories <paramref name="indices"/> (their loss masks included).</summary>
+    public MicroBatch MicroBatch(IReadOnlyList<int> indices, int padId) =>
+        Rollout.MicroBatch.Build(indices, i => Trajectories[i].PromptIds, i => Trajectories[i].ResponseIds, padId, i => Trajectories[i].LossMask);
 
     /// <summary>Takes ownership of a tensor (detached from any scope) so it lives as long as the step.</summary>
     public Tensor Own(Tensor tensor)

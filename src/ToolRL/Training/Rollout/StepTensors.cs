@@ -31,6 +31,29 @@ public static class StepTensors
         return FromArray(data, lengths.Count, width);
     }
 
+    /// <summary>
+    /// The loss mask of <paramref name="trajectories"/>: 1 where a trajectory's <see cref="Trajectory.LossMask"/> is
+    /// true (every response token when it has none), 0 elsewhere and on padding.
+    /// </summary>
+    public static Tensor LossMask(IReadOnlyList<Trajectory> trajectories, int width)
+    {
+        var data = new float[trajectories.Count * width];
+        for (var i = 0; i < trajectories.Count; i++)
+        {
+            FillMask(data.AsSpan(i * width, width), trajectories[i].ResponseIds.Length, trajectories[i].LossMask);
+        }
+        return FromArray(data, trajectories.Count, width);
+    }
+
+    /// <summary>Writes one row of a loss mask: the first <paramref name="length"/> entries from <paramref name="mask"/> (all ones when null).</summary>
+    internal static void FillMask(Span<float> row, int length, IReadOnlyList<bool>? mask)
+    {
+        for (var t = 0; t < length; t++)
+        {
+            row[t] = mask is null || mask[t] ? 1f : 0f;
+        }
+    }
+
     /// <summary>Reads a <c>[N, R]</c> tensor into one array per row, cut to each row's length.</summary>
     public static float[][] ToRows(Tensor tensor, IReadOnlyList<int> lengths)
     {

@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using ToolRL.Rewards;
+using ToolRL.Training.Metrics;
+using static ToolRL.Torch.torch;
+
+namespace ToolRL.Training.Rollout;
+
+/// <summary>
+/// The default rollout: one assistant turn per trajectory. Renders each row's prompt, samples <c>n</c> responses per
+/// prompt in one batched generation, decodes them and scores them with the reward functions; every response token
+/// is generated, so the loss mask is all ones. Metrics: <c>timing_s/gen</c>, <c>timing_s/reward</c> and the
+/// reward components' <c>rewards/{name}/mean</c>/<c>std</c>.
+/// </summary>
+public sealed class SingleTurnRollout(PromptEncoder prompts, IRewardFunction reward) : IRolloutStage
+{
+    /// <inheritdoc />
+    public Task<RolloutBatch> RolloutAsync(RolloutRequest request, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        var encoded = request.Rows.Select(prompts.Encode).ToList();
+        var started = Stopwatch.GetTimestamp();
+        IReadOnlyList<GeneratedResponse> responses;
+        request.Policy.Module.Eval();
+        using (NoGrad())
+        {
+            responses = request.Policy.Generate(encoded, request.N, request.Sampling, request.Seed);
+        }
+        metrics[MetricNames.TimingGen] = Stopwatch.GetElapsedTime(started).TotalSeconds;
+
+        started = Stopwatch.GetTimestamp();
+        var texts = responses.Select(r => prompts.DecodeResponse(r.TokenIds)).ToArray();
+        var rows = Enumerable.Range(0, responses.Count).Select(i => request.Rows[i / request.N]).ToList();
+        var scores = RewardScoring.Score(reward, rows, texts, request.Step);
+        metrics[MetricNames.TimingReward] = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        foreach (var (name, value) in scores.ComponentMetrics())
+        {
+            metrics[name] = value;
+        }
+        var trajectories = responses.Select((response, i) => new Trajectory
+        {
+            PromptIds = encoded[i / request.N],
+            ResponseIds = response.TokenIds,
+            GroupId = i / request.N,
+            Reward = scores.Totals[i],
+            Stopped = response.Stopped,
+        }).ToList();
+        return Task.FromResult(new RolloutBatch(trajectories) { Metrics = metrics });
+    }
+}
