@@ -14,11 +14,13 @@ internal static class PromptText
     public const string ToolThought = "<think> I should use the appropriate tool with proper parameters to respond to the user's need. </think>";
     public const string ResponseThought = "<think> I should directly respond to the user's need. </think>";
 
-    private const string Opening =
+    /// <summary>ToolRL's system prompt up to the tool list (also the start of its BFCL handler's prompt).</summary>
+    internal const string Opening =
         "You are a helpful multi-turn dialogue assistant capable of leveraging tool calls to solve user tasks and provide structured chat responses.\n\n"
         + "**Available Tools**\nIn your response, you can use the following tools:\n";
 
-    private const string FullInstructions =
+    /// <summary>ToolRL's system prompt after the tool list: a newline, then "**Steps for Each Turn**" to the end, without a final newline.</summary>
+    internal const string FullInstructions =
         "\n**Steps for Each Turn**\n"
         + "1. **Think:** Recall relevant context and analyze the current user goal.\n"
         + "2. **Decide on Tool Usage:** If a tool is needed, specify the tool and its parameters.\n"
