@@ -1,0 +1,137 @@
+using System.CommandLine;
+using ToolRL.Evaluation.Bfcl;
+using ToolRL.Generation;
+
+namespace ToolRL.Cli.Commands;
+
+/// <summary>
+/// <c>toolrl eval bfcl --data DIR [--categories a,b] (--model DIR | --responses FILE) --output OUT</c>: BFCL v3's
+/// Python AST categories with the ToolRL paper's handler. With a model it generates (greedy, or
+/// <c>--samples n --temperature t</c>) and checks; with <c>--responses</c> it only checks. Writes
+/// <c>OUT/verdicts.jsonl</c> and <c>OUT/scores.json</c> (and the generated <c>OUT/responses.jsonl</c>) and prints the table.
+/// </summary>
+public sealed class EvalCommand : ICliCommand
+{
+    /// <inheritdoc />
+    public Command Build()
+    {
+        var eval = new Command("eval", "Evaluate a model on a public benchmark.");
+        eval.Subcommands.Add(BuildBfcl());
+        return eval;
+    }
+
+    private static Command BuildBfcl()
+    {
+        var data = new Option<DirectoryInfo>("--data") { Description = "Folder with BFCL_v3_<category>.json and possible_answer/.", Required = true };
+        var categories = new Option<string[]>("--categories")
+        {
+            Description = $"Categories to evaluate, comma- or space-separated (default: every known one present: {string.Join(", ", BfclCategories.All)}).",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var model = new Option<DirectoryInfo?>("--model") { Description = "Qwen2/Qwen2.5 folder to generate the responses with." };
+        var responses = new Option<FileInfo?>("--responses") { Description = "JSONL of {\"id\", \"category\", \"response\"}: check these instead of generating." };
+        var output = new Option<DirectoryInfo>("--output") { Description = "Folder for verdicts.jsonl and scores.json.", Required = true };
+        var samples = new Option<int>("--samples") { Description = "Responses per entry (pass@k, pass^k); > 1 needs --temperature > 0.", DefaultValueFactory = _ => 1 };
+        var temperature = new Option<double>("--temperature") { Description = "Sampling temperature; 0 = greedy.", DefaultValueFactory = _ => 0 };
+        var topP = new Option<double>("--top-p") { Description = "Nucleus sampling mass.", DefaultValueFactory = _ => 1.0 };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "Generated tokens at most per response.", DefaultValueFactory = _ => 512 };
+        var batch = new Option<int>("--batch-size") { Description = "Prompts generated together.", DefaultValueFactory = _ => 8 };
+        var limit = new Option<int?>("--limit") { Description = "Only the first N entries of each category (quick runs)." };
+        var seed = new Option<long>("--seed") { Description = "Sampling seed.", DefaultValueFactory = _ => 0 };
+        var dtype = ModelCommandSupport.DTypeOption();
+        var device = ModelCommandSupport.DeviceOption();
+        var command = new Command("bfcl", "BFCL v3 (Python AST categories) with the ToolRL paper's prompt and decoding.")
+        {
+            data, categories, model, responses, output, samples, temperature, topP, maxNew, batch, limit, seed, dtype, device,
+        };
+        command.SetAction(parse => Run(new BfclRunOptions(
+            parse.GetValue(data)!, SplitCategories(parse.GetValue(categories)), parse.GetValue(model), parse.GetValue(responses),
+            parse.GetValue(output)!, parse.GetValue(samples), parse.GetValue(temperature), parse.GetValue(topP), parse.GetValue(maxNew),
+            parse.GetValue(batch), parse.GetValue(limit), parse.GetValue(seed), parse.GetValue(dtype), parse.GetValue(device))));
+        return command;
+    }
+
+    private sealed record BfclRunOptions(DirectoryInfo Data, IReadOnlyList<string>? Categories, DirectoryInfo? Model, FileInfo? Responses,
+        DirectoryInfo Output, int Samples, double Temperature, double TopP, int MaxNewTokens, int BatchSize, int? Limit, long Seed,
+        string? DType, string? Device);
+
+    private static List<string>? SplitCategories(string[]? values) =>
+        values is null || values.Length == 0 ? null
+            : [.. values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
+
+    private static int Run(BfclRunOptions o)
+    {
+        try
+        {
+            if ((o.Model is null) == (o.Responses is null))
+            {
+                throw new ArgumentException("give exactly one of --model DIR (generate, then check) or --responses FILE (check only)");
+            }
+            if (o.Samples < 1 || o.BatchSize < 1 || o.MaxNewTokens < 1 || o.Limit is < 1)
+            {
+                throw new ArgumentException($"--samples, --batch-size, --max-new-tokens and --limit must be at least 1 (got {o.Samples}, {o.BatchSize}, {o.MaxNewTokens}, {o.Limit?.ToString() ?? "none"})");
+            }
+            if (o.Samples > 1 && !(o.Temperature > 0))
+            {
+                throw new ArgumentException($"--samples {o.Samples} with --temperature {o.Temperature} would repeat one greedy response; fix: set --temperature > 0 (e.g. 0.7)");
+            }
+            var dataset = BfclDataset.Load(o.Data.FullName, o.Categories);
+            var entries = o.Limit is { } n
+                ? dataset.Entries.GroupBy(e => e.Category).SelectMany(g => g.Take(n)).ToList()
+                : dataset.Entries.ToList();
+            IReadOnlyList<BfclResponse> responses;
+            if (o.Responses is { } file)
+            {
+                responses = BfclReport.ReadResponses(file.Exists ? file.FullName : throw new FileNotFoundException($"--responses {file.FullName}: file not found"));
+            }
+            else
+            {
+                responses = Generate(o, entries);
+                BfclReport.WriteResponses(o.Output.FullName, responses);   // kept: they can be checked again without the model
+            }
+            var verdicts = BfclReport.CheckAll(entries, responses);
+            var scores = BfclScores.Compute(verdicts);
+            BfclReport.Write(o.Output.FullName, verdicts, scores);
+            Console.Out.Write(scores.ToTable());
+            Console.Error.WriteLine($"eval bfcl: {entries.Count} entries × {scores.Samples} → {Path.Combine(o.Output.FullName, "verdicts.jsonl")}, scores.json");
+            return 0;
+        }
+        catch (Exception e) when (ModelCommandSupport.IsUserError(e))
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static List<BfclResponse> Generate(BfclRunOptions o, IReadOnlyList<BfclEntry> entries)
+    {
+        var tokenizer = ModelCommandSupport.Tokenizer(o.Model!);
+        using var model = ModelCommandSupport.Load(o.Model!, o.DType, o.Device);
+        var options = GenerationOptions.From(null, model.Config) with
+        {
+            MaxNewTokens = o.MaxNewTokens,
+            DoSample = o.Temperature > 0,
+            Temperature = o.Temperature > 0 ? o.Temperature : 1.0,
+            TopP = o.TopP,
+            Seed = o.Seed,
+        };
+        var eos = options.EosTokenIds.ToList();
+        if (!eos.Contains(tokenizer.ImEndTokenId))
+        {
+            eos.Add(tokenizer.ImEndTokenId);   // the assistant turn ends with <|im_end|>
+        }
+        options = options with { EosTokenIds = eos };
+        var responses = new List<BfclResponse>();
+        for (var start = 0; start < entries.Count; start += o.BatchSize)
+        {
+            var batch = entries.Skip(start).Take(o.BatchSize).ToList();
+            var prompts = batch.Select(e => (IReadOnlyList<int>)tokenizer.EncodeToIds(ToolRLBfclHandler.FormatPrompt(e))).ToList();
+            // A seed per batch: one seed for all would replay the same random stream in every batch.
+            var generated = Sampler.Generate(model, prompts, options with { Seed = o.Seed + start }, o.Samples,
+                tokens => tokenizer.Decode(tokens, skipSpecialTokens: true));
+            responses.AddRange(generated.Select(g => new BfclResponse(batch[g.PromptIndex].Id, batch[g.PromptIndex].Category, g.Text ?? "")));
+            Console.Error.WriteLine($"eval bfcl: generated {Math.Min(start + o.BatchSize, entries.Count)}/{entries.Count}");
+        }
+        return responses;
+    }
+}
