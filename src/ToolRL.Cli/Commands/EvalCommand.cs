@@ -17,7 +17,48 @@ public sealed class EvalCommand : ICliCommand
     {
         var eval = new Command("eval", "Evaluate a model on a public benchmark.");
         eval.Subcommands.Add(BuildBfcl());
+        eval.Subcommands.Add(BuildBfclRows());
         return eval;
+    }
+
+    // toolrl eval bfcl-rows --data DIR [--categories …] [--limit N] --output FILE.jsonl
+    private static Command BuildBfclRows()
+    {
+        var data = new Option<DirectoryInfo>("--data") { Description = "Folder with BFCL_v3_<category>.json and possible_answer/.", Required = true };
+        var categories = new Option<string[]>("--categories") { Description = "Categories to convert (default: every known one present).", AllowMultipleArgumentsPerToken = true };
+        var limit = new Option<int?>("--limit") { Description = "Only the first N entries of each category." };
+        var output = new Option<FileInfo>("--output") { Description = "The RL JSONL file to write (data.val_files of a training config).", Required = true };
+        var command = new Command("bfcl-rows",
+            "Write BFCL entries as RL rows (ToolRL prompt, ToolRL-format answer, extra_info.bfcl) for validation with the bfcl_ast reward.")
+        {
+            data, categories, limit, output,
+        };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var entries = Select(BfclDataset.Load(parse.GetValue(data)!.FullName, SplitCategories(parse.GetValue(categories))), parse.GetValue(limit));
+                var file = parse.GetValue(output)!;
+                BfclRows.Write(file.FullName, entries);
+                Console.Error.WriteLine($"eval bfcl-rows: {entries.Count} rows → {file.FullName}");
+                return 0;
+            }
+            catch (Exception e) when (ModelCommandSupport.IsUserError(e))
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static List<BfclEntry> Select(BfclDataset dataset, int? limit)
+    {
+        if (limit is < 1)
+        {
+            throw new ArgumentException($"--limit must be at least 1 (got {limit})");
+        }
+        return limit is { } n ? [.. dataset.Entries.GroupBy(e => e.Category).SelectMany(g => g.Take(n))] : [.. dataset.Entries];
     }
 
     private static Command BuildBfcl()
@@ -67,18 +108,15 @@ public sealed class EvalCommand : ICliCommand
             {
                 throw new ArgumentException("give exactly one of --model DIR (generate, then check) or --responses FILE (check only)");
             }
-            if (o.Samples < 1 || o.BatchSize < 1 || o.MaxNewTokens < 1 || o.Limit is < 1)
+            if (o.Samples < 1 || o.BatchSize < 1 || o.MaxNewTokens < 1)
             {
-                throw new ArgumentException($"--samples, --batch-size, --max-new-tokens and --limit must be at least 1 (got {o.Samples}, {o.BatchSize}, {o.MaxNewTokens}, {o.Limit?.ToString() ?? "none"})");
+                throw new ArgumentException($"--samples, --batch-size and --max-new-tokens must be at least 1 (got {o.Samples}, {o.BatchSize}, {o.MaxNewTokens})");
             }
             if (o.Samples > 1 && !(o.Temperature > 0))
             {
                 throw new ArgumentException($"--samples {o.Samples} with --temperature {o.Temperature} would repeat one greedy response; fix: set --temperature > 0 (e.g. 0.7)");
             }
-            var dataset = BfclDataset.Load(o.Data.FullName, o.Categories);
-            var entries = o.Limit is { } n
-                ? dataset.Entries.GroupBy(e => e.Category).SelectMany(g => g.Take(n)).ToList()
-                : dataset.Entries.ToList();
+            var entries = Select(BfclDataset.Load(o.Data.FullName, o.Categories), o.Limit);
             IReadOnlyList<BfclResponse> responses;
             if (o.Responses is { } file)
             {

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ToolRL.Models;
 using ToolRL.Rewards.Python;
 
 namespace ToolRL.Evaluation.Bfcl;
@@ -117,8 +118,8 @@ public static class BfclReport
         ArgumentNullException.ThrowIfNull(scores);
         Directory.CreateDirectory(directory);
         var withSample = scores.Samples > 1;
-        WriteAtomically(Path.Combine(directory, "verdicts.jsonl"), string.Concat(verdicts.Select(v => VerdictLine(v, withSample) + "\n")));
-        WriteAtomically(Path.Combine(directory, "scores.json"), scores.ToJson().ToJsonString(Indented) + "\n");
+        Checkpoint.WriteAtomically(Path.Combine(directory, "verdicts.jsonl"), string.Concat(verdicts.Select(v => VerdictLine(v, withSample) + "\n")));
+        Checkpoint.WriteAtomically(Path.Combine(directory, "scores.json"), scores.ToJson().ToJsonString(Indented) + "\n");
     }
 
     /// <summary>Writes <c>responses.jsonl</c> into <paramref name="directory"/> in the format <see cref="ReadResponses"/> reads,
@@ -138,15 +139,8 @@ public static class BfclReport
             AppendString(lines, r.Response);
             lines.Append("}\n");
         }
-        WriteAtomically(Path.Combine(directory, "responses.jsonl"), lines.ToString());
+        Checkpoint.WriteAtomically(Path.Combine(directory, "responses.jsonl"), lines.ToString());
     }
 
     private static void AppendString(StringBuilder builder, string text) => Tokenization.PythonJson.WriteString(builder, text);
-
-    private static void WriteAtomically(string path, string text)
-    {
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, text, new UTF8Encoding(false));
-        File.Move(temporary, path, overwrite: true);
-    }
 }

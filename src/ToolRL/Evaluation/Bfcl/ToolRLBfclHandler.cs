@@ -35,8 +35,16 @@ public static class ToolRLBfclHandler
     /// <param name="entry">The BFCL question.</param>
     public static string FormatPrompt(BfclEntry entry)
     {
+        var (system, user) = PromptMessages(entry);
+        return $"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n";
+    }
+
+    /// <summary>The prompt's system and user message texts (the Qwen2.5 chat template renders them as <see cref="FormatPrompt"/>).</summary>
+    /// <param name="entry">The BFCL question.</param>
+    public static (string System, string User) PromptMessages(BfclEntry entry)
+    {
         ArgumentNullException.ThrowIfNull(entry);
-        return $"<|im_start|>system\n{SystemPrompt(entry)}<|im_end|>\n<|im_start|>user\n{UserPrompt(entry.Messages)}<|im_end|>\n<|im_start|>assistant\n";
+        return (SystemPrompt(entry), UserPrompt(entry.Messages));
     }
 
     /// <summary>The decoded calls of <paramref name="response"/> as Python's <c>json.dumps</c> writes them

@@ -22,7 +22,7 @@ public sealed class RewardRegistry
     private readonly Dictionary<string, Func<JsonObject?, IRewardFunction>> _factories = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    /// <summary>The process-wide registry, with the built-in <c>"toolrl"</c>.</summary>
+    /// <summary>The process-wide registry, with the built-ins <c>"toolrl"</c> and <c>"bfcl_ast"</c>.</summary>
     public static RewardRegistry Default { get; } = CreateWithBuiltIns();
 
     /// <summary>The registered names, sorted.</summary>
@@ -37,12 +37,14 @@ public sealed class RewardRegistry
         }
     }
 
-    /// <summary>A new registry holding only the built-in <c>"toolrl"</c> (its options: <see cref="ToolRLRewardOptions.FromJson"/>).</summary>
+    /// <summary>A new registry holding the built-ins: <c>"toolrl"</c> (its options: <see cref="ToolRLRewardOptions.FromJson"/>) and
+    /// <c>"bfcl_ast"</c> (<see cref="Evaluation.Bfcl.BfclAstReward"/>, no options).</summary>
     public static RewardRegistry CreateWithBuiltIns()
     {
         var registry = new RewardRegistry();
         registry.Register(ToolRLRewardFunction.RegistryName,
             options => new ToolRLRewardFunction(options is null ? ToolRLRewardOptions.Default : ToolRLRewardOptions.FromJson(options)));
+        registry.Register(Evaluation.Bfcl.BfclAstReward.RegistryName, _ => new Evaluation.Bfcl.BfclAstReward());
         return registry;
     }
 
