@@ -1,5 +1,6 @@
 using ToolRL.Evaluation.Bfcl;
 using ToolRL.Rewards.Python;
+using ToolRL.Testing;
 
 namespace ToolRL.Tests.Evaluation;
 
@@ -9,9 +10,9 @@ namespace ToolRL.Tests.Evaluation;
 /// </summary>
 public sealed class BfclReferenceVectorTests
 {
-    private static readonly Lazy<BfclDataset> Dataset = new(() => BfclDataset.Load(BfclReference.Path("data", "bfcl")));
+    private static readonly Lazy<BfclDataset> Dataset = new(() => BfclDataset.Load(TestPaths.Reference("data", "bfcl")));
 
-    [BfclReferenceFact]
+    [ReferenceFact]
     public void The_dataset_loads_every_category_with_its_answers()
     {
         var counts = Dataset.Value.Entries.GroupBy(e => e.Category).ToDictionary(g => g.Key, g => g.Count());
@@ -21,11 +22,11 @@ public sealed class BfclReferenceVectorTests
         Assert.Equal(10, counts.Count);
     }
 
-    [BfclReferenceFact]
+    [ReferenceFact]
     public void Every_vector_decodes_and_checks_as_BFCL_did()
     {
         var entries = Dataset.Value.Entries.ToDictionary(e => e.Id);
-        var lines = File.ReadAllLines(BfclReference.Path("data", "bfcl", "checker_vectors.jsonl"));
+        var lines = File.ReadAllLines(TestPaths.Reference("data", "bfcl", "checker_vectors.jsonl"));
         Assert.Equal(2000, lines.Length);
         var failures = new List<string>();
         foreach (var line in lines)
