@@ -6,7 +6,8 @@ namespace ToolRL.Cli.Commands;
 
 /// <summary>
 /// <c>toolrl generate --model DIR --prompt TEXT [--chat] [--max-new-tokens N] [--temperature T] [--top-p P] [--top-k K]
-/// [--seed S]</c>: prints the completion. Sampling defaults come from the folder's generation_config.json; a
+/// [--seed S] [--adapter DIR [--merge]]</c>: prints the completion. With --adapter the LoRA adapter runs unmerged (x·Wᵀ plus
+/// the small x·Aᵀ·Bᵀ products in every step), or folded into the weights in place with --merge (base-model speed). Sampling defaults come from the folder's generation_config.json; a
 /// temperature of 0 decodes greedily.
 /// </summary>
 public sealed class GenerateCommand : ICliCommand
@@ -24,23 +25,33 @@ public sealed class GenerateCommand : ICliCommand
         var seed = new Option<long>("--seed") { Description = "Sampling seed.", DefaultValueFactory = _ => 0 };
         var dtype = ModelCommandSupport.DTypeOption();
         var device = ModelCommandSupport.DeviceOption();
+        var adapter = ModelCommandSupport.AdapterOption();
+        var merge = new Option<bool>("--merge") { Description = "With --adapter: merge it into the weights before generating (faster; equal up to rounding)." };
         var command = new Command("generate", "Generate a completion with a Qwen2/Qwen2.5 model.")
         {
-            model, prompt, chat, maxNew, temperature, topP, topK, seed, dtype, device,
+            model, prompt, chat, maxNew, temperature, topP, topK, seed, dtype, device, adapter, merge,
         };
         command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(prompt)!, parse.GetValue(chat), parse.GetValue(maxNew),
             parse.GetValue(temperature), parse.GetValue(topP), parse.GetValue(topK), parse.GetValue(seed), parse.GetValue(dtype),
-            parse.GetValue(device)));
+            parse.GetValue(device), parse.GetValue(adapter), parse.GetValue(merge)));
         return command;
     }
 
     private static int Run(DirectoryInfo dir, string prompt, bool chat, int maxNew, double? temperature, double? topP, int? topK, long seed,
-        string? dtype, string? device)
+        string? dtype, string? device, DirectoryInfo? adapter, bool merge)
     {
         try
         {
+            if (merge && adapter is null)
+            {
+                throw new ArgumentException("--merge needs --adapter DIR; fix: add the adapter folder or drop --merge.");
+            }
             var tokenizer = ModelCommandSupport.Tokenizer(dir);
-            using var model = ModelCommandSupport.Load(dir, dtype, device);
+            using var model = ModelCommandSupport.Load(dir, dtype, device, adapter);
+            if (merge)
+            {
+                model.Model.MergeAdapters();
+            }
             var options = GenerationOptions.From(model.GenerationConfig, model.Config) with { MaxNewTokens = maxNew, Seed = seed };
             if (model.GenerationConfig is null)
             {

@@ -12,6 +12,9 @@ internal static class ModelCommandSupport
     public static Option<DirectoryInfo> ModelOption() =>
         new("--model") { Description = "Hugging Face Qwen2/Qwen2.5 folder: config.json + model.safetensors (or shards).", Required = true };
 
+    public static Option<DirectoryInfo?> AdapterOption() =>
+        new("--adapter") { Description = "LoRA adapter folder (adapter_config.json + adapter_model.safetensors, ours or PEFT's) applied to --model, unmerged." };
+
     public static Option<string?> DTypeOption() =>
         new("--dtype") { Description = "Compute dtype: float32 (CPU default), bfloat16 (CUDA default) or float16." };
 
@@ -19,7 +22,7 @@ internal static class ModelCommandSupport
         new("--device") { Description = "cpu (default), cuda or cuda:N." };
 
     /// <summary>Loads the model with the chosen dtype/device (parsed with messages naming the option).</summary>
-    public static Qwen2ForCausalLM Load(DirectoryInfo dir, string? dtype, string? device)
+    public static Qwen2ForCausalLM Load(DirectoryInfo dir, string? dtype, string? device, DirectoryInfo? adapter = null)
     {
         Device? dev = null;
         if (device is not null)
@@ -33,19 +36,35 @@ internal static class ModelCommandSupport
                 throw new ModelConfigException($"--device '{device}' is not a device; fix: use cpu, cuda or cuda:N", e);
             }
         }
-        DType? dt = null;
-        if (dtype is not null)
+        DType? dt = dtype is null ? null : ParseDType(dtype);
+        var model = Qwen2ForCausalLM.FromPretrained(dir.FullName, dt, dev);
+        if (adapter is not null)
         {
             try
             {
-                dt = ModelDTypes.Parse(dtype);
+                model.LoadAdapter(adapter.FullName);
             }
-            catch (ArgumentException e)
+            catch
             {
-                throw new ModelConfigException($"--dtype: {e.Message}", e);
+                model.Dispose();
+                throw;
             }
         }
-        return Qwen2ForCausalLM.FromPretrained(dir.FullName, dt, dev);
+        model.Eval();
+        return model;
+    }
+
+    /// <summary>A --dtype value, or an error naming the option.</summary>
+    public static DType ParseDType(string dtype)
+    {
+        try
+        {
+            return ModelDTypes.Parse(dtype);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ModelConfigException($"--dtype: {e.Message}", e);
+        }
     }
 
     /// <summary>The tokenizer of the model folder, or a clear error when it has none.</summary>

@@ -9,7 +9,7 @@ using static ToolRL.Torch.torch;
 namespace ToolRL.Cli.Commands;
 
 /// <summary>
-/// <c>toolrl score --model DIR --input FILE.jsonl [--output OUT.jsonl]</c>: each line has <c>"ids"</c> (or
+/// <c>toolrl score --model DIR [--adapter LORA] --input FILE.jsonl [--output OUT.jsonl]</c>: each line has <c>"ids"</c> (or
 /// <c>"text"</c>, tokenized with the model's tokenizer and then given <c>"ids"</c>) and gets <c>"logprobs"</c>:
 /// log p(x_t | x_&lt;t) for t = 1 … n−1, in order.
 /// </summary>
@@ -25,12 +25,14 @@ public sealed class ScoreCommand : ICliCommand
         var output = new Option<FileInfo?>("--output") { Description = "Where to write the JSONL result (default: standard output)." };
         var dtype = ModelCommandSupport.DTypeOption();
         var device = ModelCommandSupport.DeviceOption();
-        var command = new Command("score", "Add per-token log-probabilities of each line under a Qwen2/Qwen2.5 model.") { model, input, output, dtype, device };
-        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(input)!, parse.GetValue(output), parse.GetValue(dtype), parse.GetValue(device)));
+        var adapter = ModelCommandSupport.AdapterOption();
+        var command = new Command("score", "Add per-token log-probabilities of each line under a Qwen2/Qwen2.5 model.") { model, input, output, dtype, device, adapter };
+        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(input)!, parse.GetValue(output), parse.GetValue(dtype), parse.GetValue(device),
+            parse.GetValue(adapter)));
         return command;
     }
 
-    private static int Run(DirectoryInfo dir, FileInfo input, FileInfo? output, string? dtype, string? device)
+    private static int Run(DirectoryInfo dir, FileInfo input, FileInfo? output, string? dtype, string? device, DirectoryInfo? adapter)
     {
         try
         {
@@ -38,7 +40,7 @@ public sealed class ScoreCommand : ICliCommand
             {
                 throw new FormatException($"{input.FullName}: file not found");
             }
-            using var model = ModelCommandSupport.Load(dir, dtype, device);
+            using var model = ModelCommandSupport.Load(dir, dtype, device, adapter);
             Qwen2Tokenizer? tokenizer = null;
             var lines = new List<string>();
             var lineNumber = 0;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ToolRL.Models;
 
 namespace ToolRL.Configuration;
 
@@ -20,6 +21,13 @@ public sealed record ModelConfig
     /// <summary><c>critic_from_policy</c>: PPO critic trunk starts from the policy weights (default true, as verl).</summary>
     public bool CriticFromPolicy { get; init; } = true;
 
+    /// <summary>
+    /// <c>lora</c>: train LoRA adapters on a frozen base instead of every weight (PEFT's fields: <c>r</c>, <c>lora_alpha</c>,
+    /// <c>lora_dropout</c>, <c>target_modules</c>, <c>use_rslora</c>, <c>bias</c>); the SFT warm start, if any, still trains
+    /// the full model, the RL phase trains the adapters (and the PPO critic's adapters and value head). Null = full fine-tuning.
+    /// </summary>
+    public LoraConfig? Lora { get; init; }
+
     internal static ModelConfig Read(JsonSection s)
     {
         var d = new ModelConfig();
@@ -33,7 +41,13 @@ public sealed record ModelConfig
             Tiny = tiny,
             GradientCheckpointing = s.Bool("gradient_checkpointing", d.GradientCheckpointing),
             CriticFromPolicy = s.Bool("critic_from_policy", d.CriticFromPolicy),
+            Lora = s.Section("lora") is { } lora ? ReadLora(lora) : null,
         };
+        if (config.Lora is { Dropout: > 0 } && config.GradientCheckpointing)
+        {
+            s.Error("lora", $"lora_dropout {config.Lora.Dropout} with gradient_checkpointing: the recomputed forward would draw other dropout masks",
+                "set model.lora.lora_dropout to 0 (usual for RL) or gradient_checkpointing to false");
+        }
         if (s.Has("base_model") && tinySection is not null)
         {
             s.Error("tiny", "both base_model and tiny are given", "keep base_model (load weights) or tiny (random init), not both");
@@ -59,7 +73,42 @@ public sealed record ModelConfig
         }
         o["gradient_checkpointing"] = GradientCheckpointing;
         o["critic_from_policy"] = CriticFromPolicy;
+        if (Lora is not null)
+        {
+            o["lora"] = new JsonObject
+            {
+                ["r"] = Lora.R,
+                ["lora_alpha"] = Lora.Alpha,
+                ["lora_dropout"] = Lora.Dropout,
+                ["target_modules"] = new JsonArray(Lora.TargetModules.Select(m => (JsonNode?)m).ToArray()),
+                ["use_rslora"] = Lora.UseRslora,
+                ["bias"] = Lora.Bias,
+            };
+        }
         return o;
+    }
+
+    private static LoraConfig ReadLora(JsonSection s)
+    {
+        var d = new LoraConfig();
+        var modules = LoraConfig.LinearModules;
+        var targetsFix = $"list PEFT module names from {string.Join(", ", modules)}, or write \"{LoraConfig.AllLinear}\"";
+        var targets = s.StringList("target_modules", targetsFix);
+        var config = new LoraConfig
+        {
+            R = s.Int("r", d.R, 1, "must be at least 1", "set r to the adapter rank, e.g. 8"),
+            Alpha = s.Double("lora_alpha", d.Alpha, v => v > 0 && !double.IsInfinity(v), "must be a finite number > 0", "set lora_alpha to e.g. 2 × r (16 for r 8)"),
+            Dropout = s.Double("lora_dropout", d.Dropout, v => v >= 0 && v < 1, "must be in [0, 1)", "set lora_dropout to 0 (usual for RL) or e.g. 0.05"),
+            TargetModules = targets.Count == 0 || targets.SequenceEqual([LoraConfig.AllLinear]) ? modules : targets.Distinct().ToList(),
+            UseRslora = s.Bool("use_rslora", d.UseRslora),
+            Bias = s.String("bias", d.Bias, v => v == "none", "is not supported (only \"none\": the base biases stay frozen, as PEFT's default)", "set bias to \"none\""),
+        };
+        foreach (var name in targets.SequenceEqual([LoraConfig.AllLinear]) ? [] : targets.Where(n => !modules.Contains(n, StringComparer.Ordinal)))
+        {
+            s.Error("target_modules", name == LoraConfig.AllLinear ? $"\"{name}\" must stand alone, not inside a list" : $"'{name}' is not a linear layer of Qwen2", targetsFix);
+        }
+        s.RejectUnknownKeys();
+        return config;
     }
 }
 

@@ -35,16 +35,16 @@ internal static class Checkpoint
     }
 
     /// <summary>
-    /// Saves a model's parameters (converted to <paramref name="dtype"/>) with its config, whose <c>torch_dtype</c> and
+    /// Saves a model's parameters (converted to <paramref name="dtype"/>; LoRA adapters merged into the weights) with its config, whose <c>torch_dtype</c> and
     /// <c>architectures</c> (plus <paramref name="extraConfig"/>) are set for the saved layout.
     /// </summary>
-    public static void SaveModel(ToolRL.Torch.NN.Module model, Qwen2Config config, string architecture, string directory, DType dtype,
+    public static void SaveModel(ToolRL.Torch.NN.Module model, Qwen2Model decoder, Qwen2Config config, string architecture, string directory, DType dtype,
         long maxShardBytes, string? companionSource, IReadOnlyDictionary<string, JsonNode?>? extraConfig = null)
     {
         ArgumentNullException.ThrowIfNull(directory);
         using var scope = torch.NewScope();
         using var noGrad = torch.NoGrad();
-        var tensors = model.NamedParameters().Select(p => (p.Name, p.Param.DType == dtype ? (Tensor)p.Param : p.Param.To(dtype))).ToList();
+        var tensors = Qwen2Model.HuggingFaceTensors(model, decoder, "model.").Select(p => (p.Name, p.Tensor.DType == dtype ? p.Tensor : p.Tensor.To(dtype))).ToList();
         var overrides = new Dictionary<string, JsonNode?>
         {
             ["torch_dtype"] = ModelDTypes.HfName(dtype),

@@ -35,7 +35,7 @@ public sealed class Qwen2ForCausalLM : Module
     public GenerationConfig? GenerationConfig { get; private set; }
 
     /// <summary>The folder the model was loaded from (tokenizer files are copied from it on save), or null.</summary>
-    public string? SourceDirectory { get; private set; }
+    public string? SourceDirectory { get; internal set; }
 
     /// <summary>The output projection [vocab, H]: <c>lm_head.weight</c>, or the embedding when tied.</summary>
     public Parameter LmHeadWeight => _lmHead?.Weight ?? Model.EmbedTokensWeight;
@@ -86,10 +86,61 @@ public sealed class Qwen2ForCausalLM : Module
     /// transformers, vLLM and SGLang load the folder. Weights are written in <paramref name="dtype"/> (default: the
     /// compute dtype), sharded with an index above <paramref name="maxShardBytes"/>. Every file is written under a
     /// temporary name and renamed into place; tokenizer files and generation_config.json of the source folder are
-    /// copied when the target lacks them.
+    /// copied when the target lacks them. A model with LoRA adapters is saved merged (W + s·B·A; the model itself is
+    /// not changed): the folder is a plain Hugging Face model (<c>toolrl merge</c>); <see cref="SaveAdapter"/> saves the adapter alone.
     /// </summary>
     public void SavePretrained(string directory, DType? dtype = null, long maxShardBytes = 5L << 30) =>
-        Checkpoint.SaveModel(this, Config, "Qwen2ForCausalLM", directory, dtype ?? DType, maxShardBytes, SourceDirectory);
+        Checkpoint.SaveModel(this, Model, Config, "Qwen2ForCausalLM", directory, dtype ?? DType, maxShardBytes, SourceDirectory);
+
+    /// <summary>
+    /// Saves the LoRA adapters in PEFT's layout: adapter_config.json (task_type CAUSAL_LM, base_model_name_or_path the
+    /// folder the base was loaded from) and adapter_model.safetensors (<c>base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight</c>, …).
+    /// </summary>
+    public void SaveAdapter(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var lora = Model.Lora ?? throw new InvalidOperationException("the model has no LoRA adapters to save; fix: call AddAdapters or LoadAdapter first, or save the whole model with SavePretrained.");
+        PeftAdapter.Save(directory, lora, "CAUSAL_LM", SourceDirectory, [], Model.AdapterParameters().Select(p => ("model." + p.Name, (Tensor)p.Param)));
+    }
+
+    /// <summary>
+    /// Loads a PEFT LoRA adapter folder (ours or one PEFT saved) onto this base model: attaches adapters with its values
+    /// (the base is frozen), or, when adapters with the same r and targets are attached, copies its values into them.
+    /// An adapter made for another base (tensor shapes that do not fit its layers) is refused naming both shapes.
+    /// </summary>
+    public void LoadAdapter(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        using var scope = NewScope();
+        var adapter = PeftAdapter.Load(directory, DType, Device);
+        if (adapter.ModulesToSave.Count > 0)
+        {
+            throw new ModelConfigException(
+                $"{Path.Combine(directory, PeftAdapter.ConfigFileName)}: modules_to_save [{string.Join(", ", adapter.ModulesToSave)}] (fully trained layers) " +
+                "is not supported for a causal LM adapter; fix: merge the adapter in Python (merge_and_unload) and load the merged model.");
+        }
+        Model.LoadAdapters(adapter, "model.", directory);
+        FreezeHead();
+    }
+
+    /// <summary>
+    /// Attaches fresh LoRA adapters (<paramref name="config"/>) as PEFT initialises them (A Kaiming-uniform from
+    /// <paramref name="seed"/>, B zeros: the outputs do not change) and freezes every other parameter, so only the
+    /// adapters train. Switch them off with <c>Model.DisableAdapters()</c>, fold them in with <c>Model.MergeAdapters()</c>.
+    /// </summary>
+    public void AddAdapters(LoraConfig config, long seed)
+    {
+        Model.AddAdapters(config, seed);
+        FreezeHead();
+    }
+
+    private void FreezeHead()
+    {
+        if (_lmHead is not null)
+        {
+            _lmHead.Weight.RequiresGrad = false;
+        }
+    }
 
     /// <summary>Logits [B,T,V] for every position (see <see cref="Qwen2Model.Forward"/> for the arguments).</summary>
     public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null)

@@ -41,7 +41,10 @@ internal sealed class RotaryEmbedding
     }
 }
 
-/// <summary>y = x Wᵀ (+ b), built from given tensors (names <c>weight</c>, <c>bias</c>).</summary>
+/// <summary>
+/// y = x Wᵀ (+ b) (+ s · (x Aᵀ) Bᵀ when a LoRA adapter is attached), built from given tensors (names <c>weight</c>,
+/// <c>bias</c>, and PEFT's <c>lora_A.weight</c>, <c>lora_B.weight</c>).
+/// </summary>
 internal sealed class Qwen2Linear : Module
 {
     public Qwen2Linear(WeightSource source, string prefix, long inFeatures, long outFeatures, bool bias)
@@ -59,13 +62,41 @@ internal sealed class Qwen2Linear : Module
 
     public Parameter? Bias { get; }
 
+    /// <summary>The LoRA adapter, when one is attached (<see cref="Attach"/>).</summary>
+    public LoraAdapter? Adapter { get; private set; }
+
+    /// <summary>Attaches <paramref name="adapter"/> (A [r, in], B [out, r]); its matrices join the state dict as <c>lora_A</c>/<c>lora_B</c>.</summary>
+    public void Attach(LoraAdapter adapter)
+    {
+        Adapter = adapter;
+        RegisterModule("lora_A", adapter.A);
+        RegisterModule("lora_B", adapter.B);
+    }
+
     /// <summary>
     /// x [..., in] → [..., out]. With <paramref name="streamFewRows"/> (a KV-cached step) and at most
     /// <see cref="RowProjection.KernelMaxRows"/> rows without gradients, the weight is streamed once through the row
     /// kernel instead of being repacked by BLAS for a handful of rows. Only cached (generation) steps take it, so a
     /// model's training forward is the same GEMM with or without gradient checkpointing's no-grad first pass.
+    /// An active adapter adds its low-rank update (two products through the r-wide middle) on every path.
     /// </summary>
     public Tensor Forward(Tensor x, bool streamFewRows = false)
+    {
+        var y = BaseForward(x, streamFewRows);                   // [..., out]
+        if (Adapter is not { Active: true } adapter)
+        {
+            return y;
+        }
+        using var scope = NewScope();
+        if (!IsGradEnabled)
+        {
+            y.AddInPlace(adapter.Forward(x, Training));                 // + s · B A x, no new [..., out] buffer
+            return y;
+        }
+        return scope.MoveToOuter(y + adapter.Forward(x, Training));   // + s · B A x
+    }
+
+    private Tensor BaseForward(Tensor x, bool streamFewRows)
     {
         var inFeatures = x.Size(-1);
         if (!streamFewRows || IsGradEnabled || x.NumEl > RowProjection.KernelMaxRows * inFeatures)
@@ -132,6 +163,9 @@ internal sealed class Qwen2Attention : Module
         RegisterModule("o_proj", _o);
     }
 
+    /// <summary>The four projections by PEFT module name.</summary>
+    public IEnumerable<(string Name, Qwen2Linear Layer)> Projections() => [("q_proj", _q), ("k_proj", _k), ("v_proj", _v), ("o_proj", _o)];
+
     /// <param name="h">[B,T,H] normalised input.</param>
     /// <param name="cos">[B,1,T,hd] rotary cos table.</param>
     /// <param name="sin">[B,1,T,hd] rotary sin table.</param>
@@ -172,6 +206,9 @@ internal sealed class Qwen2Mlp : Module
         RegisterModule("down_proj", _down);
     }
 
+    /// <summary>The three projections by PEFT module name.</summary>
+    public IEnumerable<(string Name, Qwen2Linear Layer)> Projections() => [("gate_proj", _gate), ("up_proj", _up), ("down_proj", _down)];
+
     /// <summary>h [B,T,H] → [B,T,H] (<paramref name="streamFewRows"/>: see <see cref="Qwen2Linear.Forward"/>).</summary>
     public Tensor Forward(Tensor h, bool streamFewRows) =>
         _down.Forward(Functional.SiluMul(_gate.Forward(h, streamFewRows), _up.Forward(h, streamFewRows)), streamFewRows);  // [B,T,I] → [B,T,H]
@@ -196,6 +233,11 @@ internal sealed class Qwen2DecoderLayer : Module
         RegisterModule("mlp", _mlp);
     }
 
+    /// <summary>The seven linear layers: (path below the layer, PEFT module name, layer).</summary>
+    public IEnumerable<(string Path, string Name, Qwen2Linear Layer)> Projections() =>
+        _attention.Projections().Select(p => ("self_attn." + p.Name, p.Name, p.Layer))
+            .Concat(_mlp.Projections().Select(p => ("mlp." + p.Name, p.Name, p.Layer)));
+
     /// <summary>x [B,T,H] residual stream → new residual stream [B,T,H] (see <see cref="Qwen2Attention.Forward"/>).</summary>
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? keyMask, KvCache.LayerSlot? cache)
     {
@@ -210,7 +252,7 @@ internal sealed class Qwen2DecoderLayer : Module
 /// The Qwen2 decoder stack (<c>Qwen2Model</c> in transformers): token ids → final-norm hidden states [B,T,H].
 /// Parameter names are the Hugging Face names below the <c>model.</c> prefix.
 /// </summary>
-public sealed class Qwen2Model : Module
+public sealed partial class Qwen2Model : Module
 {
     private readonly Qwen2Embedding _embed;
     private readonly ModuleList<Qwen2DecoderLayer> _layers;

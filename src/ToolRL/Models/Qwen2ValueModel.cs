@@ -47,6 +47,57 @@ public sealed class Qwen2ValueModel : Module
         return new Qwen2ValueModel(policy.Config, new CheckpointWeights(copies, "policy"), head) { SourceDirectory = policy.SourceDirectory };
     }
 
+    /// <summary>
+    /// A LoRA critic on a LoRA policy's frozen base: its decoder shares the policy's base tensors (no copy; neither
+    /// changes them while adapters are unmerged), with its own fresh adapters of the same configuration and a fully
+    /// trained value head, as TRL and StepTool train a PEFT critic. Only the critic's adapters and head are trainable.
+    /// </summary>
+    public static Qwen2ValueModel CreateWithAdapters(Qwen2ForCausalLM policy, long seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var lora = policy.Model.Lora ?? throw new InvalidOperationException("the policy has no LoRA adapters; fix: call policy.AddAdapters first, or use CreateFrom for a full critic.");
+        using var scope = NewScope();
+        var shared = policy.Model.NamedParameters()
+            .Where(p => !p.Name.Contains(".lora_", StringComparison.Ordinal))
+            .ToDictionary(p => "model." + p.Name, p => (Tensor)p.Param, StringComparer.Ordinal);
+        using var generator = new Generator(seed);
+        var head = new RandomWeights(policy.Config.InitializerRange, generator, policy.DType, policy.Device);
+        var critic = new Qwen2ValueModel(policy.Config, new CheckpointWeights(shared, "policy"), head) { SourceDirectory = policy.SourceDirectory };
+        critic.Model.AddAdapters(lora, seed + 1);
+        return critic;
+    }
+
+    /// <summary>
+    /// Saves the critic's LoRA adapters and value head in PEFT's layout (task_type TOKEN_CLS, modules_to_save ["score"],
+    /// tensors <c>base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight</c> … and <c>base_model.model.score.weight</c>).
+    /// </summary>
+    public void SaveAdapter(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var lora = Model.Lora ?? throw new InvalidOperationException("the critic has no LoRA adapters to save; fix: save the whole critic with SavePretrained.");
+        var tensors = Model.AdapterParameters().Select(p => ("model." + p.Name, (Tensor)p.Param))
+            .Concat(_score.NamedParameters().Select(p => ("score." + p.Name, (Tensor)p.Param)));
+        PeftAdapter.Save(directory, lora, "TOKEN_CLS", SourceDirectory, ["score"], tensors);
+    }
+
+    /// <summary>Restores what <see cref="SaveAdapter"/> wrote into this critic's adapters and value head (same r and targets).</summary>
+    public void LoadAdapter(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        using var scope = NewScope();
+        var adapter = PeftAdapter.Load(directory, Model.EmbedTokensWeight.DType, Model.EmbedTokensWeight.Device);
+        Model.LoadAdapters(adapter, "model.", directory);
+        using var noGrad = NoGrad();
+        foreach (var (name, parameter) in _score.NamedParameters())
+        {
+            if (!adapter.Tensors.TryGetValue("score." + name, out var value) || !value.Shape.AsSpan().SequenceEqual(parameter.Shape))
+            {
+                throw new ModelConfigException($"{directory}: the adapter has no value head tensor {PeftAdapter.NamePrefix}score.{name} of shape [{string.Join(", ", parameter.Shape)}]; fix: load a critic adapter saved by a PPO run with model.lora.");
+            }
+            parameter.CopyFrom(value);
+        }
+    }
+
     /// <summary>A critic with every weight freshly initialised (transformers' init) from <paramref name="seed"/>.</summary>
     public static Qwen2ValueModel CreateRandom(Qwen2Config config, long seed, DType dtype = DType.Float32, Device? device = null)
     {
@@ -80,7 +131,7 @@ public sealed class Qwen2ValueModel : Module
 
     /// <summary>Saves in <c>Qwen2ForTokenClassification</c> layout (num_labels 1), loadable by AutoModelForTokenClassification.</summary>
     public void SavePretrained(string directory, DType? dtype = null, long maxShardBytes = 5L << 30) =>
-        Checkpoint.SaveModel(this, Config, "Qwen2ForTokenClassification", directory, dtype ?? Model.EmbedTokensWeight.DType, maxShardBytes,
+        Checkpoint.SaveModel(this, Model, Config, "Qwen2ForTokenClassification", directory, dtype ?? Model.EmbedTokensWeight.DType, maxShardBytes,
             SourceDirectory, new Dictionary<string, JsonNode?>
             {
                 ["num_labels"] = 1,
