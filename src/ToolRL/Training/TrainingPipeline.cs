@@ -113,8 +113,23 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
             yield break;
         }
 
-        using var reference = Config.NeedsReferenceModel ? new Qwen2Policy(CopyOf(policy.Model)) : null;
-        reference?.Module.Freeze();
+        if (Config.Model.Lora is { } lora)
+        {
+            // The RL phase trains adapters on the (warm-started) base; the base stays frozen and doubles as the reference.
+            if (Config.Sft is not null)
+            {
+                policy.Model.SourceDirectory = Path.Combine(OutputDir, "sft", "model");
+            }
+            policy.Model.AddAdapters(lora, Config.Seed);
+            _log($"lora: r {lora.R}, alpha {lora.Alpha}{(lora.UseRslora ? " (rsLoRA)" : "")} on {string.Join(", ", lora.TargetModules)}: " +
+                $"{policy.Model.TrainableParameters().Sum(p => p.NumEl):N0} trainable of {policy.Model.ParameterCount():N0} parameters");
+        }
+        using var reference = !Config.NeedsReferenceModel ? null
+            : Config.Model.Lora is not null ? Qwen2Policy.BaseOf(policy) : new Qwen2Policy(CopyOf(policy.Model));
+        if (Config.Model.Lora is null)
+        {
+            reference?.Module.Freeze();
+        }
         using var critic = Config.Algorithm == AlgorithmKind.Ppo ? new Qwen2Critic(CreateCritic(policy.Model)) : null;
         var setup = new RlTrainerSetup
         {
@@ -266,7 +281,8 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
     }
 
     private Qwen2ValueModel CreateCritic(Qwen2ForCausalLM policy) =>
-        Config.Model.CriticFromPolicy ? Qwen2ValueModel.CreateFrom(policy, Config.Seed) : Qwen2ValueModel.CreateRandom(policy.Config, Config.Seed, policy.DType, policy.Device);
+        Config.Model.Lora is not null ? Qwen2ValueModel.CreateWithAdapters(policy, Config.Seed)
+        : Config.Model.CriticFromPolicy ? Qwen2ValueModel.CreateFrom(policy, Config.Seed) : Qwen2ValueModel.CreateRandom(policy.Config, Config.Seed, policy.DType, policy.Device);
 
     private IRewardFunction CreateReward()
     {

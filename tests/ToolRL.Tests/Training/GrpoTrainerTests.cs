@@ -11,20 +11,6 @@ public sealed class GrpoTrainerTests : IDisposable
 
     public void Dispose() => _run.Dispose();
 
-    private static async Task<List<TrainingStepResult>> Collect(RlTrainer trainer, int? stopAfter = null)
-    {
-        var steps = new List<TrainingStepResult>();
-        await foreach (var step in trainer.TrainAsync())
-        {
-            steps.Add(step);
-            if (step.Step == stopAfter)
-            {
-                break;
-            }
-        }
-        return steps;
-    }
-
     [Fact]
     public async Task SmokeRunChangesEveryParameterLogsFiniteMetricsAndLearnsATrivialReward()
     {
@@ -34,7 +20,7 @@ public sealed class GrpoTrainerTests : IDisposable
         var before = policy.Module.NamedParameters().ToDictionary(p => p.Name, p => p.Param.Detach().Clone().ToArray<float>());
         using var trainer = new GrpoTrainer(_run.Setup(config, policy, new BrevityReward(), reference: reference));
 
-        var steps = await Collect(trainer);
+        var steps = await TinyRun.Collect(trainer);
 
         Assert.Equal(Enumerable.Range(0, 9).Select(i => (long)i), steps.Select(s => s.Step));
         foreach (var (name, param) in policy.Module.NamedParameters())
@@ -92,7 +78,7 @@ public sealed class GrpoTrainerTests : IDisposable
         using (var reference = TinyRun.Policy())
         using (var trainer = new GrpoTrainer(_run.Setup(config, policy, new BrevityReward(), reference: reference) with { OutputDir = uninterruptedDir }))
         {
-            await Collect(trainer);
+            await TinyRun.Collect(trainer);
             expected = trainer.Metrics;
             expectedWeights = Flatten(policy);
         }
@@ -101,13 +87,13 @@ public sealed class GrpoTrainerTests : IDisposable
         using (var reference = TinyRun.Policy())
         using (var trainer = new GrpoTrainer(_run.Setup(config, policy, new BrevityReward(), reference: reference) with { OutputDir = resumedDir }))
         {
-            await Collect(trainer, stopAfter: 3);   // killed after step 3: the checkpoint of step 2 is the latest
+            await TinyRun.Collect(trainer, stopAfter: 3);   // killed after step 3: the checkpoint of step 2 is the latest
         }
         using (var policy = TinyRun.Policy(seed: 12345))   // different init: everything must come from the checkpoint
         using (var reference = TinyRun.Policy())
         using (var trainer = new GrpoTrainer(_run.Setup(config, policy, new BrevityReward(), resume: true, reference: reference) with { OutputDir = resumedDir }))
         {
-            var steps = await Collect(trainer);
+            var steps = await TinyRun.Collect(trainer);
             Assert.Equal([3L, 4L], steps.Select(s => s.Step));
             Assert.Equal(expectedWeights, Flatten(policy));
         }

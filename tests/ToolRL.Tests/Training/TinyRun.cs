@@ -68,6 +68,21 @@ internal sealed class TinyRun : IDisposable
         Resume = resume,
     };
 
+    /// <summary>Runs <paramref name="trainer"/>, collecting its steps; stops after step <paramref name="stopAfter"/> when given (a killed run).</summary>
+    public static async Task<List<TrainingStepResult>> Collect(RlTrainer trainer, int? stopAfter = null)
+    {
+        var steps = new List<TrainingStepResult>();
+        await foreach (var step in trainer.TrainAsync())
+        {
+            steps.Add(step);
+            if (step.Step == stopAfter)
+            {
+                break;
+            }
+        }
+        return steps;
+    }
+
     public void Dispose()
     {
         if (System.IO.Directory.Exists(Directory))

@@ -6,11 +6,44 @@ using ToolRL.Training.Rollout;
 
 namespace ToolRL.Training.Models;
 
-/// <summary><see cref="IPolicyModel"/> over the project's <see cref="Qwen2ForCausalLM"/>: chunked response scoring and KV-cache sampling.</summary>
-public sealed class Qwen2Policy(Qwen2ForCausalLM model) : IPolicyModel
+/// <summary>
+/// <see cref="IPolicyModel"/> over the project's <see cref="Qwen2ForCausalLM"/>: chunked response scoring and KV-cache
+/// sampling. A model with LoRA adapters saves and loads its adapter only (PEFT layout), and <see cref="BaseOf"/> gives
+/// its frozen base as the reference policy without copying a weight.
+/// </summary>
+public sealed class Qwen2Policy : IPolicyModel
 {
+    private readonly bool _adaptersOff;
+    private readonly bool _ownsModel;
+
+    /// <summary>A policy owning <paramref name="model"/> (disposed with it).</summary>
+    public Qwen2Policy(Qwen2ForCausalLM model) : this(model, adaptersOff: false, ownsModel: true)
+    {
+    }
+
+    private Qwen2Policy(Qwen2ForCausalLM model, bool adaptersOff, bool ownsModel)
+    {
+        Model = model;
+        _adaptersOff = adaptersOff;
+        _ownsModel = ownsModel;
+    }
+
+    /// <summary>
+    /// The base model under <paramref name="policy"/>'s LoRA adapters: the same module, scored and sampled with the adapters
+    /// switched off (the reference policy of a LoRA run; its parameters are the policy's, so do not freeze or dispose them through it).
+    /// </summary>
+    public static Qwen2Policy BaseOf(Qwen2Policy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        if (policy.Model.Model.Lora is null)
+        {
+            throw new InvalidOperationException("the policy has no LoRA adapters, so its base is the policy itself; fix: use a frozen copy as the reference model.");
+        }
+        return new Qwen2Policy(policy.Model, adaptersOff: true, ownsModel: false);
+    }
+
     /// <summary>The wrapped model.</summary>
-    public Qwen2ForCausalLM Model { get; } = model;
+    public Qwen2ForCausalLM Model { get; }
 
     /// <inheritdoc />
     public Module Module => Model;
@@ -18,6 +51,7 @@ public sealed class Qwen2Policy(Qwen2ForCausalLM model) : IPolicyModel
     /// <inheritdoc />
     public (Tensor LogProbs, Tensor? Entropy) ScoreResponses(MicroBatch batch, double temperature, bool withEntropy)
     {
+        using var adapters = AdapterScope();
         var (logProbs, entropy) = LogProbs.Compute(Model, batch.InputIds, batch.AttentionMask, batch.ResponseWidth,
             new LogProbOptions { Temperature = temperature, WithEntropy = withEntropy });
         return (logProbs, withEntropy ? entropy : null);
@@ -26,6 +60,7 @@ public sealed class Qwen2Policy(Qwen2ForCausalLM model) : IPolicyModel
     /// <inheritdoc />
     public IReadOnlyList<GeneratedResponse> Generate(IReadOnlyList<IReadOnlyList<int>> prompts, int n, SamplingSettings settings, long seed)
     {
+        using var adapters = AdapterScope();
         var options = new GenerationOptions
         {
             MaxNewTokens = settings.MaxNewTokens,
@@ -41,18 +76,41 @@ public sealed class Qwen2Policy(Qwen2ForCausalLM model) : IPolicyModel
             .ToList();
     }
 
-    /// <inheritdoc />
-    public void SavePretrained(string directory) => Model.SavePretrained(directory);
+    /// <summary>Writes the model in Hugging Face layout, or only its LoRA adapter (adapter_config.json, adapter_model.safetensors) when it has one.</summary>
+    public void SavePretrained(string directory)
+    {
+        if (Model.Model.Lora is not null)
+        {
+            Model.SaveAdapter(directory);
+        }
+        else
+        {
+            Model.SavePretrained(directory);
+        }
+    }
 
-    /// <inheritdoc />
+    /// <summary>Copies weights from a folder written by <see cref="SavePretrained"/>: a LoRA adapter folder or a whole model.</summary>
     public void LoadWeights(string directory)
     {
+        if (PeftAdapter.IsAdapterFolder(directory))
+        {
+            Model.LoadAdapter(directory);
+            return;
+        }
         using var loaded = Qwen2ForCausalLM.FromPretrained(directory, Model.DType, Model.Device);
         Model.LoadStateDict(loaded.StateDict());
     }
 
     /// <inheritdoc />
-    public void Dispose() => Model.Dispose();
+    public void Dispose()
+    {
+        if (_ownsModel)
+        {
+            Model.Dispose();
+        }
+    }
+
+    private IDisposable? AdapterScope() => _adaptersOff ? Model.Model.DisableAdapters() : null;
 }
 
 /// <summary><see cref="IValueModel"/> over <see cref="Qwen2ValueModel"/>: values at positions <c>[P−1, P+R−1)</c>, the state before each response token (verl <c>[-R-1:-1]</c>).</summary>
@@ -72,12 +130,27 @@ public sealed class Qwen2Critic(Qwen2ValueModel model) : IValueModel
         return scope.MoveToOuter(values);
     }
 
-    /// <inheritdoc />
-    public void SavePretrained(string directory) => Model.SavePretrained(directory);
+    /// <summary>Writes the critic in Hugging Face layout, or only its LoRA adapter and value head when it has adapters.</summary>
+    public void SavePretrained(string directory)
+    {
+        if (Model.Model.Lora is not null)
+        {
+            Model.SaveAdapter(directory);
+        }
+        else
+        {
+            Model.SavePretrained(directory);
+        }
+    }
 
-    /// <inheritdoc />
+    /// <summary>Copies weights from a folder written by <see cref="SavePretrained"/>.</summary>
     public void LoadWeights(string directory)
     {
+        if (PeftAdapter.IsAdapterFolder(directory))
+        {
+            Model.LoadAdapter(directory);
+            return;
+        }
         using var loaded = Qwen2ValueModel.FromPretrained(directory);
         Model.LoadStateDict(loaded.StateDict());
     }
