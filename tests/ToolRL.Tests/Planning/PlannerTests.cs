@@ -52,6 +52,27 @@ public class PlannerTests
     }
 
     [ReferenceFact]
+    public void LoraPpoColdStartOnSevenBFitsOneEightyGigabyteDevice()
+    {
+        var options = new PlanOptions { BaseModel = ModelFolder("7B"), TrainRows = 3920 };
+        var full = TrainingPlanner.Plan(TrainingConfig.Load(TestPaths.InRepo("configs", "ppo-qwen2.5-7b-toolrl-cold.json")), options).Memory!;
+        var plan = TrainingPlanner.Plan(TrainingConfig.Load(TestPaths.InRepo("configs", "ppo-qwen2.5-7b-toolrl-cold-lora.json")), options);
+        var memory = plan.Memory!;
+        long Item(string category, string component) => Assert.Single(memory.Items, i => i.Category == category && i.Component == component).Bytes;
+        // r 8 on q, k, v, o, gate, up, down of 28 layers: 8 × (7168 + 4096 + 4096 + 7168 + 3 × 22528) × 28 (PEFT prints 20,185,088).
+        const long Adapters = 20_185_088L;
+        Assert.Equal(Adapters, plan.Model!.LoraParameters(plan.Config.Model.Lora!));
+        Assert.Equal((7_615_616_512L + Adapters) * 2, Item(MemoryCategories.Weights, "policy"));
+        Assert.Equal(0, Item(MemoryCategories.Weights, "reference"));
+        Assert.Equal(Adapters * 2, Item(MemoryCategories.Gradients, "policy"));
+        Assert.Equal(Adapters * 12, Item(MemoryCategories.Optimizer, "policy"));
+        Assert.Equal((Adapters + 3585) * 12, Item(MemoryCategories.Optimizer, "critic"));
+        Assert.True(full.PeakBytes > MemoryEstimate.Device80GiB);
+        Assert.True(memory.PeakBytes <= MemoryEstimate.Device80GiB, $"LoRA peak {MemoryEstimate.Format(memory.PeakBytes)}");
+        Assert.Contains("fits one 80 GiB device", PlanFormatter.ToText(plan));
+    }
+
+    [ReferenceFact]
     public void ShardingDividesStateNotActivations()
     {
         var config = TrainingConfig.Load(TestPaths.InRepo("configs", "grpo-qwen2.5-3b-toolrl.json"));

@@ -29,6 +29,9 @@ public sealed record MemoryEstimate(IReadOnlyList<MemoryItem> Items)
         }
     }
 
+    /// <summary>The memory of an 80 GB accelerator (A100/H100 80GB: 80 GiB), the yardstick <c>toolrl plan</c> reports against.</summary>
+    public const long Device80GiB = 80L << 30;
+
     /// <summary>Human-readable size (GiB/MiB/KiB).</summary>
     public static string Format(long bytes) => bytes switch
     {

@@ -3,7 +3,8 @@ namespace ToolRL.Configuration.Planning;
 /// <summary>
 /// Memory per device from shapes (an estimate for sizing hardware, not a measurement). Assumptions:
 /// weights and gradients in the run's dtype; AdamW keeps two fp32 moments (8 B/param) plus an fp32 master copy
-/// (4 B/param) under bf16/fp16; with several devices, weights, gradients and optimizer state are fully sharded;
+/// (4 B/param) under bf16/fp16, for the trainable parameters only (with LoRA: the adapters and the critic's head, the
+/// base frozen, held once and shared by policy, reference and critic); with several devices, weights, gradients and optimizer state are fully sharded;
 /// the reference model is kept on device (weights only); activations are those kept for backward by one
 /// micro-batch with eager attention (scores and probabilities materialised), or layer inputs plus one recomputed
 /// layer under gradient checkpointing, plus the logits and fp32 log-softmax (and its gradient) over responses;
@@ -21,20 +22,32 @@ internal static class MemoryModel
         var items = new List<MemoryItem>();
 
         var p = model.Parameters;
-        items.Add(new(MemoryCategories.Weights, "policy", Shard(p * bytes), $"{p:N0} params × {bytes} B ({dtypeName}){sharding}"));
+        var lora = c.Algorithm == AlgorithmKind.Sft ? null : c.Model.Lora;
+        // With LoRA only the adapters (and the critic's value head) train; the frozen base is held once and shared by
+        // the policy, the reference (adapters switched off) and the critic.
+        var trainable = lora is null ? p : model.LoraParameters(lora);
+        var what = lora is null ? $"{p:N0} params" : $"{trainable:N0} adapter params (LoRA r {lora.R} on {lora.TargetModules.Count} module kinds)";
+        items.Add(new(MemoryCategories.Weights, "policy", Shard((lora is null ? p : p + trainable) * bytes),
+            lora is null ? $"{p:N0} params × {bytes} B ({dtypeName}){sharding}" : $"{p:N0} frozen base params + {trainable:N0} adapter params × {bytes} B ({dtypeName}){sharding}"));
         if (c.Algorithm != AlgorithmKind.Sft && c.NeedsReferenceModel)
         {
-            items.Add(new(MemoryCategories.Weights, "reference", Shard(p * bytes), $"{p:N0} params × {bytes} B, frozen (KL to the reference){sharding}"));
+            items.Add(lora is null
+                ? new(MemoryCategories.Weights, "reference", Shard(p * bytes), $"{p:N0} params × {bytes} B, frozen (KL to the reference){sharding}")
+                : new(MemoryCategories.Weights, "reference", 0, "the policy's base with adapters switched off: no copy"));
         }
-        items.Add(new(MemoryCategories.Gradients, "policy", Shard(p * bytes), $"{p:N0} params × {bytes} B{sharding}"));
-        items.Add(new(MemoryCategories.Optimizer, "policy", Shard(p * optimizerBytesPerParam),
-            $"{p:N0} params × {optimizerBytesPerParam} B (AdamW fp32 m, v{(bytes == 4 ? "" : " + fp32 master weights")}){sharding}"));
+        items.Add(new(MemoryCategories.Gradients, "policy", Shard(trainable * bytes), $"{what} × {bytes} B{sharding}"));
+        items.Add(new(MemoryCategories.Optimizer, "policy", Shard(trainable * optimizerBytesPerParam),
+            $"{what} × {optimizerBytesPerParam} B (AdamW fp32 m, v{(bytes == 4 ? "" : " + fp32 master weights")}){sharding}"));
         if (c.Algorithm == AlgorithmKind.Ppo)
         {
             var pc = model.CriticParameters;
-            items.Add(new(MemoryCategories.Weights, "critic", Shard(pc * bytes), $"{pc:N0} params (trunk + value head) × {bytes} B{sharding}"));
-            items.Add(new(MemoryCategories.Gradients, "critic", Shard(pc * bytes), $"{pc:N0} params × {bytes} B{sharding}"));
-            items.Add(new(MemoryCategories.Optimizer, "critic", Shard(pc * optimizerBytesPerParam), $"{pc:N0} params × {optimizerBytesPerParam} B{sharding}"));
+            var head = model.HiddenSize + 1;
+            var criticTrainable = lora is null ? pc : trainable + head;
+            items.Add(lora is null
+                ? new(MemoryCategories.Weights, "critic", Shard(pc * bytes), $"{pc:N0} params (trunk + value head) × {bytes} B{sharding}")
+                : new(MemoryCategories.Weights, "critic", Shard(criticTrainable * bytes), $"{criticTrainable:N0} params (its own adapters + value head; the trunk is the policy's frozen base) × {bytes} B{sharding}"));
+            items.Add(new(MemoryCategories.Gradients, "critic", Shard(criticTrainable * bytes), $"{criticTrainable:N0} params × {bytes} B{sharding}"));
+            items.Add(new(MemoryCategories.Optimizer, "critic", Shard(criticTrainable * optimizerBytesPerParam), $"{criticTrainable:N0} params × {optimizerBytesPerParam} B{sharding}"));
         }
 
         var (tokens, responseTokens, sequenceLength, basis) = MicroBatchTokens(c);

@@ -45,6 +45,23 @@ public sealed record ModelShape(long VocabSize, long HiddenSize, long NumHiddenL
     /// <summary>Parameters of a critic: the trunk plus a Linear(hidden, 1) value head.</summary>
     public long CriticParameters => TrunkParameters + HiddenSize + 1;
 
+    /// <summary>
+    /// Parameters of LoRA adapters on this model: r · (in + out) for each targeted linear layer of every decoder layer
+    /// (q, k, v, o in the attention, gate, up, down in the MLP; never the embeddings or lm_head).
+    /// </summary>
+    public long LoraParameters(LoraConfig lora)
+    {
+        ArgumentNullException.ThrowIfNull(lora);
+        var kvWidth = NumKeyValueHeads * HeadDim;
+        var queryWidth = NumAttentionHeads * HeadDim;
+        var shapes = new Dictionary<string, (long In, long Out)>
+        {
+            ["q_proj"] = (HiddenSize, queryWidth), ["k_proj"] = (HiddenSize, kvWidth), ["v_proj"] = (HiddenSize, kvWidth), ["o_proj"] = (queryWidth, HiddenSize),
+            ["gate_proj"] = (HiddenSize, IntermediateSize), ["up_proj"] = (HiddenSize, IntermediateSize), ["down_proj"] = (IntermediateSize, HiddenSize),
+        };
+        return NumHiddenLayers * lora.TargetModules.Sum(m => lora.R * (shapes[m].In + shapes[m].Out));
+    }
+
     /// <summary>Reads a Hugging Face config.json through <see cref="Qwen2Config"/> (the model area's reader and validation).</summary>
     /// <exception cref="ConfigurationException">The file is not a valid Qwen2 config (the message names the field and the fix).</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>

@@ -21,6 +21,11 @@ public static class PlanFormatter
         {
             Line("source", plan.ModelSource);
             Line("parameters", $"{m.Parameters.ToString("N0", CultureInfo.InvariantCulture)} ({m.NumHiddenLayers} layers, hidden {m.HiddenSize}, {m.NumAttentionHeads} heads / {m.NumKeyValueHeads} KV, intermediate {m.IntermediateSize}, vocab {m.VocabSize})");
+            if (c.Model.Lora is { } lora)
+            {
+                var adapters = m.LoraParameters(lora);
+                Line("trainable (LoRA adapters)", $"{adapters.ToString("N0", CultureInfo.InvariantCulture)} ({100.0 * adapters / m.Parameters:0.00} %; r {lora.R}, alpha {lora.Alpha.ToString(CultureInfo.InvariantCulture)}, {string.Join(", ", lora.TargetModules)})");
+            }
         }
         else
         {
@@ -53,6 +58,9 @@ public static class PlanFormatter
                 Line($"total {category}", MemoryEstimate.Format(bytes));
             }
             Line("peak (state + max(activations, KV))", MemoryEstimate.Format(memory.PeakBytes));
+            Line("fits one 80 GiB device", memory.PeakBytes <= MemoryEstimate.Device80GiB
+                ? $"yes ({MemoryEstimate.Format(MemoryEstimate.Device80GiB - memory.PeakBytes)} to spare)"
+                : $"no ({MemoryEstimate.Format(memory.PeakBytes - MemoryEstimate.Device80GiB)} over: add devices (--devices), LoRA (model.lora), gradient checkpointing or a smaller --generation-batch)");
         }
         if (plan.Notes.Count > 0)
         {
@@ -72,6 +80,7 @@ public static class PlanFormatter
         {
             ["model_source"] = plan.ModelSource,
             ["parameters"] = plan.Model?.Parameters,
+            ["trainable_parameters"] = plan.Model is { } shape && plan.Config.Model.Lora is { } l ? shape.LoraParameters(l) : plan.Model?.Parameters,
             ["train_rows"] = plan.TrainRows,
             ["steps_per_epoch"] = plan.StepsPerEpoch,
             ["total_steps"] = plan.TotalSteps,
@@ -90,7 +99,7 @@ public static class PlanFormatter
             {
                 items.Add(new JsonObject { ["category"] = item.Category, ["component"] = item.Component, ["bytes"] = item.Bytes, ["basis"] = item.Basis });
             }
-            o["memory"] = new JsonObject { ["items"] = items, ["peak_bytes"] = memory.PeakBytes };
+            o["memory"] = new JsonObject { ["items"] = items, ["peak_bytes"] = memory.PeakBytes, ["fits_80gib"] = memory.PeakBytes <= MemoryEstimate.Device80GiB };
         }
         o["notes"] = new JsonArray(plan.Notes.Select(n => (JsonNode)n).ToArray());
         o["config"] = plan.Config.ToJson();
