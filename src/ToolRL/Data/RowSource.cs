@@ -19,7 +19,7 @@ public static class RowSource
     {
         if (!File.Exists(path))
         {
-            throw new DatasetException($"dataset file '{path}' does not exist");
+            throw new DatasetException($"dataset file '{path}' does not exist{KnownDatasets.WhereToGet(path)}");
         }
         return Path.GetExtension(path).ToLowerInvariant() switch
         {
