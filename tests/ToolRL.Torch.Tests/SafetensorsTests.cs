@@ -5,7 +5,7 @@ using ToolRL.Torch.IO;
 
 namespace ToolRL.Torch.Tests;
 
-/// <summary>Safetensors: every dtype round-trips, the shared tiny Qwen2 reads with its known shapes, and broken files are refused.</summary>
+/// <summary>Safetensors: every dtype round-trips, the tiny Qwen2 fixture reads with its known shapes, and broken files are refused.</summary>
 public sealed class SafetensorsTests : IDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("toolrl-st-").FullName;

@@ -2,7 +2,7 @@
 """Reference numbers for ToolRL.Algorithms, computed independently with python3-torch (float64).
 
 Every function below re-derives the equation from its source (verl core_algos.py / torch_functional.py,
-metric_utils.py, as summarised in shared/docs/rl-algorithms.md), mostly with explicit Python loops so the
+metric_utils.py), mostly with explicit Python loops so the
 fixtures do not share the vectorised structure of the C# implementation.
 
 Rerun:  /usr/bin/python3 tools/algorithms/make_fixtures.py

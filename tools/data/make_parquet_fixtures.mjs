@@ -1,6 +1,6 @@
 // Writes the parquet fixtures of tests/ToolRL.Tests/Data/ParquetFixtureTests.cs with two independent writers,
 // DuckDB (C++) and parquet-wasm (Rust parquet-rs via apache-arrow), one file per codec and page version, from
-// rows generated here (never from ../shared data). Also writes rows.expected.jsonl: the rows as the reader
+// rows generated here (never from third-party data). Also writes rows.expected.jsonl: the rows as the reader
 // must return them. Rerun: cd tools/data && npm ci && node make_parquet_fixtures.mjs
 import { mkdirSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { join, dirname } from 'node:path';

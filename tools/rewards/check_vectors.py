@@ -1,6 +1,7 @@
-"""Checks both entry points of rlla_port.py against ../shared/data/reward_vectors.jsonl (bit-exact, same int/float type).
+"""Checks both entry points of rlla_port.py against the published reward vectors (bit-exact, same int/float type).
 
-Run from the repository root: /usr/bin/python3 tools/rewards/check_vectors.py
+Run from the repository root: /usr/bin/python3 tools/rewards/check_vectors.py [reward_vectors.jsonl]
+(default: data/reward_vectors.jsonl inside the folder TOOLRL_REFERENCE_DATA names; see data/README.md).
 """
 import json
 import os
@@ -9,7 +10,12 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 import rlla_port  # noqa: E402
 
-path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "reward_vectors.jsonl")
+if len(sys.argv) > 1:
+    path = sys.argv[1]
+elif os.environ.get("TOOLRL_REFERENCE_DATA"):
+    path = os.path.join(os.environ["TOOLRL_REFERENCE_DATA"], "data", "reward_vectors.jsonl")
+else:
+    sys.exit("check_vectors: pass the reward_vectors.jsonl path, or set TOOLRL_REFERENCE_DATA (see data/README.md)")
 bad = total = 0
 for line in open(path, encoding="utf-8"):
     v = json.loads(line)

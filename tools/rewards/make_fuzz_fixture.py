@@ -3,7 +3,7 @@ responses and random switch settings, each scored by rlla_port.py (the oracle, c
 published vectors by check_vectors.py). The C# suite must reproduce every expected value bit-exactly.
 
 Run from the repository root:  /usr/bin/python3 tools/rewards/make_fuzz_fixture.py
-Deterministic (seeded); the ground truths are synthetic, nothing is copied from ../shared.
+Deterministic (seeded); the ground truths are synthetic, nothing is copied from third-party data.
 """
 import gzip
 import json

@@ -1,4 +1,4 @@
-"""An independent Python port of the ToolRL reward, written from ../shared/docs/reward-spec.md §2.
+"""An independent Python port of the ToolRL reward, written from the rules of rlla.py (ToolRL repository, verl/utils/reward_score/rlla.py; docs/rewards.md).
 
 It serves as the same-run speed reference for `dotnet run --project benchmarks/ToolRL.Benchmarks -- rewards`
 (the original rlla.py cannot be downloaded here; this port reproduces all 2,083 published vectors, see
@@ -8,7 +8,7 @@ round, ==), so Python semantics come for free.
 
 Two entry points:
 * `score(response, gt, flags, step)`: the semantics alone, flags passed as a dict, nothing printed.
-* `compute_score(solution_str, ground_truth, step)`: the reference's calling convention (reward-spec §2.0):
+* `compute_score(solution_str, ground_truth, step)`: the reference's calling convention (rlla.py compute_score):
   the assistant turn is cut out per EXPERIMENT_NAME, every switch is read from os.environ at the point
   where it is consulted, and the diagnostic output the reference prints on every call (the GT, the
   responses, the scores of each component) is written to os.devnull, i.e. "printing silenced". This is

@@ -6,9 +6,21 @@ import { TokenizerLoader } from "@lenml/tokenizers";
 
 export const here = path.dirname(fileURLToPath(import.meta.url));
 export const repo = path.resolve(here, "..", "..");
-export const shared = path.resolve(repo, "..", "shared");
-export const qwenDir = path.join(shared, "models", "qwen2.5-tokenizer");
 export const fixtures = path.join(repo, "tests", "ToolRL.Tests", "Fixtures", "tokenizer");
+/** The Qwen2.5 tokenizer the repository carries (tools/tokenizer/derive_qwen25_tokenizer.py). */
+export const qwenDir = path.join(fixtures, "qwen2.5");
+
+/** A path inside the external reference data (rlla files, the Qwen2.5 chat template) named by TOOLRL_REFERENCE_DATA. */
+export function referenceData(...parts) {
+  const root = process.env.TOOLRL_REFERENCE_DATA;
+  if (!root) {
+    throw new Error(`this generator reads external data: set TOOLRL_REFERENCE_DATA to the folder that holds ${path.join(...parts)} (see data/README.md)`);
+  }
+  return path.join(root, ...parts);
+}
+
+/** The Qwen2.5 chat_template.jinja as published with the model (external data). */
+export const chatTemplatePath = () => referenceData("models", "qwen2.5-tokenizer", "chat_template.jinja");
 
 /** Loads a tokenizer folder (tokenizer.json + optional tokenizer_config.json) with @lenml/tokenizers. */
 export function loadTokenizer(dir) {

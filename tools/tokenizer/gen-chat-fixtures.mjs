@@ -3,12 +3,11 @@
 // because JavaScript prints 1.0 as "1" where Python's tojson prints "1.0" (PythonJson has its own
 // fixture made by python3: gen-python-json.py).
 import fs from "node:fs";
-import path from "node:path";
 import { Template } from "@huggingface/jinja";
-import { qwenDir, loadTokenizer, encode, writeJson } from "./common.mjs";
+import { qwenDir, chatTemplatePath, loadTokenizer, encode, writeJson } from "./common.mjs";
 
 const tokenizer = loadTokenizer(qwenDir);
-const template = new Template(fs.readFileSync(path.join(qwenDir, "chat_template.jinja"), "utf8"));
+const template = new Template(fs.readFileSync(chatTemplatePath(), "utf8"));
 
 const weather = {
   type: "function",
@@ -88,7 +87,7 @@ const cases = [
 ];
 
 writeJson("chat_cases.json", {
-  source: "tools/tokenizer/gen-chat-fixtures.mjs: ../shared chat_template.jinja via @huggingface/jinja, ids via @lenml/tokenizers",
+  source: "tools/tokenizer/gen-chat-fixtures.mjs: the published Qwen2.5 chat_template.jinja via @huggingface/jinja, ids via @lenml/tokenizers",
   cases: cases.map(([name, messages, tools, addGenerationPrompt]) => {
     const context = { messages, add_generation_prompt: addGenerationPrompt };
     if (tools) context.tools = tools;

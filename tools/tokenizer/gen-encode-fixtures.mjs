@@ -1,13 +1,12 @@
 // Encodes hand-written edge cases and seeded fuzz strings with @lenml/tokenizers (the real Qwen2.5
 // tokenizer.json run by an independent implementation) → Fixtures/tokenizer/encode_cases.json.
 import fs from "node:fs";
-import path from "node:path";
-import { qwenDir, loadTokenizer, encode, prng, writeJson } from "./common.mjs";
+import { qwenDir, referenceData, loadTokenizer, encode, prng, writeJson } from "./common.mjs";
 
 const tokenizer = loadTokenizer(qwenDir);
 
-// Sanity: the reference must reproduce the published Hugging Face goldens before we trust it.
-const goldens = JSON.parse(fs.readFileSync(path.join(qwenDir, "test-vectors", "encode_golden.json"), "utf8"));
+// Sanity: the reference must reproduce the published Hugging Face goldens (external data) before we trust it.
+const goldens = JSON.parse(fs.readFileSync(referenceData("models", "qwen2.5-tokenizer", "test-vectors", "encode_golden.json"), "utf8"));
 for (const g of goldens) {
   if (JSON.stringify(encode(tokenizer, g.text)) !== JSON.stringify(g.ids)) throw new Error(`reference disagrees with golden: ${g.text}`);
 }
@@ -75,6 +74,6 @@ for (let i = 0; i < 400; i++) {
 }
 
 writeJson("encode_cases.json", {
-  source: "tools/tokenizer/gen-encode-fixtures.mjs: @lenml/tokenizers over ../shared/models/qwen2.5-tokenizer/tokenizer.json",
+  source: "tools/tokenizer/gen-encode-fixtures.mjs: @lenml/tokenizers over the Qwen2.5 tokenizer.json",
   cases: cases.map(([name, text]) => ({ name, text, ids: encode(tokenizer, text) })),
 }, "cases");

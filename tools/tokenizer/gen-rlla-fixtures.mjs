@@ -1,20 +1,19 @@
-// Encodes every prompt message, ground truth and rendered chat prompt of the rlla data in ../shared with
+// Encodes every prompt message, ground truth and rendered chat prompt of the rlla data (TOOLRL_REFERENCE_DATA) with
 // @lenml/tokenizers and @huggingface/jinja → Fixtures/tokenizer/rlla_hashes.json. Only (file, line,
 // field, token count, sha256 of the comma-joined ids) is stored: no copy of the data.
 import fs from "node:fs";
-import path from "node:path";
 import crypto from "node:crypto";
 import { Template } from "@huggingface/jinja";
-import { shared, qwenDir, loadTokenizer, encode, writeJson } from "./common.mjs";
+import { referenceData, chatTemplatePath, qwenDir, loadTokenizer, encode, writeJson } from "./common.mjs";
 
 const tokenizer = loadTokenizer(qwenDir);
-const template = new Template(fs.readFileSync(path.join(qwenDir, "chat_template.jinja"), "utf8"));
+const template = new Template(fs.readFileSync(chatTemplatePath(), "utf8"));
 const hash = (text) => crypto.createHash("sha256").update(text).digest("hex").slice(0, 16);
 const idsHash = (ids) => hash(ids.join(","));
 
 const entries = [];
 for (const file of ["test.jsonl", "rlla_sft_rlformat.jsonl"]) {
-  const lines = fs.readFileSync(path.join(shared, "data", "rlla", file), "utf8").split("\n");
+  const lines = fs.readFileSync(referenceData("data", "rlla", file), "utf8").split("\n");
   lines.forEach((line, index) => {
     if (!line.trim()) return;
     const row = JSON.parse(line);
@@ -30,6 +29,6 @@ for (const file of ["test.jsonl", "rlla_sft_rlformat.jsonl"]) {
   });
 }
 writeJson("rlla_hashes.json", {
-  source: "tools/tokenizer/gen-rlla-fixtures.mjs: @lenml/tokenizers + @huggingface/jinja over ../shared/data/rlla; ids = sha256(ids.join(','))[0:16], text = sha256(utf8 text)[0:16]",
+  source: "tools/tokenizer/gen-rlla-fixtures.mjs: @lenml/tokenizers + @huggingface/jinja over the rlla data; ids = sha256(ids.join(','))[0:16], text = sha256(utf8 text)[0:16]",
   entries,
 }, "entries");

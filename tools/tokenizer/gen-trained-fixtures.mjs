@@ -7,11 +7,11 @@ import os from "node:os";
 import path from "node:path";
 import crypto from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { repo, shared, loadTokenizer, encode, writeJson } from "./common.mjs";
+import { repo, referenceData, loadTokenizer, encode, writeJson } from "./common.mjs";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "toolrl-trained-"));
 const documents = [];
-for (const line of fs.readFileSync(path.join(shared, "data", "rlla", "test.jsonl"), "utf8").split("\n")) {
+for (const line of fs.readFileSync(referenceData("data", "rlla", "test.jsonl"), "utf8").split("\n")) {
   if (!line.trim()) continue;
   const row = JSON.parse(line);
   for (const message of row.prompt) documents.push(message.content);
@@ -30,7 +30,7 @@ const texts = [
   "unseen: 東京 😀 𝐀 1234 \r\n\t  end",
 ];
 writeJson("trained_cases.json", {
-  source: "tools/tokenizer/gen-trained-fixtures.mjs: toolrl tokenizer train --vocab-size 1024 on ../shared/data/rlla/test.jsonl, encoded by @lenml/tokenizers",
+  source: "tools/tokenizer/gen-trained-fixtures.mjs: toolrl tokenizer train --vocab-size 1024 on the rlla test split, encoded by @lenml/tokenizers",
   tokenizer_json_sha256: crypto.createHash("sha256").update(fs.readFileSync(path.join(out, "tokenizer.json"))).digest("hex"),
   cases: texts.map((text, index) => index < 12 ? { document: index, ids: encode(tokenizer, text) } : { text, ids: encode(tokenizer, text) }),
 }, "cases");

@@ -5,7 +5,7 @@ namespace ToolRL.Configuration;
 /// <summary>
 /// A complete, validated training configuration. Top-level names mirror the model cards and verl
 /// (<c>batch_size</c>, <c>actor_lr</c>, <c>ppo_clip_range</c>, ...); defaults are ToolRL's GRPO settings
-/// (reward-spec §5). Load with <see cref="Load"/> / <see cref="Parse"/> (strict: unknown keys and bad values are
+/// (the ToolRL repository's <c>train_grpo.sh</c>). Load with <see cref="Load"/> / <see cref="Parse"/> (strict: unknown keys and bad values are
 /// refused with a <see cref="ConfigurationException"/>); write the resolved form with <see cref="ToJsonString"/>.
 /// See docs/configuration.md for every key.
 /// </summary>

@@ -11,8 +11,8 @@ namespace ToolRL.Data;
 /// <list type="number">
 /// <item>the reward can parse it at all (<see cref="ToolRLGroundTruth.Validate"/>: the reference crashes otherwise);</item>
 /// <item>it holds a <c>&lt;tool_call&gt;</c> or a <c>&lt;response&gt;</c> block;</item>
-/// <item>it passes its own format rule (reward-spec §2.2), so a perfect answer can score format 1;</item>
-/// <item>every call is an object with a string <c>name</c> and an object <c>parameters</c> (§2.3: otherwise every
+/// <item>it passes its own format rule (rlla.py <c>customize_format_reward_func</c>), so a perfect answer can score format 1;</item>
+/// <item>every call is an object with a string <c>name</c> and an object <c>parameters</c> (rlla.py <c>compute_tool_call_reward</c>: otherwise every
 /// answer, even a copy of the ground truth, gets the minimum correctness).</item>
 /// </list>
 /// </summary>

@@ -209,7 +209,7 @@ public sealed record Qwen2Config
             throw Bad("use_sliding_window", "true", "is not supported", "set it to false as every Qwen2.5 checkpoint does");
         }
         // Special ids are not range-checked against vocab_size: transformers does not, and generated test models
-        // (qwen2_ref.py make) keep Qwen's ids with a small vocabulary. Negative ids are refused when parsed.
+        // (tools/model/qwen2_eager.py make) keep Qwen's ids with a small vocabulary. Negative ids are refused when parsed.
         foreach (var (field, id) in new[] { ("bos_token_id", BosTokenId), ("pad_token_id", PadTokenId) })
         {
             if (id is < 0)

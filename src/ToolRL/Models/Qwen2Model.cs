@@ -5,7 +5,7 @@ using static ToolRL.Torch.torch;
 namespace ToolRL.Models;
 
 // The Qwen2 decoder, in forward order, with Hugging Face eager semantics (transformers
-// models/qwen2/modeling_qwen2.py; ../shared/docs/qwen2-tokenizer-libtorch.md §1):
+// models/qwen2/modeling_qwen2.py; docs/model.md):
 //   ids → embed_tokens → N × [x + Attn(RMSNorm(x)); x + MLP(RMSNorm(x))] → norm → hidden states.
 // Shapes: B batch, T new tokens, S attended positions (cache length + T), H hidden, nH/nKV query/key-value
 // heads, hd head_dim, I intermediate. Module and parameter names are the checkpoint names, so the state

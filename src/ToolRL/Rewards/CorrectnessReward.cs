@@ -5,7 +5,7 @@ namespace ToolRL.Rewards;
 /// <summary>
 /// The tool-call correctness reward (rlla.py <c>customize_correctness_reward_tool</c>, l.202-254):
 /// 0.0 when the GT has no tool call; cmin when the response has no parsable first tool-call block or
-/// anything in the matching raises; otherwise the partial score of reward-spec §2.3, scaled to [cmin, cmax].
+/// anything in the matching raises; otherwise the partial score of <c>compute_tool_call_reward</c> and <c>match_score</c>, scaled to [cmin, cmax].
 /// </summary>
 public static class CorrectnessReward
 {

@@ -1,7 +1,7 @@
 namespace ToolRL.Rewards;
 
 /// <summary>
-/// The (max, min) of a reward component after the step-dependent switches (reward-spec §2.5), applied in
+/// The (max, min) of a reward component after the step-dependent switches (rlla.py <c>compute_score</c>), applied in
 /// the reference's order: MAX1STEP30MAX3 first, then SCHEDULEREWARD on the bounds it left.
 /// </summary>
 /// <param name="Max">The value of a perfect answer.</param>

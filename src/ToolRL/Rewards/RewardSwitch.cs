@@ -4,7 +4,7 @@ namespace ToolRL.Rewards;
 internal sealed record RewardSwitch(
     string Name, string PropertyName, Func<ToolRLRewardOptions, bool> Get, Func<ToolRLRewardOptions, bool, ToolRLRewardOptions> With)
 {
-    /// <summary>The nine switches in the order of the reference's table (reward-spec §2.1).</summary>
+    /// <summary>The nine switches in the order rlla.py reads them (docs/rewards.md, Switches).</summary>
     public static IReadOnlyList<RewardSwitch> All { get; } =
     [
         new("CORRECTMAX1", "correctMax1", o => o.CorrectMax1, (o, v) => o with { CorrectMax1 = v }),

@@ -4,7 +4,7 @@ namespace ToolRL.Rewards;
 
 /// <summary>
 /// The ToolRL reward ("ToolRL: Reward is All Tool Learning Needs", Qian et al. 2025), bit-exact with the
-/// reference <c>compute_score</c> of rlla.py: total = format + correctness + length (reward-spec §2).
+/// reference <c>compute_score</c> of rlla.py: total = format + correctness + length (docs/rewards.md).
 /// Pure and thread-safe. Any response, however malformed, gets a score; only a ground truth the reference
 /// itself would crash on throws (<see cref="ToolRLGroundTruth.Validate"/>).
 /// </summary>

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace ToolRL.Rewards;
 
 /// <summary>
-/// Every switch of the reference reward (reward-spec §2.1). All are off by default, which is what the
+/// Every switch of the reference reward (rlla.py's <c>os.getenv</c> flags; docs/rewards.md, Switches). All are off by default, which is what the
 /// reference's training scripts run. A switch is named after the reference's environment variable in
 /// JSON configs (<c>"CORRECTMAX1": 1</c>) and read from that variable by <see cref="FromEnvironment"/>.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace ToolRL.Training;
 
 /// <summary>
-/// How a step's trajectories are cut for the update, verl semantics (rl-algorithms.md §5.1): <c>ppo_mini_batch_size</c>
+/// How a step's trajectories are cut for the update, verl semantics (<c>dp_actor.py</c> <c>update_policy</c>): <c>ppo_mini_batch_size</c>
 /// counts prompts (groups), so a mini-batch holds the trajectories of that many groups and is one optimizer step; it
 /// is processed in micro-batches of <c>ppo_micro_batch_size</c> trajectories whose gradients accumulate. A group (the
 /// n trajectories of one prompt or task) is kept together in a mini-batch.

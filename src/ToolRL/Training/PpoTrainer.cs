@@ -7,7 +7,7 @@ using static ToolRL.Torch.torch;
 namespace ToolRL.Training;
 
 /// <summary>
-/// PPO with a critic (verl's <c>gae</c> estimator, rl-algorithms.md §2): the critic (a Qwen2 trunk with a value
+/// PPO with a critic (verl's <c>gae</c> estimator, <c>core_algos.py</c> <c>compute_gae_advantage_return</c>): the critic (a Qwen2 trunk with a value
 /// head, its own AdamW at <c>critic_lr</c>) gives the value of the state before each response token; GAE with
 /// <c>gamma</c>/<c>lam</c> gives advantages (whitened when <c>normalize_advantages</c>) and returns; the critic is
 /// updated every step on the clipped value loss (<c>cliprange_value</c>), before the actor; the actor is updated

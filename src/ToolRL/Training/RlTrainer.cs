@@ -15,7 +15,7 @@ namespace ToolRL.Training;
 
 /// <summary>
 /// The rollout/update loop shared by <see cref="GrpoTrainer"/> and <see cref="PpoTrainer"/>, with verl's semantics
-/// (rl-algorithms.md §5.1). Each step: take <c>batch_size</c> prompts, run the rollout stage (<see cref="IRolloutStage"/>:
+/// (<c>ray_trainer.py</c> <c>RayPPOTrainer.fit</c>). Each step: take <c>batch_size</c> prompts, run the rollout stage (<see cref="IRolloutStage"/>:
 /// by default one sampled turn per response, scored by the reward; or an agent loop) for <c>n</c> trajectories each, compute old and reference log-probs (each only when needed), token-level rewards (KL in the reward
 /// if configured), advantages (the subclass's estimator), then <c>ppo_epochs</c> passes over mini-batches of
 /// <c>ppo_mini_batch_size</c> prompts with micro-batch gradient accumulation, gradient clipping (a non-finite norm

@@ -55,7 +55,7 @@ public class MaskedAndAdvantageTests
     [Fact]
     public void GrpoDocumentedTestVector()
     {
-        // rl-algorithms.md §1.3: rewards [1, 0, 0, 1] → ±0.86602 (eps 1e-6), Dr.GRPO ±0.5.
+        // verl compute_grpo_outcome_advantage: rewards [1, 0, 0, 1] → ±0.5 / (unbiased std 0.57735 + 1e-6) = ±0.86602; Dr.GRPO (no std) ±0.5.
         var scores = new double[] { 1, 0, 0, 1 };
         long[] group = [7, 7, 7, 7];
         var expected = new[] { 0.86602, -0.86602, -0.86602, 0.86602 };

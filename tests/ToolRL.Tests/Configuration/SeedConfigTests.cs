@@ -3,7 +3,7 @@ using ToolRL.Testing;
 
 namespace ToolRL.Tests.Configuration;
 
-/// <summary>The seed configurations hold exactly the values of issue 8 and ToolRL's scripts (reward-spec §5).</summary>
+/// <summary>The seed configurations hold exactly the values of issue 8 and ToolRL's scripts (train_grpo.sh, train_ppo.sh).</summary>
 public class SeedConfigTests
 {
     [Fact]

@@ -23,7 +23,7 @@ public sealed class SyntheticRewardTests
             var score = ToolRLReward.Score(row.GroundTruth, row.GroundTruth, ToolRLRewardOptions.Default, step: 1);
 
             Assert.Equal(1.0, score.Format);
-            // Correctness is +3 for a tool ground truth; a response-only ground truth always gets 0 (reward-spec §2.3.1).
+            // Correctness is +3 for a tool ground truth; a response-only ground truth always gets 0 (rlla.py customize_correctness_reward_tool).
             Assert.Equal(row.GroundTruth.Contains("<tool_call>") ? 3.0 : 0.0, score.Correctness);
         }
     }

@@ -8,7 +8,7 @@ public class PlannerTests
 {
     private static string QwenConfig(string size) => TestPaths.Reference("models", "qwen2.5-tokenizer", "configs", $"Qwen2.5-{size}-Instruct.config.json");
 
-    /// <summary>A model folder holding one of the shared Qwen2.5 config.json files (copied to a temp folder, never into the repo).</summary>
+    /// <summary>A model folder holding one of the published Qwen2.5 config.json files (reference data, copied to a temp folder, never into the repo).</summary>
     private static string ModelFolder(string size)
     {
         var folder = Path.Combine(Path.GetTempPath(), "toolrl-plan-tests", size);
@@ -33,7 +33,7 @@ public class PlannerTests
     {
         var config = TrainingConfig.Load(TestPaths.InRepo("configs", "ppo-qwen2.5-7b-toolrl-cold.json"));
         var plan = TrainingPlanner.Plan(config, new PlanOptions { BaseModel = ModelFolder("7B"), TrainRows = 3920, GenerationBatch = 64 });
-        // reward-spec §5: 3,920 rows at 512 per batch with drop_last = 7 steps per epoch, 105 in 15 epochs.
+        // data/README.md (rlla_4k): 3,920 rows at 512 per batch with drop_last = 7 steps per epoch, 105 in 15 epochs.
         Assert.Equal(7, plan.StepsPerEpoch);
         Assert.Equal(105, plan.TotalSteps);
         Assert.Equal(512, plan.ResponsesPerStep);

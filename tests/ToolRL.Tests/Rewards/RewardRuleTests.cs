@@ -3,7 +3,7 @@ using ToolRL.Rewards.Python;
 
 namespace ToolRL.Tests.Rewards;
 
-/// <summary>One test per rule of reward-spec §2, with the spec's own examples and expected values.</summary>
+/// <summary>One test per rule of the reference reward (docs/rewards.md), with examples and their expected values.</summary>
 public class RewardRuleTests
 {
     private const string Think = "<think> I should use the appropriate tool with proper parameters to respond to the user's need. </think>";
@@ -94,7 +94,7 @@ public class RewardRuleTests
     public void GreedyMatchingIsFirstWinsNotOptimal()
     {
         // Two same-name GT calls; the first GT call takes the first candidate with the best score, which the
-        // second GT call needed more (reward-spec §2.3, quirk_greedy_tie_break_suboptimal).
+        // second GT call needed more (rlla.py compute_tool_call_reward matches greedily; quirk_greedy_tie_break_suboptimal).
         var gt = Think + "\n<tool_call>\n{\"name\": \"f\", \"parameters\": {\"a\": 1, \"b\": 2}}\n{\"name\": \"f\", \"parameters\": {\"a\": 1, \"b\": 3}}\n</tool_call>";
         var answer = Calls("{\"name\": \"f\", \"parameters\": {\"a\": 1, \"b\": 3}}", "{\"name\": \"f\", \"parameters\": {\"a\": 1}}");
         // names 1; g1 takes p1 (J 1 + 1 value = 2) over p2 (J 1/2 + 1); g2 gets p2 (1/2 + 1); S_max = 7.

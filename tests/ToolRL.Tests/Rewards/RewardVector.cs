@@ -4,7 +4,7 @@ using ToolRL.Testing;
 
 namespace ToolRL.Tests.Rewards;
 
-/// <summary>One line of ../shared/data/reward_vectors.jsonl: a case scored by the original rlla.py.</summary>
+/// <summary>One line of the published reward vectors (reference data: data/reward_vectors.jsonl): a case scored by the original rlla.py.</summary>
 internal sealed record RewardVector(
     string Id, string Kind, string GroundTruth, string Response, ToolRLRewardOptions Options, int Step, ToolRLScore Expected)
 {

@@ -5,7 +5,7 @@ using ToolRL.Tokenization;
 
 namespace ToolRL.Tests.Tokenization;
 
-/// <summary>The 51 Hugging Face encode goldens and the chat golden shipped with the shared tokenizer.</summary>
+/// <summary>The 51 Hugging Face encode goldens and the chat golden published with the Qwen2.5 tokenizer (reference data).</summary>
 public sealed class GoldenEncodingTests
 {
     public static TheoryData<int> GoldenIndices()

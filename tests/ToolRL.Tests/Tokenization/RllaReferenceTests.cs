@@ -8,7 +8,7 @@ using ToolRL.Tokenization;
 namespace ToolRL.Tests.Tokenization;
 
 /// <summary>
-/// Every prompt message, ground truth and rendered chat prompt of ../shared/data/rlla, against the
+/// Every prompt message, ground truth and rendered chat prompt of the rlla files (reference data), against the
 /// token-id hashes that @lenml/tokenizers and @huggingface/jinja produced (tools/tokenizer/gen-rlla-fixtures.mjs).
 /// </summary>
 public sealed class RllaReferenceTests

@@ -5,7 +5,7 @@ using ToolRL.Tokenization;
 namespace ToolRL.Data.Synthetic;
 
 /// <summary>
-/// Renders prompts and ground truths in the rlla layout (reward-spec §4.3): system prompt with the numbered
+/// Renders prompts and ground truths in the rlla layout (ToolRL's rlla_4k rows; data/README.md): system prompt with the numbered
 /// tool list and output-format instructions; user turn under "**Dialogue Records History**"; ground truths with
 /// ToolRL's placeholder thoughts and one <c>json.dumps</c> call per line.
 /// </summary>

@@ -2,7 +2,7 @@ namespace ToolRL.Training.Metrics;
 
 /// <summary>
 /// Metric names as verl logs them (<c>ray_trainer.py</c>, <c>dp_actor.py</c>, <c>metric_utils.py</c>), so runs
-/// can be compared with verl's dashboards line by line. See ../shared/docs/rl-algorithms.md §5.1.
+/// can be compared with verl's dashboards line by line. See docs/training.md (Metrics).
 /// </summary>
 public static class MetricNames
 {
