@@ -43,7 +43,7 @@ internal static class CrossFieldChecks
             Error("$.data.synthetic.train_count", synthetic.TrainCount, $"fewer prompts than one batch (batch_size {c.BatchSize}; incomplete batches are dropped)",
                 "raise train_count or lower batch_size");
         }
-        if (c.Trainer.TestFreq > 0 && !c.Data.HasValidation)
+        if (c.Trainer.TestFreq > 0 && !c.Data.HasValidation && c.Environment is null)   // an environment validates on its held-out tasks
         {
             Error("$.trainer.test_freq", c.Trainer.TestFreq, "validation is scheduled but there is no validation data",
                 "add data.val_files (or synthetic val_count > 0), or set trainer.test_freq to -1 and val_before_train to false");

@@ -140,6 +140,9 @@ public sealed record TrainingConfig
     /// <summary><c>sft</c> section: warm start before RL, or the whole run when algorithm is sft (null = none).</summary>
     public SftConfig? Sft { get; init; }
 
+    /// <summary><c>environment</c> section: a multi-turn agent run in a registered environment (null = single-turn prompts).</summary>
+    public EnvironmentConfig? Environment { get; init; }
+
     /// <summary><c>reward</c> section.</summary>
     public RewardConfig Reward { get; init; } = new();
 
@@ -206,7 +209,7 @@ public sealed record TrainingConfig
         var full = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
         var temp = full + ".tmp";
-        File.WriteAllText(temp, ToJsonString() + Environment.NewLine);
+        File.WriteAllText(temp, ToJsonString() + System.Environment.NewLine);
         File.Move(temp, full, overwrite: true);
     }
 }

@@ -92,8 +92,9 @@ internal static partial class TrainingConfigReader
             Sampling = Section(s, "sampling", SamplingConfig.Read, d.Sampling),
             Model = model,
             Tokenizer = Section(s, "tokenizer", TokenizerConfig.Read, d.Tokenizer),
-            Data = Section(s, "data", DataConfig.Read, d.Data, required: true),
+            Data = Section(s, "data", DataConfig.Read, d.Data, required: !s.Has("environment")),   // an environment brings its own tasks
             Sft = s.Section("sft") is { } sft ? SftConfig.Read(sft) : null,
+            Environment = s.Section("environment") is { } environment ? EnvironmentConfig.Read(environment) : null,
             Reward = Section(s, "reward", RewardConfig.Read, d.Reward),
             Trainer = Section(s, "trainer", TrainerConfig.Read, d.Trainer),
         };

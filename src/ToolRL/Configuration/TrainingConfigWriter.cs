@@ -58,10 +58,17 @@ internal static class TrainingConfigWriter
         o["sampling"] = c.Sampling.ToJson();
         o["model"] = c.Model.ToJson();
         o["tokenizer"] = c.Tokenizer.ToJson();
-        o["data"] = c.Data.ToJson();
+        if (c.Environment is null || c.Data.Synthetic is not null || c.Data.TrainFiles.Count > 0)
+        {
+            o["data"] = c.Data.ToJson();   // an environment run without data files has no data section
+        }
         if (c.Sft is not null)
         {
             o["sft"] = c.Sft.ToJson();
+        }
+        if (c.Environment is not null)
+        {
+            o["environment"] = c.Environment.ToJson();
         }
         o["reward"] = c.Reward.ToJson();
         o["trainer"] = c.Trainer.ToJson();

@@ -1,0 +1,42 @@
+using ToolRL.Configuration;
+
+namespace ToolRL.Tests.Agents;
+
+public class AgentConfigTests
+{
+    private const string Agent = """
+        {
+          "algorithm": "grpo", "batch_size": 4, "n": 4, "ppo_mini_batch_size": 4,
+          "model": { "tiny": { "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1, "intermediate_size": 64 } },
+          "tokenizer": { "train_bpe": { "vocab_size": 400 } },
+          "environment": {
+            "name": "retail", "options": { "train_tasks": 8 }, "max_assistant_turns": 4, "eval_trials": 3,
+            "mcp_servers": [ { "command": "dotnet", "args": ["server.dll", "--quiet"] } ]
+          }
+        }
+        """;
+
+    [Fact]
+    public void An_environment_replaces_the_data_section_and_round_trips()
+    {
+        var config = TrainingConfig.Parse(Agent);
+        var environment = config.Environment!;
+        Assert.Equal(("retail", 4, 3, 1.0), (environment.Name, environment.MaxAssistantTurns, environment.EvalTrials, environment.RewardWeight));
+        Assert.Equal(8, environment.Options!["train_tasks"]!.GetValue<int>());
+        Assert.Equal("dotnet", environment.McpServers[0].Command);
+        Assert.Equal(["server.dll", "--quiet"], environment.McpServers[0].Args);
+        var again = TrainingConfig.Parse(config.ToJsonString());
+        Assert.Equal(config.ToJsonString(), again.ToJsonString());
+    }
+
+    [Fact]
+    public void Bad_environment_fields_are_named_with_their_fix()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => TrainingConfig.Parse(Agent.Replace("\"max_assistant_turns\": 4", "\"max_assistant_turns\": 0", StringComparison.Ordinal)));
+        Assert.Contains("environment.max_assistant_turns", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ConfigurationException>(() => TrainingConfig.Parse(Agent.Replace("\"command\": \"dotnet\", ", "", StringComparison.Ordinal)));
+        Assert.Contains("mcp_servers[0].command", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ConfigurationException>(() => TrainingConfig.Parse(Agent.Replace("\"eval_trials\"", "\"eval_trails\"", StringComparison.Ordinal)));
+        Assert.Contains("eval_trails", e.Message, StringComparison.Ordinal);
+    }
+}
