@@ -19,8 +19,9 @@ namespace ToolRL.Training;
 public sealed class SftTrainer : IDisposable
 {
     private readonly IPolicyModel _policy;
-    private readonly PromptEncoder _prompts;
-    private readonly IReadOnlyList<SftRow> _examples;
+    private readonly int _padTokenId;
+    private readonly int _count;
+    private readonly Func<int, SftSequence> _encode;   // example i → its ids (and loss mask), truncated to max_length
     private readonly SftConfig _sft;
     private readonly LrSchedulerConfig _schedule;   // sft.lr_scheduler with its warmup resolved for this run
     private readonly int _seed;
@@ -29,19 +30,38 @@ public sealed class SftTrainer : IDisposable
 
     /// <summary>Builds the trainer over <paramref name="examples"/> with the <c>sft</c> section of <paramref name="config"/>.</summary>
     public SftTrainer(TrainingConfig config, IPolicyModel policy, PromptEncoder prompts, IReadOnlyList<SftRow> examples, Action<string>? log = null)
+        : this(config, policy, prompts.PadTokenId, examples.Count, i =>
+        {
+            var prompt = prompts.Encode(examples[i].Prompt);
+            return new SftSequence(prompt, prompts.EncodeResponse(examples[i].Response.Content));
+        }, log)
+    {
+    }
+
+    /// <summary>
+    /// Builds the trainer over encoded <paramref name="sequences"/> (e.g. multi-turn agent trajectories): the loss
+    /// covers the response tokens whose <see cref="SftSequence.LossMask"/> is true (all of them when it is null).
+    /// </summary>
+    public SftTrainer(TrainingConfig config, IPolicyModel policy, int padTokenId, IReadOnlyList<SftSequence> sequences, Action<string>? log = null)
+        : this(config, policy, padTokenId, sequences.Count, i => sequences[i], log)
+    {
+    }
+
+    private SftTrainer(TrainingConfig config, IPolicyModel policy, int padTokenId, int count, Func<int, SftSequence> encode, Action<string>? log)
     {
         _sft = config.Sft ?? throw new ArgumentException("the configuration has no sft section; add \"sft\": { \"epochs\": 1, \"lr\": 1e-4 }", nameof(config));
-        if (examples.Count == 0)
+        if (count == 0)
         {
-            throw new ArgumentException("no SFT examples were given", nameof(examples));
+            throw new ArgumentException("no SFT examples were given", nameof(count));
         }
         _policy = policy;
-        _prompts = prompts;
-        _examples = examples;
-        _seed = config.Seed;
+        _padTokenId = padTokenId;
+        _count = count;
         _maxLength = _sft.MaxLength ?? config.MaxPromptLength + config.MaxResponseLength;
+        _encode = i => Truncate(encode(i));
+        _seed = config.Seed;
         _group = ParameterGroup.Trainable("sft", policy.Module, _sft.Lr, config.WeightDecay, config.MaxGradNorm, log);
-        StepsPerEpoch = (examples.Count + _sft.BatchSize - 1) / _sft.BatchSize;
+        StepsPerEpoch = (count + _sft.BatchSize - 1) / _sft.BatchSize;
         TotalSteps = (long)StepsPerEpoch * _sft.Epochs;
         // The warmup is at least one step, as before the schedule was configurable.
         _schedule = _sft.LrScheduler.WarmupSteps > 0
@@ -65,8 +85,8 @@ public sealed class SftTrainer : IDisposable
     public async IAsyncEnumerable<TrainingStepResult> TrainAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        var order = new EpochIterator(_examples.Count, _sft.BatchSize, _seed, dropLast: false, shuffle: true);
-        var encoded = new (IReadOnlyList<int> Prompt, int[] Answer)[_examples.Count];
+        var order = new EpochIterator(_count, _sft.BatchSize, _seed, dropLast: false, shuffle: true);
+        var encoded = new SftSequence[_count];
         for (long step = 1; step <= TotalSteps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -75,18 +95,17 @@ public sealed class SftTrainer : IDisposable
             var batch = order.NextBatch();
             foreach (var i in batch)
             {
-                encoded[i].Prompt ??= _prompts.Encode(_examples[i].Prompt);
-                encoded[i].Answer ??= Truncate(encoded[i].Prompt, _prompts.EncodeResponse(_examples[i].Response.Content));
+                encoded[i] ??= _encode(i);
             }
             _group.LearningRate = LearningRateAt(step);
             _policy.Module.Train();
             _group.ZeroGrad();
-            var tokens = batch.Sum(i => encoded[i].Answer.Length);
+            var tokens = batch.Sum(i => encoded[i].TrainedTokens);
             double loss = 0;
             foreach (var micro in batch.Chunk(_sft.MicroBatchSize))
             {
                 using var scope = NewScope();
-                using var microBatch = MicroBatch.Build(micro, i => encoded[i].Prompt, i => encoded[i].Answer, _prompts.PadTokenId);
+                using var microBatch = MicroBatch.Build(micro, i => encoded[i].PromptIds, i => encoded[i].ResponseIds, _padTokenId, i => encoded[i].LossMask);
                 var (logProbs, _) = _policy.ScoreResponses(microBatch, 1.0, withEntropy: false);
                 // Token-mean over the whole batch: each micro-batch contributes its summed NLL / batch tokens.
                 var nll = -Masked.Sum(logProbs, microBatch.ResponseMask) / tokens;
@@ -106,9 +125,22 @@ public sealed class SftTrainer : IDisposable
         }
     }
 
-    private int[] Truncate(IReadOnlyList<int> prompt, int[] answer) =>
-        prompt.Count + answer.Length <= _maxLength ? answer : answer[..Math.Max(1, _maxLength - prompt.Count)];
+    private SftSequence Truncate(SftSequence sequence)
+    {
+        var keep = Math.Max(1, _maxLength - sequence.PromptIds.Count);
+        return sequence.ResponseIds.Length <= keep ? sequence : sequence with { ResponseIds = sequence.ResponseIds[..keep], LossMask = sequence.LossMask?[..keep] };
+    }
 
     /// <inheritdoc />
     public void Dispose() => _group.Dispose();
+}
+
+/// <summary>One encoded SFT example: the prompt's ids, the response's ids, and which response tokens are trained.</summary>
+/// <param name="PromptIds">The rendered prompt.</param>
+/// <param name="ResponseIds">Every token after the prompt.</param>
+/// <param name="LossMask">True on trained tokens (the assistant's own); null = every response token.</param>
+public sealed record SftSequence(IReadOnlyList<int> PromptIds, int[] ResponseIds, bool[]? LossMask = null)
+{
+    /// <summary>The number of trained tokens.</summary>
+    public int TrainedTokens => LossMask?.Count(m => m) ?? ResponseIds.Length;
 }

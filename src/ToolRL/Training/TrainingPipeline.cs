@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using ToolRL.Agents.Training;
 using ToolRL.Configuration;
 using ToolRL.Data;
 using ToolRL.Models;
@@ -41,6 +42,12 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
     /// <summary>Held-out results after RL, once known.</summary>
     public ValidationResult? After { get; private set; }
 
+    /// <summary>Held-out pass^k of an environment run before RL (after SFT), once known.</summary>
+    public AgentEvaluationResult? AgentBefore { get; private set; }
+
+    /// <summary>Held-out pass^k of an environment run after RL, once known.</summary>
+    public AgentEvaluationResult? AgentAfter { get; private set; }
+
     /// <summary>The HTML report of the RL phase, once written.</summary>
     public string? ReportPath { get; private set; }
 
@@ -57,8 +64,11 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
         torch.ManualSeed(Config.Seed);
         AtomicFile.WriteAllText(Path.Combine(OutputDir, "config.resolved.json"), Config.ToJsonString() + "\n");
 
-        var (train, val) = Stage("data", LoadData);
-        var tokenizer = Stage("tokenizer", () => LoadTokenizer(train));
+        // An environment brings its own tasks (rows naming them), tokenizer corpus, gold SFT data, rollout and evaluation.
+        await using var agent = Config.Environment is { } environment ? await AgentRun.StartAsync(environment, _log, cancellationToken: cancellationToken) : null;
+        var (train, val) = agent is null ? Stage("data", LoadData) : (agent.TrainRows(), []);
+        var agentCorpus = agent is null ? null : await agent.CorpusAsync(cancellationToken);
+        var tokenizer = Stage("tokenizer", () => LoadTokenizer(train, agentCorpus));
         var prompts = new PromptEncoder(tokenizer, Config.MaxPromptLength);
         var reward = CreateReward();
         using var policy = new Qwen2Policy(CreatePolicy(tokenizer));
@@ -76,10 +86,11 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
             }
             else
             {
-                var rows = LoadSftRows(train);
-                _log($"sft: {rows.Count} conversations × {Config.Sft.Epochs} epoch(s), lr {Config.Sft.Lr}, batch {Config.Sft.BatchSize}");
+                var gold = agent is null ? null : await agent.GoldSequencesAsync(tokenizer, cancellationToken);
+                var rows = agent is null ? LoadSftRows(train) : [];
+                _log($"sft: {gold?.Count ?? rows.Count} conversations × {Config.Sft.Epochs} epoch(s), lr {Config.Sft.Lr}, batch {Config.Sft.BatchSize}");
                 var logged = new List<MetricsRow>();
-                using (var sft = new SftTrainer(Config, policy, prompts, rows, _log))
+                using (var sft = gold is null ? new SftTrainer(Config, policy, prompts, rows, _log) : new SftTrainer(Config, policy, prompts.PadTokenId, gold, _log))
                 {
                     await foreach (var step in sft.TrainAsync(cancellationToken))
                     {
@@ -102,6 +113,10 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
             }
         }
 
+        if (agent is not null && !AgentRun.HasEvaluation(OutputDir, "before"))
+        {
+            AgentBefore = await agent.EvaluateAsync(policy.Model, tokenizer, Config.MaxResponseLength, Config.Seed, "before", OutputDir, cancellationToken);
+        }
         if (Config.Algorithm == AlgorithmKind.Sft)
         {
             if (val.Count > 0)
@@ -141,6 +156,7 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
             TrainRows = train,
             ValRows = val,
             Reward = reward,
+            Rollout = agent?.RolloutStage(tokenizer, Config.MaxResponseLength, reward),
             OutputDir = OutputDir,
             Resume = resume,
             Log = _log,
@@ -154,6 +170,10 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
         }
         Before = trainer.FirstValidation;
         After = trainer.LastValidation;
+        if (agent is not null)
+        {
+            AgentAfter = await agent.EvaluateAsync(policy.Model, tokenizer, Config.MaxResponseLength, Config.Seed, "after", OutputDir, cancellationToken);
+        }
         ReportPath = trainer.ReportPath;
         _log($"done in {Stopwatch.GetElapsedTime(started).TotalMinutes:0.0} min; report: {ReportPath}");
     }
@@ -220,7 +240,7 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
         }).ToList();
     }
 
-    private Qwen2Tokenizer LoadTokenizer(IReadOnlyList<RlRow> train)
+    private Qwen2Tokenizer LoadTokenizer(IReadOnlyList<RlRow> train, IReadOnlyList<string>? agentCorpus)
     {
         var tokenizerConfig = Config.Tokenizer;
         if (tokenizerConfig.TrainBpe is not { } bpe)
@@ -233,8 +253,8 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
         AtomicDirectory.Publish(dir, temp =>
         {
             // The corpus is what the model will read and write: prompts, answers, and the chat template's role words.
-            var corpus = SyntheticToolTask.CorpusTexts(train)
-                .Concat(Config.Sft?.TrainFiles.Count > 0 ? LoadSftRows(train).Select(r => r.Response.Content) : [])
+            var corpus = (agentCorpus ?? SyntheticToolTask.CorpusTexts(train))
+                .Concat(agentCorpus is null && Config.Sft?.TrainFiles.Count > 0 ? LoadSftRows(train).Select(r => r.Response.Content) : [])
                 .Append("system\nuser\nassistant\n");
             var tokenizer = BpeTrainer.Train(corpus, bpe.VocabSize, new BpeTrainerOptions { MinFrequency = bpe.MinFrequency });
             tokenizer.Save(temp);
@@ -305,7 +325,7 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
                 AtomicDirectory.MoveToTrashAndDelete(dir);
             }
         }
-        foreach (var name in new[] { MetricsLog.JsonlFileName, MetricsLog.CsvFileName, "report.html" })
+        foreach (var name in new[] { MetricsLog.JsonlFileName, MetricsLog.CsvFileName, "report.html", AgentRun.EvalFileName })
         {
             File.Delete(Path.Combine(OutputDir, name));
         }

@@ -1,0 +1,148 @@
+using System.Text.Json.Nodes;
+using ToolRL.Agents.Mcp;
+using ToolRL.Agents.Rollout;
+using ToolRL.Configuration;
+using ToolRL.Data;
+using ToolRL.Models;
+using ToolRL.Rewards;
+using ToolRL.Tokenization;
+using ToolRL.Training;
+using ToolRL.Training.Checkpoints;
+
+namespace ToolRL.Agents.Training;
+
+/// <summary>
+/// What a training run with an <c>environment</c> section needs from the agent side: the environment (with the
+/// tools of its MCP servers, started here and stopped on dispose), its tasks as the trainers' rows, the tokenizer
+/// corpus, gold trajectories for the SFT warm start, the rollout stage for GRPO/PPO, and the held-out pass^k
+/// evaluation written to <c>agent_eval.jsonl</c>.
+/// </summary>
+public sealed class AgentRun : IAsyncDisposable
+{
+    /// <summary>The evaluation log in the run folder.</summary>
+    public const string EvalFileName = "agent_eval.jsonl";
+
+    private readonly McpToolServers? _servers;
+    private readonly Action<string> _log;
+
+    private AgentRun(EnvironmentConfig config, IAgentEnvironmentFactory environments, McpToolServers? servers, Action<string> log)
+    {
+        Config = config;
+        Environments = environments;
+        _servers = servers;
+        _log = log;
+    }
+
+    /// <summary>The <c>environment</c> section.</summary>
+    public EnvironmentConfig Config { get; }
+
+    /// <summary>The environments (with MCP tools when configured).</summary>
+    public IAgentEnvironmentFactory Environments { get; }
+
+    /// <summary>Creates the environment named in <paramref name="config"/> and starts its MCP servers.</summary>
+    public static async Task<AgentRun> StartAsync(EnvironmentConfig config, Action<string>? log = null, EnvironmentRegistry? registry = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var write = log ?? (_ => { });
+        IAgentEnvironmentFactory environments;
+        try
+        {
+            environments = (registry ?? EnvironmentRegistry.Default).Create(config.Name, config.Options);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"environment: {e.Message}", e);
+        }
+        McpToolServers? servers = null;
+        if (config.McpServers.Count > 0)
+        {
+            servers = await McpToolServers.StartAsync([.. config.McpServers.Select(s => new McpServerSpec(s.Command, s.Args, s.Name))], cancellationToken).ConfigureAwait(false);
+            environments = new WithExtraTools(environments, servers.Tools);
+            write($"environment: {servers.Tools.Count} tool(s) from {config.McpServers.Count} MCP server(s): {string.Join(", ", servers.Tools.Select(t => t.Name))}");
+        }
+        write($"environment: '{config.Name}' with {environments.Tasks(TaskSplit.Train).Count} training and {environments.Tasks(TaskSplit.Validation).Count} held-out tasks");
+        return new AgentRun(config, environments, servers, write);
+    }
+
+    /// <summary>The training tasks as rows (one per task; the rollout stage reads <c>extra_info.task_id</c>).</summary>
+    public IReadOnlyList<RlRow> TrainRows() => TaskRows.From(Environments.Tasks(TaskSplit.Train), Config.Name);
+
+    /// <summary>Text for a BPE tokenizer: every gold conversation, rendered with its tools.</summary>
+    public async Task<IReadOnlyList<string>> CorpusAsync(CancellationToken cancellationToken = default)
+    {
+        var texts = new List<string>();
+        foreach (var task in Environments.Tasks(TaskSplit.Train))
+        {
+            if (await Environments.GoldAsync(task, cancellationToken).ConfigureAwait(false) is { } gold)
+            {
+                texts.Add(Qwen25ChatTemplate.Render(gold.Messages, gold.Tools));
+            }
+        }
+        return texts;
+    }
+
+    /// <summary>The rollout options of training (limits from the config, sampling from the trainer's request).</summary>
+    public AgentRolloutOptions RolloutOptions(int maxTotalTokens, double temperature) => new()
+    {
+        MaxTurns = Config.MaxAssistantTurns,
+        MaxTotalTokens = maxTotalTokens,
+        StopAtToolCallEnd = Config.StopAtToolCallEnd,
+        Temperature = temperature,
+    };
+
+    /// <summary>The solved gold trajectories of the training tasks as SFT sequences (loss on the assistant turns only).</summary>
+    public async Task<IReadOnlyList<SftSequence>> GoldSequencesAsync(Qwen2Tokenizer tokenizer, CancellationToken cancellationToken = default)
+    {
+        var gold = await GoldTrajectories.BuildAsync(Environments, Environments.Tasks(TaskSplit.Train), tokenizer, RolloutOptions(1 << 20, 1.0), cancellationToken).ConfigureAwait(false);   // SFT truncates to its max_length
+        _log($"sft: {gold.Count} gold trajectories of {Environments.Tasks(TaskSplit.Train).Count} training tasks ({gold.Sum(t => t.PolicyTokens)} trained tokens)");
+        return [.. gold.Select(ToSequence)];
+    }
+
+    /// <summary>An agent trajectory as an SFT sequence.</summary>
+    public static SftSequence ToSequence(AgentTrajectory t) => new(t.PromptIds, t.ResponseIds, t.LossMask);
+
+    /// <summary>The rollout stage of GRPO/PPO.</summary>
+    public AgentRolloutStage RolloutStage(Qwen2Tokenizer tokenizer, int maxTotalTokens, IRewardFunction? reward) =>
+        new(Environments, tokenizer, RolloutOptions(maxTotalTokens, 1.0), Config.UseRewardFunctions ? reward : null, Config.RewardWeight);
+
+    /// <summary>
+    /// Plays every held-out task <c>eval_trials</c> times and appends the pass^k/pass@k metrics, labelled
+    /// <paramref name="phase"/>, to <c>agent_eval.jsonl</c> in <paramref name="outputDir"/>.
+    /// </summary>
+    public async Task<AgentEvaluationResult> EvaluateAsync(Qwen2ForCausalLM model, Qwen2Tokenizer tokenizer, int maxTotalTokens, long seed, string phase,
+        string outputDir, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        model.Eval();
+        var rollout = new AgentRollout(tokenizer, RolloutOptions(maxTotalTokens, Config.EvalTemperature));
+        var result = await AgentEvaluation.RunAsync(model, rollout, Environments, Environments.Tasks(TaskSplit.Validation), Config.EvalTrials, seed, cancellationToken).ConfigureAwait(false);
+        var line = new JsonObject { ["phase"] = phase };
+        foreach (var (name, value) in result.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
+        {
+            line[name] = double.IsFinite(value) ? value : null;
+        }
+        var path = Path.Combine(outputDir, EvalFileName);
+        var previous = File.Exists(path) ? File.ReadAllText(path) : "";
+        AtomicFile.WriteAllText(path, previous + line.ToJsonString() + "\n");
+        _log($"{phase}: held-out {string.Join(", ", Enumerable.Range(1, Config.EvalTrials).Where(k => result.Metrics.ContainsKey($"val/agent/pass^{k}")).Select(k => $"pass^{k} {result.Metrics[$"val/agent/pass^{k}"]:0.000}"))}");
+        return result;
+    }
+
+    /// <summary>True when <c>agent_eval.jsonl</c> in <paramref name="outputDir"/> already holds <paramref name="phase"/> (a resumed run).</summary>
+    public static bool HasEvaluation(string outputDir, string phase)
+    {
+        var path = Path.Combine(outputDir, EvalFileName);
+        return File.Exists(path) && File.ReadLines(path).Any(l => JsonNode.Parse(l)?["phase"]?.GetValue<string>() == phase);
+    }
+
+    /// <summary>Stops the MCP servers.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_servers is not null)
+        {
+            await _servers.DisposeAsync().ConfigureAwait(false);
+        }
+        await Environments.DisposeAsync().ConfigureAwait(false);
+    }
+}

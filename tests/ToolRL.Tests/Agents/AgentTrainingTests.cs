@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using ToolRL.Agents;
+using ToolRL.Agents.Retail;
+using ToolRL.Agents.Rollout;
+using ToolRL.Agents.Training;
+using ToolRL.Configuration;
+using ToolRL.Models;
+using ToolRL.Training;
+using ToolRL.Training.Models;
+using ToolRL.Training.Rollout;
+
+namespace ToolRL.Tests.Agents;
+
+/// <summary>The agent loop as the trainers' rollout stage, and a whole environment run through <see cref="TrainingPipeline"/>.</summary>
+public class AgentTrainingTests
+{
+    private static Qwen2Policy TinyPolicy() => new(Qwen2ForCausalLM.CreateRandom(new Qwen2Config
+    {
+        VocabSize = AgentFixtures.Tokenizer.VocabSize,
+        HiddenSize = 16,
+        IntermediateSize = 32,
+        NumHiddenLayers = 1,
+        NumAttentionHeads = 2,
+        NumKeyValueHeads = 1,
+        MaxPositionEmbeddings = 2048,
+        TieWordEmbeddings = true,
+        EosTokenIds = [AgentFixtures.Tokenizer.ImEndTokenId],
+    }, seed: 5));
+
+    [Fact]
+    public async Task The_stage_hands_grouped_masked_trajectories_with_environment_rewards_to_the_trainer()
+    {
+        var factory = new RetailEnvironmentFactory(new RetailOptions { TrainTasks = 3, ValidationTasks = 1 });
+        var stage = new AgentRolloutStage(factory, AgentFixtures.Tokenizer, new AgentRolloutOptions { MaxTurns = 2 }, environmentWeight: 2.0);
+        using var policy = TinyPolicy();
+        var rows = TaskRows.From(factory.Tasks(TaskSplit.Train), "retail");
+        var request = new RolloutRequest(policy, rows, 2, new SamplingSettings(24, 1.0, 1.0, -1, [AgentFixtures.Tokenizer.ImEndTokenId]), Seed: 9, Step: 1);
+        var batch = await stage.RolloutAsync(request, CancellationToken.None);
+        Assert.Equal(6, batch.Trajectories.Count);
+        Assert.Equal([0L, 0, 1, 1, 2, 2], batch.Trajectories.Select(t => t.GroupId));
+        for (var i = 0; i < 6; i++)
+        {
+            var played = stage.LastTrajectories[i];
+            var t = batch.Trajectories[i];
+            Assert.Equal(played.ResponseIds, t.ResponseIds);
+            Assert.Equal(played.LossMask, t.LossMask);
+            Assert.Equal(2.0 * played.Score.Reward, t.Reward);
+            Assert.True(t.ResponseIds.Length <= 24);
+            Assert.Equal(rows[i / 2].ExtraInfo!["task_id"]!.GetValue<string>(), played.Task.Id);
+        }
+        Assert.Contains("agent/num_turns/mean", batch.Metrics.Keys);
+        Assert.Contains("agent/tool_error_rate", batch.Metrics.Keys);
+        Assert.Contains("timing_s/gen", batch.Metrics.Keys);
+        // The same request gives the same trajectories (a resumed run repeats the step).
+        var again = await stage.RolloutAsync(request, CancellationToken.None);
+        Assert.Equal(batch.Trajectories.Select(t => t.ResponseIds), again.Trajectories.Select(t => t.ResponseIds));
+    }
+
+    [Fact]
+    public async Task An_environment_run_does_gold_sft_grpo_and_writes_pass_hat_k_before_and_after()
+    {
+        using var temp = new TempDirectory("agent-pipeline");
+        var config = TrainingConfig.FromJson(JsonNode.Parse($$"""
+            {
+              "algorithm": "grpo", "seed": 3, "batch_size": 2, "n": 2, "max_prompt_length": 2048, "max_response_length": 48,
+              "actor_lr": 1e-3, "ppo_mini_batch_size": 2, "ppo_micro_batch_size": 4, "kl_coef": 0, "use_kl_in_reward": false,
+              "model": { "tiny": { "hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1, "intermediate_size": 32 } },
+              "tokenizer": { "train_bpe": { "vocab_size": 400 } },
+              "environment": { "name": "retail", "options": { "train_tasks": 4, "validation_tasks": 2, "users": 2 }, "max_assistant_turns": 3, "eval_trials": 2 },
+              "sft": { "epochs": 1, "lr": 1e-3, "batch_size": 4, "micro_batch_size": 4 },
+              "trainer": { "experiment_name": "agent-test", "output_dir": "{{temp.Path.Replace("\\", "/")}}", "save_freq": -1, "test_freq": -1, "val_before_train": false, "total_training_steps": 1 }
+            }
+            """)!.AsObject());
+        var pipeline = new TrainingPipeline(config, temp.Path, resume: false);
+        var phases = new List<string>();
+        await foreach (var step in pipeline.RunAsync())
+        {
+            phases.Add(step.Phase);
+        }
+        Assert.Equal(["sft", "grpo"], phases);
+        var lines = File.ReadAllLines(Path.Combine(temp.Path, AgentRun.EvalFileName)).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        Assert.Equal(["before", "after"], lines.Select(l => l["phase"]!.GetValue<string>()));
+        foreach (var line in lines)
+        {
+            Assert.InRange(line["val/agent/pass^1"]!.GetValue<double>(), 0, 1);
+            Assert.True(line["val/agent/pass^2"]!.GetValue<double>() <= line["val/agent/pass^1"]!.GetValue<double>());
+            Assert.True(line["val/agent/pass@2"]!.GetValue<double>() >= line["val/agent/pass^1"]!.GetValue<double>());
+        }
+        Assert.Equal(pipeline.AgentAfter!.Metrics["val/agent/pass^1"], lines[1]["val/agent/pass^1"]!.GetValue<double>());
+        var metrics = File.ReadAllLines(Path.Combine(temp.Path, "metrics.jsonl"));
+        Assert.Contains("agent/num_turns/mean", metrics[^1], StringComparison.Ordinal);
+    }
+}
