@@ -5,8 +5,11 @@ namespace ToolRL.Configuration;
 /// <summary>Run bookkeeping (<c>trainer</c> section): output folder, checkpoint and validation cadence, logs.</summary>
 public sealed record TrainerConfig
 {
-    /// <summary>Metric/log formats accepted in <c>log_formats</c>.</summary>
-    public static readonly IReadOnlyList<string> KnownLogFormats = ["console", "jsonl", "csv", "html"];
+    /// <summary>Outputs accepted in <c>logger</c>.</summary>
+    public static readonly IReadOnlyList<string> KnownLogFormats = ["console", "jsonl", "csv", "html", "tensorboard"];
+
+    /// <summary>The outputs written when <c>logger</c> is not given (TensorBoard is opt-in).</summary>
+    public static readonly IReadOnlyList<string> DefaultLogger = ["console", "jsonl", "csv", "html"];
 
     /// <summary><c>experiment_name</c> (default "toolrl-qwen"; the ToolRL reward reads "qwen"/"llama" from it, as the reference).</summary>
     public string ExperimentName { get; init; } = "toolrl-qwen";
@@ -29,18 +32,23 @@ public sealed record TrainerConfig
     /// <summary><c>max_checkpoints_to_keep</c>: delete older checkpoints beyond this count (null = keep all).</summary>
     public int? MaxCheckpointsToKeep { get; init; }
 
-    /// <summary><c>log_formats</c>: any of console, jsonl, csv, html (default all four).</summary>
-    public IReadOnlyList<string> LogFormats { get; init; } = KnownLogFormats;
+    /// <summary><c>logger</c> (verl's key): any of console, jsonl, csv, html, tensorboard (default the first four);
+    /// <c>tensorboard</c> writes event files under <c>OUTPUT/tensorboard/</c>.</summary>
+    public IReadOnlyList<string> Logger { get; init; } = DefaultLogger;
 
     internal static TrainerConfig Read(JsonSection s)
     {
         var d = new TrainerConfig();
         var name = s.String("experiment_name", d.ExperimentName, n => n.Length > 0 && n.IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) < 0,
             "must be a non-empty name usable as a folder name", "set experiment_name to e.g. \"grpo-qwen2.5-3b\"");
-        var formats = s.Has("log_formats") ? s.StringList("log_formats", "use a list such as [\"console\", \"jsonl\", \"csv\", \"html\"]") : d.LogFormats;
+        if (s.Has("log_formats"))
+        {
+            s.Error("log_formats", "was renamed to logger (verl's key)", "write \"logger\": [\"console\", \"jsonl\", \"tensorboard\"] instead");
+        }
+        var formats = s.Has("logger") ? s.StringList("logger", "use a list such as [\"console\", \"jsonl\", \"tensorboard\"]") : d.Logger;
         foreach (var unknown in formats.Where(f => !KnownLogFormats.Contains(f)))
         {
-            s.Error("log_formats", $"unknown log format \"{unknown}\"", $"use any of {string.Join(", ", KnownLogFormats)}");
+            s.Error("logger", $"unknown logger \"{unknown}\"", $"use any of {string.Join(", ", KnownLogFormats)}");
         }
         var config = new TrainerConfig
         {
@@ -51,7 +59,7 @@ public sealed record TrainerConfig
             ValBeforeTrain = s.Bool("val_before_train", d.ValBeforeTrain),
             TotalTrainingSteps = s.OptionalInt("total_training_steps", 1, "must be at least 1", "remove total_training_steps (epochs decide) or set it ≥ 1"),
             MaxCheckpointsToKeep = s.OptionalInt("max_checkpoints_to_keep", 1, "must be at least 1", "remove it to keep every checkpoint, or set it ≥ 1"),
-            LogFormats = formats.Distinct().ToArray(),
+            Logger = formats.Distinct().ToArray(),
         };
         if (config.SaveFreq == 0)
         {
@@ -83,7 +91,7 @@ public sealed record TrainerConfig
         {
             o["max_checkpoints_to_keep"] = keep;
         }
-        o["log_formats"] = new JsonArray(LogFormats.Select(f => (JsonNode)f).ToArray());
+        o["logger"] = new JsonArray(Logger.Select(f => (JsonNode)f).ToArray());
         return o;
     }
 }

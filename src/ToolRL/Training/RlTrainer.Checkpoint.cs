@@ -81,7 +81,8 @@ public abstract partial class RlTrainer
         LoadExtra(dir);
         _data = NewIterator(new EpochIteratorState(state.DataEpoch, state.DataPosition, state.DataSeed));
         _kl = KlController.From(Config, state.KlCoef);
-        _metrics = MetricsLog.Resume(Setup.OutputDir, state.Step);
+        _metrics?.Dispose();
+        _metrics = MetricsLog.Resume(Setup.OutputDir, state.Step, TensorBoardOn);
         FirstValidation = _metrics.Rows.FirstOrDefault(r => r.Step == 0) is { } first ? FromMetrics(first) : null;
         LastValidation = _metrics.Rows.LastOrDefault(r => r.Values.ContainsKey(MetricNames.ValRewardMean)) is { } last ? FromMetrics(last) : null;
         Setup.Log?.Invoke($"resume: continuing after step {state.Step} from {dir}");

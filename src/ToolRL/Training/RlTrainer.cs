@@ -67,6 +67,9 @@ public abstract partial class RlTrainer : IDisposable
     /// <summary>The configuration.</summary>
     protected TrainingConfig Config => Setup.Config;
 
+    // trainer.logger holds "tensorboard": the metrics log also writes event files.
+    private bool TensorBoardOn => Config.Trainer.Logger.Contains("tensorboard");
+
     /// <summary>The phase name in metrics and progress ("grpo", "ppo").</summary>
     public abstract string Phase { get; }
 
@@ -101,7 +104,7 @@ public abstract partial class RlTrainer : IDisposable
         Step = Setup.Resume ? ResumeFromLatest() : 0;
         if (Step == 0)
         {
-            _metrics = MetricsLog.Create(Setup.OutputDir);
+            _metrics = MetricsLog.Create(Setup.OutputDir, TensorBoardOn);
             if (_validator is not null && Config.Trainer.ValBeforeTrain)
             {
                 var validation = Validate(0);
@@ -147,6 +150,7 @@ public abstract partial class RlTrainer : IDisposable
         }
         var result = _validator.Run(Setup.Policy, step);
         ValidationLog.Write(Setup.OutputDir, ValidationLog.StepFileName(step), result.Generations);
+        _metrics?.AddValidationSamples(step, result.Generations);
         LastValidation = result;
         return result;
     }
@@ -291,6 +295,7 @@ public abstract partial class RlTrainer : IDisposable
         if (disposing)
         {
             _actor.Dispose();
+            _metrics?.Dispose();
         }
     }
 }

@@ -10,10 +10,15 @@ namespace ToolRL.Training.Metrics;
 /// The per-step metrics of a run, kept in memory and mirrored to <c>metrics.jsonl</c> (one JSON object per step,
 /// appended) and <c>metrics.csv</c> (one column per metric name in order of first appearance, rewritten
 /// atomically each step because later steps can add columns, e.g. validation). On resume the files are cut
-/// back to the checkpoint's step, so a resumed run's files equal the uninterrupted run's.
+/// back to the checkpoint's step, so a resumed run's files equal the uninterrupted run's. With TensorBoard on
+/// (<c>trainer.logger</c> holds <c>"tensorboard"</c>) every appended row also goes to an event file under
+/// <c>tensorboard/</c>, scalars under the same names.
 /// </summary>
-public sealed class MetricsLog
+public sealed class MetricsLog : IDisposable
 {
+    /// <summary>The TensorBoard folder under the log's directory.</summary>
+    public const string TensorBoardFolder = "tensorboard";
+
     /// <summary>File name of the JSON-lines log.</summary>
     public const string JsonlFileName = "metrics.jsonl";
 
@@ -26,6 +31,7 @@ public sealed class MetricsLog
     };
 
     private readonly List<MetricsRow> _rows = [];
+    private TensorBoard.TensorBoardWriter? _tensorBoard;
 
     private MetricsLog(string directory) => Directory = directory;
 
@@ -42,11 +48,14 @@ public sealed class MetricsLog
     public string CsvPath => Path.Combine(Directory, CsvFileName);
 
     /// <summary>Starts a fresh log in <paramref name="directory"/>, replacing any earlier files.</summary>
-    public static MetricsLog Create(string directory)
+    /// <param name="directory">The run's folder.</param>
+    /// <param name="tensorBoard">Also write a TensorBoard event file under <see cref="TensorBoardFolder"/>.</param>
+    public static MetricsLog Create(string directory, bool tensorBoard = false)
     {
         System.IO.Directory.CreateDirectory(directory);
         var log = new MetricsLog(directory);
         log.RewriteAll();
+        log.OpenTensorBoard(tensorBoard);
         return log;
     }
 
@@ -54,7 +63,11 @@ public sealed class MetricsLog
     /// Re-opens the log of a run resumed at <paramref name="resumedStep"/>: rows after that step (written after the
     /// checkpoint, before the interruption) are dropped from both files.
     /// </summary>
-    public static MetricsLog Resume(string directory, long resumedStep)
+    /// <param name="directory">The run's folder.</param>
+    /// <param name="resumedStep">The checkpoint's step.</param>
+    /// <param name="tensorBoard">Also write a TensorBoard event file (a new one: TensorBoard shows the steps written again
+    /// after the checkpoint from the newer file).</param>
+    public static MetricsLog Resume(string directory, long resumedStep, bool tensorBoard = false)
     {
         System.IO.Directory.CreateDirectory(directory);
         var log = new MetricsLog(directory);
@@ -63,6 +76,7 @@ public sealed class MetricsLog
             log._rows.AddRange(ReadJsonl(log.JsonlPath).Where(r => r.Step <= resumedStep));
         }
         log.RewriteAll();
+        log.OpenTensorBoard(tensorBoard);
         return log;
     }
 
@@ -119,6 +133,22 @@ public sealed class MetricsLog
         _rows.Add(row);
         File.AppendAllText(JsonlPath, ToJsonLine(row) + "\n");
         AtomicFile.WriteAllText(CsvPath, ToCsv(_rows));
+        _tensorBoard?.AddScalars(row.Values, row.Step);
+    }
+
+    /// <summary>Shows validation samples in TensorBoard's text tab (a markdown table of the first few); no-op without TensorBoard.</summary>
+    public void AddValidationSamples(long step, IReadOnlyList<Validation.ValidationGeneration> generations) =>
+        _tensorBoard?.AddText(TensorBoard.ValidationMarkdown.Tag, TensorBoard.ValidationMarkdown.Table(generations), step);
+
+    /// <summary>Closes the TensorBoard event file, if any (the other files are closed after every write).</summary>
+    public void Dispose() => _tensorBoard?.Dispose();
+
+    private void OpenTensorBoard(bool enabled)
+    {
+        if (enabled)
+        {
+            _tensorBoard = new TensorBoard.TensorBoardWriter(Path.Combine(Directory, TensorBoardFolder));
+        }
     }
 
     /// <summary>The JSON line of one row: <c>{"step": N, "name": value, ...}</c>; non-finite values as "NaN"/"Infinity".</summary>
