@@ -23,12 +23,10 @@ public class PlanCommandTests
         }
     }
 
-    [ReferenceFact]
+    [Fact]
     public void PlanPrintsResolvedConfigStepsAndMemory()
     {
-        var folder = Path.Combine(Path.GetTempPath(), "toolrl-plan-cli", "1.5B");
-        Directory.CreateDirectory(folder);
-        File.Copy(TestPaths.Reference("models", "qwen2.5-tokenizer", "configs", "Qwen2.5-1.5B-Instruct.config.json"), Path.Combine(folder, "config.json"), true);
+        var folder = Path.GetDirectoryName(QwenConfigs.Path("1.5B"))!;
         var (code, output, _) = Run("plan", TestPaths.InRepo("configs", "grpo-qwen2.5-3b-toolrl.json"), "--base-model", folder, "--train-rows", "3920");
         Assert.Equal(0, code);
         Assert.Contains("\"ppo_mini_batch_size\": 128", output);

@@ -6,19 +6,23 @@ namespace ToolRL.Tests.Planning;
 
 public class PlannerTests
 {
-    private static string QwenConfig(string size) => TestPaths.Reference("models", "qwen2.5-tokenizer", "configs", $"Qwen2.5-{size}-Instruct.config.json");
+    private static string QwenConfig(string size) => QwenConfigs.Path(size);
 
-    /// <summary>A model folder holding one of the published Qwen2.5 config.json files (reference data, copied to a temp folder, never into the repo).</summary>
-    private static string ModelFolder(string size)
-    {
-        var folder = Path.Combine(Path.GetTempPath(), "toolrl-plan-tests", size);
-        Directory.CreateDirectory(folder);
-        File.Copy(QwenConfig(size), Path.Combine(folder, "config.json"), overwrite: true);
-        return folder;
-    }
+    /// <summary>A model folder holding a config.json with the architecture of Qwen2.5-<paramref name="size"/>-Instruct.</summary>
+    private static string ModelFolder(string size) => Path.GetDirectoryName(QwenConfig(size))!;
+
+    [ReferenceTheory]
+    [InlineData("0.5B")]
+    [InlineData("1.5B")]
+    [InlineData("3B")]
+    [InlineData("7B")]
+    public void ShapeTableMatchesThePublishedConfigs(string size) =>
+        Assert.Equal(
+            ModelShape.FromConfigJson(TestPaths.Reference("models", "qwen2.5-tokenizer", "configs", $"Qwen2.5-{size}-Instruct.config.json")),
+            ModelShape.FromConfigJson(QwenConfig(size)));
 
     // Published parameter counts of the Qwen2.5 Instruct models (Hugging Face model pages / safetensors totals).
-    [ReferenceTheory]
+    [Theory]
     [InlineData("0.5B", 494_032_768L)]
     [InlineData("1.5B", 1_543_714_304L)]
     [InlineData("3B", 3_085_938_688L)]
@@ -28,7 +32,7 @@ public class PlannerTests
         Assert.Equal(expected, ModelShape.FromConfigJson(QwenConfig(size)).Parameters);
     }
 
-    [ReferenceFact]
+    [Fact]
     public void PpoColdStartPlanOnSevenB()
     {
         var config = TrainingConfig.Load(TestPaths.InRepo("configs", "ppo-qwen2.5-7b-toolrl-cold.json"));
@@ -51,7 +55,7 @@ public class PlannerTests
         Assert.True(memory.PeakBytes > 150L << 30, "a 7B PPO run with critic and reference needs well over 150 GiB on one device");
     }
 
-    [ReferenceFact]
+    [Fact]
     public void LoraPpoColdStartOnSevenBFitsOneEightyGigabyteDevice()
     {
         var options = new PlanOptions { BaseModel = ModelFolder("7B"), TrainRows = 3920 };
@@ -72,7 +76,7 @@ public class PlannerTests
         Assert.Contains("fits one 80 GiB device", PlanFormatter.ToText(plan));
     }
 
-    [ReferenceFact]
+    [Fact]
     public void ShardingDividesStateNotActivations()
     {
         var config = TrainingConfig.Load(TestPaths.InRepo("configs", "grpo-qwen2.5-3b-toolrl.json"));
@@ -84,7 +88,7 @@ public class PlannerTests
         Assert.DoesNotContain(one.Items, i => i.Component == "critic");
     }
 
-    [ReferenceFact]
+    [Fact]
     public void GradientCheckpointingShrinksActivations()
     {
         var config = TrainingConfig.Load(TestPaths.InRepo("configs", "grpo-qwen2.5-3b-toolrl.json"));
