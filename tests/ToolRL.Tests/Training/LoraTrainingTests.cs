@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ToolRL.Configuration;
 using ToolRL.Models;
 using ToolRL.Torch.IO;
@@ -88,5 +89,48 @@ public sealed class LoraTrainingTests : IDisposable
         var criticDir = Path.Combine(_run.Directory, "checkpoints", "global_step_2", "critic");
         Assert.True(File.Exists(Path.Combine(criticDir, "adapter_config.json")));
         Assert.Contains("base_model.model.score.weight", Safetensors.ReadHeader(Path.Combine(criticDir, "adapter_model.safetensors")).Entries.Select(e => e.Name));
+    }
+
+    [Fact]
+    public async Task The_pipeline_adds_adapters_after_sft_and_resumes_a_lora_ppo_run_from_its_adapter_checkpoint()
+    {
+        var json = """
+            {
+              "algorithm": "ppo", "seed": 3, "batch_size": 4, "epochs": 1, "n": 1,
+              "max_prompt_length": 1024, "max_response_length": 12,
+              "actor_lr": 0.001, "critic_lr": 0.001, "ppo_mini_batch_size": 4, "ppo_micro_batch_size": 4,
+              "kl_coef": 0.01, "use_kl_in_reward": true,
+              "model": { "tiny": { "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1, "intermediate_size": 64 },
+                         "lora": { "r": 4, "lora_alpha": 8, "target_modules": ["q_proj", "v_proj", "down_proj"] } },
+              "tokenizer": { "train_bpe": { "vocab_size": 320 } },
+              "data": { "synthetic": { "train_count": 16, "val_count": 2, "preset": "tiny" } },
+              "sft": { "epochs": 1, "lr": 0.001, "batch_size": 8, "micro_batch_size": 8 },
+              "trainer": { "experiment_name": "lora-ppo", "save_freq": 1, "test_freq": -1, "val_before_train": false, "total_training_steps": 2 }
+            }
+            """;
+        var output = Path.Combine(_run.Directory, "run");
+        var config = TrainingConfig.Parse(json);
+        await foreach (var _ in new TrainingPipeline(config, output, resume: false).RunAsync())
+        {
+        }
+        var step2 = Path.Combine(output, "checkpoints", "global_step_2");
+        var adapterConfig = JsonNode.Parse(File.ReadAllText(Path.Combine(step2, RlTrainer.ActorFolder, "adapter_config.json")))!;
+        Assert.Equal(Path.Combine(output, "sft", "model"), (string?)adapterConfig["base_model_name_or_path"]);
+        Assert.Equal(["down_proj", "q_proj", "v_proj"], adapterConfig["target_modules"]!.AsArray().Select(n => (string)n!));
+        Assert.True(File.Exists(Path.Combine(step2, "critic", "adapter_model.safetensors")));
+        Assert.False(File.Exists(Path.Combine(step2, RlTrainer.ActorFolder, "model.safetensors")));
+
+        // One more step from the adapter checkpoint: the pipeline reloads the SFT base, attaches adapters, restores them.
+        var longer = TrainingConfig.Parse(json.Replace("\"total_training_steps\": 2", "\"total_training_steps\": 3", StringComparison.Ordinal));
+        var resumed = new List<long>();
+        await foreach (var step in new TrainingPipeline(longer, output, resume: true).RunAsync())
+        {
+            if (step.Phase == "ppo")
+            {
+                resumed.Add(step.Step);
+            }
+        }
+        Assert.Equal([3L], resumed);
+        Assert.True(File.Exists(Path.Combine(output, "checkpoints", "global_step_3", RlTrainer.ActorFolder, "adapter_config.json")));
     }
 }
