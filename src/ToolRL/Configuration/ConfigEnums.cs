@@ -11,6 +11,8 @@ public enum AlgorithmKind
     Grpo,
     /// <summary>PPO with a critic and GAE.</summary>
     Ppo,
+    /// <summary>Rejection-sampling fine-tuning in an environment (after the SFT warm start), then stop.</summary>
+    Rft,
 }
 
 /// <summary>How per-token losses are reduced (<c>loss_agg_mode</c>, verl's names).</summary>
@@ -85,7 +87,7 @@ public enum SyntheticPreset
 internal static class ConfigEnumNames
 {
     public static readonly EnumNames<AlgorithmKind> Algorithm = new(
-        (AlgorithmKind.Sft, ["sft"]), (AlgorithmKind.Grpo, ["grpo"]), (AlgorithmKind.Ppo, ["ppo"]));
+        (AlgorithmKind.Sft, ["sft"]), (AlgorithmKind.Grpo, ["grpo"]), (AlgorithmKind.Ppo, ["ppo"]), (AlgorithmKind.Rft, ["rft"]));
 
     public static readonly EnumNames<LossAggregationMode> LossAgg = new(
         (LossAggregationMode.TokenMean, ["token-mean"]),

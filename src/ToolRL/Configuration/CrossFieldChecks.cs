@@ -11,6 +11,14 @@ internal static class CrossFieldChecks
         void Error(string path, object? value, string problem, string fix) =>
             errors.Add(path, value is double x ? JsonSection.Format(x) : value?.ToString(), problem, fix);
 
+        if ((c.Rft is not null || c.Algorithm == AlgorithmKind.Rft) && c.Environment is null)
+        {
+            Error("$.rft", null, "rejection-sampling fine-tuning samples in an environment", "add an \"environment\" section (e.g. { \"name\": \"retail\" }) or remove rft");
+        }
+        if (c.Algorithm == AlgorithmKind.Rft && c.Rft is null)
+        {
+            Error("$.rft", null, "algorithm rft needs an rft section", "add \"rft\": { \"rounds\": 1, \"samples_per_task\": 4, \"lr\": 1e-5 }");
+        }
         if (c.Algorithm == AlgorithmKind.Sft)
         {
             if (c.Sft is null)
@@ -18,7 +26,7 @@ internal static class CrossFieldChecks
                 Error("$.sft", null, "algorithm sft needs an sft section", "add \"sft\": { \"epochs\": 1, \"lr\": 1e-5, \"batch_size\": 16 }");
             }
         }
-        else
+        else if (c.Algorithm != AlgorithmKind.Rft)   // rft stops before RL: its batches are the rft section's
         {
             CheckRlBatches(c, Error);
             CheckKl(c, Error);

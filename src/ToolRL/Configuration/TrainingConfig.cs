@@ -140,6 +140,9 @@ public sealed record TrainingConfig
     /// <summary><c>sft</c> section: warm start before RL, or the whole run when algorithm is sft (null = none).</summary>
     public SftConfig? Sft { get; init; }
 
+    /// <summary><c>rft</c> section: rejection-sampling fine-tuning after SFT and before RL (needs an environment; null = none).</summary>
+    public RftConfig? Rft { get; init; }
+
     /// <summary><c>environment</c> section: a multi-turn agent run in a registered environment (null = single-turn prompts).</summary>
     public EnvironmentConfig? Environment { get; init; }
 

@@ -95,6 +95,7 @@ internal static partial class TrainingConfigReader
             Data = Section(s, "data", DataConfig.Read, d.Data, required: !s.Has("environment")),   // an environment brings its own tasks
             Sft = s.Section("sft") is { } sft ? SftConfig.Read(sft) : null,
             Environment = s.Section("environment") is { } environment ? EnvironmentConfig.Read(environment) : null,
+            Rft = s.Section("rft") is { } rft ? RftConfig.Read(rft) : null,
             Reward = Section(s, "reward", RewardConfig.Read, d.Reward),
             Trainer = Section(s, "trainer", TrainerConfig.Read, d.Trainer),
         };

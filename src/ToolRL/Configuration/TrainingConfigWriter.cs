@@ -66,6 +66,10 @@ internal static class TrainingConfigWriter
         {
             o["sft"] = c.Sft.ToJson();
         }
+        if (c.Rft is not null)
+        {
+            o["rft"] = c.Rft.ToJson();
+        }
         if (c.Environment is not null)
         {
             o["environment"] = c.Environment.ToJson();

@@ -113,11 +113,18 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
             }
         }
 
+        if (agent is not null && Config.Rft is { } rft)
+        {
+            await foreach (var step in RejectionSamplingAsync(agent, rft, policy, tokenizer, prompts.PadTokenId, cancellationToken))
+            {
+                yield return step;
+            }
+        }
         if (agent is not null && !AgentRun.HasEvaluation(OutputDir, "before"))
         {
             AgentBefore = await agent.EvaluateAsync(policy.Model, tokenizer, Config.MaxResponseLength, Config.Seed, "before", OutputDir, cancellationToken);
         }
-        if (Config.Algorithm == AlgorithmKind.Sft)
+        if (Config.Algorithm is AlgorithmKind.Sft or AlgorithmKind.Rft)
         {
             if (val.Count > 0)
             {
@@ -176,6 +183,47 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
         }
         ReportPath = trainer.ReportPath;
         _log($"done in {Stopwatch.GetElapsedTime(started).TotalMinutes:0.0} min; report: {ReportPath}");
+    }
+
+    /// <summary>
+    /// The <c>rft</c> rounds (published in <c>rft/</c> like the SFT warm start, so a resumed run reuses them): sample,
+    /// keep the trajectories that reach the threshold, fine-tune on them.
+    /// </summary>
+    private async IAsyncEnumerable<TrainingStepResult> RejectionSamplingAsync(AgentRun agent, RftConfig rft, Qwen2Policy policy, Qwen2Tokenizer tokenizer,
+        int padTokenId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var rftDir = Path.Combine(OutputDir, "rft");
+        if (AtomicDirectory.IsComplete(rftDir))
+        {
+            _log($"rft: reusing the finished rounds in {rftDir}");
+            policy.LoadWeights(Path.Combine(rftDir, "model"));
+            yield break;
+        }
+        var logged = new List<MetricsRow>();
+        for (var round = 1; round <= rft.Rounds; round++)
+        {
+            var kept = await agent.RejectionSampleAsync(policy.Model, tokenizer, Config.MaxResponseLength, rft, (long)Config.Seed * 7_919 + round, cancellationToken);
+            if (kept.Count == 0)
+            {
+                _log($"rft: round {round} kept no trajectory; nothing to fine-tune on");
+                continue;
+            }
+            using var trainer = new SftTrainer(Config with { Sft = rft.AsSft() }, policy, padTokenId, kept, _log);
+            await foreach (var step in trainer.TrainAsync(cancellationToken))
+            {
+                logged.Add(step.Metrics);
+                yield return step with { Phase = "rft" };
+            }
+        }
+        AtomicDirectory.Publish(rftDir, dir =>
+        {
+            policy.SavePretrained(Path.Combine(dir, "model"));
+            var metrics = MetricsLog.Create(dir);
+            foreach (var row in logged)
+            {
+                metrics.Append(row);
+            }
+        }, replaceComplete: true);
     }
 
     private T Stage<T>(string name, Func<T> run)
@@ -317,7 +365,7 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
 
     private void ClearPreviousRun()
     {
-        foreach (var name in new[] { "data", "tokenizer", "sft", "checkpoints", ValidationLog.FolderName })
+        foreach (var name in new[] { "data", "tokenizer", "sft", "rft", "checkpoints", ValidationLog.FolderName })
         {
             var dir = Path.Combine(OutputDir, name);
             if (Directory.Exists(dir))

@@ -90,4 +90,34 @@ public class AgentTrainingTests
         var metrics = File.ReadAllLines(Path.Combine(temp.Path, "metrics.jsonl"));
         Assert.Contains("agent/num_turns/mean", metrics[^1], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Algorithm_rft_samples_filters_and_fine_tunes_after_the_gold_sft()
+    {
+        using var temp = new TempDirectory("agent-rft");
+        var config = TrainingConfig.FromJson(JsonNode.Parse($$"""
+            {
+              "algorithm": "rft", "seed": 3, "batch_size": 2, "n": 2, "max_prompt_length": 2048, "max_response_length": 40,
+              "ppo_mini_batch_size": 2,
+              "model": { "tiny": { "hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1, "intermediate_size": 32 } },
+              "tokenizer": { "train_bpe": { "vocab_size": 400 } },
+              "environment": { "name": "retail", "options": { "train_tasks": 3, "validation_tasks": 1, "users": 2 }, "max_assistant_turns": 2, "eval_trials": 1 },
+              "sft": { "epochs": 1, "lr": 1e-3, "batch_size": 4, "micro_batch_size": 4 },
+              "rft": { "rounds": 1, "samples_per_task": 2, "threshold": 0.0, "lr": 1e-3, "batch_size": 6, "micro_batch_size": 6 },
+              "trainer": { "experiment_name": "agent-rft", "output_dir": "{{temp.Path.Replace("\\", "/")}}", "save_freq": -1, "test_freq": -1, "val_before_train": false }
+            }
+            """)!.AsObject());
+        Assert.Equal(config.ToJsonString(), TrainingConfig.Parse(config.ToJsonString()).ToJsonString());
+        var phases = new List<string>();
+        await foreach (var step in new TrainingPipeline(config, temp.Path, resume: false).RunAsync())
+        {
+            phases.Add(step.Phase);
+        }
+        // Threshold 0 keeps all 3 × 2 trajectories: one optimizer step of 6.
+        Assert.Equal(["sft", "rft"], phases);
+        Assert.True(File.Exists(Path.Combine(temp.Path, "rft", "model", "config.json")));
+        Assert.Equal(["before"], File.ReadAllLines(Path.Combine(temp.Path, AgentRun.EvalFileName)).Select(l => JsonNode.Parse(l)!["phase"]!.GetValue<string>()));
+        var e = Assert.Throws<ConfigurationException>(() => TrainingConfig.Parse(config.ToJsonString().Replace("\"environment\"", "\"environment_off\"", StringComparison.Ordinal)));
+        Assert.Contains("environment_off", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -102,6 +102,24 @@ public sealed class AgentRun : IAsyncDisposable
     /// <summary>An agent trajectory as an SFT sequence.</summary>
     public static SftSequence ToSequence(AgentTrajectory t) => new(t.PromptIds, t.ResponseIds, t.LossMask);
 
+    /// <summary>
+    /// One round of rejection sampling (RFT): plays every training task <c>samples_per_task</c> times with the policy
+    /// and keeps the trajectories whose reward reaches <c>threshold</c>, as SFT sequences (loss on generated tokens).
+    /// </summary>
+    public async Task<IReadOnlyList<SftSequence>> RejectionSampleAsync(Qwen2ForCausalLM model, Qwen2Tokenizer tokenizer, int maxTotalTokens,
+        RftConfig rft, long seed, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(rft);
+        model.Eval();
+        var rollout = new AgentRollout(tokenizer, RolloutOptions(maxTotalTokens, rft.Temperature));
+        var tasks = Environments.Tasks(TaskSplit.Train);
+        var played = await rollout.RunAsync(model, Environments, tasks, rft.SamplesPerTask, seed, cancellationToken).ConfigureAwait(false);
+        var kept = played.Where(t => t.Termination != TerminationReason.EnvError && t.Score.Reward >= rft.Threshold).ToList();
+        _log($"rft: kept {kept.Count} of {played.Count} trajectories (reward ≥ {rft.Threshold}), {kept.Select(t => t.Task.Id).Distinct().Count()} of {tasks.Count} tasks");
+        return [.. kept.Select(ToSequence)];
+    }
+
     /// <summary>The rollout stage of GRPO/PPO.</summary>
     public AgentRolloutStage RolloutStage(Qwen2Tokenizer tokenizer, int maxTotalTokens, IRewardFunction? reward) =>
         new(Environments, tokenizer, RolloutOptions(maxTotalTokens, 1.0), Config.UseRewardFunctions ? reward : null, Config.RewardWeight);
