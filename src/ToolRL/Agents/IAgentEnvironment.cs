@@ -5,7 +5,7 @@ using ChatMessage = ToolRL.Tokenization.ChatMessage;
 namespace ToolRL.Agents;
 
 /// <summary>
-/// The world one trajectory acts in (agentic-rl.md §6.1): reset gives the opening conversation and the tools; each
+/// The world one trajectory acts in (docs/agents.md): reset gives the opening conversation and the tools; each
 /// assistant turn is stepped (its tool calls run, or its answer reaches the user) and gives observations; at the
 /// end the episode is scored. One instance per trajectory, never shared, so its state (database, user script,
 /// counters) is isolated and environments of one batch run concurrently.
@@ -73,7 +73,7 @@ public sealed record ToolObservation(string Name, string Content, bool IsError, 
 /// <param name="Components">Each scored component (e.g. <c>db</c>, <c>communicate</c>), for metrics and partial credit.</param>
 public sealed record EpisodeScore(double Reward, bool Success, IReadOnlyDictionary<string, double> Components);
 
-/// <summary>How an episode ended (tau2's termination reasons, agentic-rl.md §6.1).</summary>
+/// <summary>How an episode ended (tau2-bench's termination reasons, <c>orchestrator/orchestrator.py</c>).</summary>
 public enum TerminationReason
 {
     /// <summary>The assistant answered and the user had nothing more to say.</summary>

@@ -29,7 +29,7 @@ internal static class AgentFixtures
     public static int[] AssistantIds(Qwen2Tokenizer tokenizer, ChatMessage message) => new TurnTemplate(tokenizer).AssistantIds(message);
 }
 
-/// <summary>The worked example of agentic-rl.md §1.2: two parallel get_weather calls, then an answer.</summary>
+/// <summary>A worked multi-turn example: two parallel get_weather calls, then an answer.</summary>
 internal sealed class WeatherEnvironment : IAgentEnvironment
 {
     public static readonly ChatMessage[] Conversation = [new("system", "You are a helpful assistant."), new("user", "Weather in Paris and Oslo?")];

@@ -6,7 +6,7 @@ using ToolRL.Tokenization;
 namespace ToolRL.Tests.Agents;
 
 /// <summary>
-/// Reference suite: the worked Qwen2.5 token stream of agentic-rl.md §1.2 (golden_multiturn.json, real Qwen2.5
+/// Reference suite: the published golden multi-turn Qwen2.5 token stream (golden_multiturn.json, real Qwen2.5
 /// tokenizer) replayed through the agent loop with its policy ids scripted: the prompt, the environment's inserted ids
 /// and the masks must be the golden ones, for both stop variants.
 /// </summary>

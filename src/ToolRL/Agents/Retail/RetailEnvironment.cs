@@ -9,7 +9,7 @@ namespace ToolRL.Agents.Retail;
 /// <summary>
 /// One trajectory in the retail shop: a fresh shop from the task's seed, the ten tools over it, and a scripted user
 /// who opens with the task's first line and, each time the agent answers, says the next line it has (the information
-/// it holds back) or ends the conversation. Scored as tau2 scores (agentic-rl.md §4.2): 0 after a premature end;
+/// it holds back) or ends the conversation. Scored as tau2 scores (tau2-bench <c>evaluator/evaluator.py</c>): 0 after a premature end;
 /// otherwise the product of the DB check (the final shop equals the gold replay's) and the communicate check (every
 /// required string appears in an answer, case-insensitive, commas removed from the answer).
 /// </summary>

@@ -6,7 +6,7 @@ using ToolRL.Tokenization;
 namespace ToolRL.Agents.Rollout;
 
 /// <summary>
-/// The multi-turn agent loop (agentic-rl.md §1.3), batched over trajectories: generate until
+/// The multi-turn agent loop (verl <c>tool_agent_loop.py</c>; docs/agents.md), batched over trajectories: generate until
 /// <c>&lt;|im_end|&gt;</c> (or <c>&lt;/tool_call&gt;</c> when configured); parse the turn's calls; step the
 /// trajectory's own environment (its tools run off the decoding thread); append the tool results or the user's reply
 /// as the chat template renders them, plus the next generation prompt; continue until the environment ends the

@@ -3,7 +3,7 @@ using ToolRL.Tokenization;
 namespace ToolRL.Agents.Rollout;
 
 /// <summary>
-/// One multi-turn episode as training consumes it (agentic-rl.md §6.5). Token in, token out: <see cref="ResponseIds"/>
+/// One multi-turn episode as training consumes it (docs/agents.md). Token in, token out: <see cref="ResponseIds"/>
 /// are the sampled ids themselves and the template's ids of inserted turns, never a re-encoding of generated text.
 /// <see cref="LossMask"/> is 1 exactly on generated tokens (the model's own <c>&lt;|im_end|&gt;</c> included) and 0
 /// on inserted ones; <see cref="LogProbs"/> are the sampling log-probs there and 0 elsewhere.

@@ -3,7 +3,7 @@ using ToolRL.Rewards;
 namespace ToolRL.Agents.Rollout;
 
 /// <summary>
-/// Reads one generated assistant turn (Qwen2.5 hermes format, agentic-rl.md §1.6): every <c>&lt;tool_call&gt;</c> block
+/// Reads one generated assistant turn (Qwen2.5 hermes format, as its chat template writes tool calls): every <c>&lt;tool_call&gt;</c> block
 /// becomes a call, several per turn; a block that is not a call object becomes a call with a parse error (answered
 /// with an error observation, the turn still counts). The content is the text before the first block, without the
 /// <c>\n</c> the template puts between content and calls; a turn without blocks is an answer.

@@ -5,7 +5,7 @@ namespace ToolRL.Agents.Rollout;
 
 /// <summary>
 /// The token ids the environment inserts between generated turns, taken from the chat template itself (as TRL's
-/// <c>_get_tool_suffix_ids</c> does, agentic-rl.md §1.3): the text a turn of tool results (grouped
+/// <c>_get_tool_suffix_ids</c> does in <c>tool_agent_loop.py</c>): the text a turn of tool results (grouped
 /// <c>&lt;tool_response&gt;</c> blocks in call order) or of the user adds to a rendered conversation, followed by the
 /// next generation prompt. The policy stops at <c>&lt;|im_end|&gt;</c> and never writes the <c>\n</c> the template
 /// puts after it, so the inserted ids start with that <c>\n</c>; when it stopped elsewhere (at

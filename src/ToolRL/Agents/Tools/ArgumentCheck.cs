@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace ToolRL.Agents.Tools;
 
 /// <summary>
-/// Checks a call's arguments against its tool's JSON schema before the tool runs (agentic-rl.md §6.2): required
+/// Checks a call's arguments against its tool's JSON schema before the tool runs (docs/agents.md): required
 /// properties present, no unknown property (unless <c>additionalProperties</c> allows it), each value of the declared
 /// <c>type</c> (string, integer, number, boolean, array, object, null, or a list of them) and among its <c>enum</c>.
 /// Nested schemas are not descended into: the tool's own binding reports deeper mistakes, which also become errors.

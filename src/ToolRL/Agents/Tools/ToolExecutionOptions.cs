@@ -1,6 +1,6 @@
 namespace ToolRL.Agents.Tools;
 
-/// <summary>Limits of tool execution (agentic-rl.md §6.3). Immutable; <see cref="Validate"/> names a bad field.</summary>
+/// <summary>Limits of tool execution (docs/agents.md). Immutable; <see cref="Validate"/> names a bad field.</summary>
 public sealed record ToolExecutionOptions
 {
     /// <summary>Seconds one call may run before it becomes a timeout observation.</summary>

@@ -12,7 +12,7 @@ namespace ToolRL.Agents.Tools;
 /// an exception: an unreadable block, an unknown tool, arguments that do not fit the schema, a tool that throws, one
 /// that runs past <see cref="ToolExecutionOptions.TimeoutSeconds"/>, one that returns non-JSON, and calls beyond
 /// <see cref="ToolExecutionOptions.MaxCallsPerTurn"/> each give <c>{"error": "&lt;kind&gt;: &lt;message&gt;"}</c>
-/// (agentic-rl.md §6.3). Results are written compactly as Python's <c>json.dumps</c> would.
+/// (docs/agents.md). Results are written compactly as Python's <c>json.dumps</c> would.
 /// </summary>
 public sealed class ToolExecutor
 {

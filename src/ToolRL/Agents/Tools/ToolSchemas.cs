@@ -5,7 +5,7 @@ namespace ToolRL.Agents.Tools;
 
 /// <summary>
 /// Tool schemas in the OpenAI function form the Qwen2.5 chat template renders into the system prompt
-/// (<c>{"type": "function", "function": {"name", "description", "parameters"}}</c>, agentic-rl.md §6.2). The
+/// (<c>{"type": "function", "function": {"name", "description", "parameters"}}</c>, docs/agents.md). The
 /// parameters are the JSON schema <see cref="AIFunctionFactory"/> derived from the C# method, key order kept.
 /// </summary>
 public static class ToolSchemas

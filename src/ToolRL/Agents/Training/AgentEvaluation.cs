@@ -5,7 +5,7 @@ using ToolRL.Models;
 namespace ToolRL.Agents.Training;
 
 /// <summary>
-/// tau2-style held-out evaluation (agentic-rl.md §4.5): every task is played <c>n</c> times with sampling, and
+/// tau2-style held-out evaluation (tau2-bench's pass^k; docs/evaluation.md): every task is played <c>n</c> times with sampling, and
 /// pass^k (all k of k drawn trials succeed, C(c,k)/C(n,k)) and pass@k (at least one does) are averaged over tasks for
 /// k = 1..n, with the functions of <see cref="PassAtK"/>. Episodes that failed for infrastructure reasons
 /// (<see cref="TerminationReason.EnvError"/>) leave their task's trial count, as tau2 excludes them.

@@ -3,7 +3,7 @@ using ToolRL.Agents.Rollout;
 namespace ToolRL.Agents.Training;
 
 /// <summary>
-/// The agent metrics of a batch of trajectories (agentic-rl.md §6.6): <c>agent/num_turns/mean</c>,
+/// The agent metrics of a batch of trajectories (docs/agents.md): <c>agent/num_turns/mean</c>,
 /// <c>agent/tool_calls/mean</c>, <c>agent/tool_error_rate</c> (failed calls / all calls), <c>agent/success/mean</c>,
 /// <c>agent/reward/mean</c>, <c>agent/policy_tokens/mean</c> and <c>agent/response_tokens/mean</c> (generated vs all
 /// response tokens), and <c>agent/termination/{reason}</c> fractions. Environment failures are left out of every
