@@ -27,8 +27,9 @@ public sealed class ParquetReadBenchmark : IBenchmark
             // Parquet.Net's merger copies the row groups byte for byte: pyarrow's own layout, only more of it.
             using (var output = File.Create(file))
             {
-                using var merger = new Parquet.Utils.FileMerger(Enumerable.Repeat(new FileInfo(source), Copies));
+                var merger = new Parquet.Utils.FileMerger(Enumerable.Repeat(new FileInfo(source), Copies));
                 merger.MergeFilesAsync(output).GetAwaiter().GetResult();
+                merger.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
             var megabytes = new FileInfo(file).Length / 1e6;
             long rows = 0;
