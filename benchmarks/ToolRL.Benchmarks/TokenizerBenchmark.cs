@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using ToolRL.Testing;
 using ToolRL.Tokenization;
 
 namespace ToolRL.Benchmarks;
 
 /// <summary>
 /// Qwen2.5 encoding throughput (MB/s of UTF-8 input, tokens/s, one thread) on the rlla prompts (external data,
-/// from TOOLRL_REFERENCE_DATA), against @lenml/tokenizers on node in the same run (tools/tokenizer/bench-node.mjs).
+/// from TOOLRL_REFERENCE_DATA), against Microsoft.ML.Tokenizers' BpeTokenizer configured from the same tokenizer.json
+/// (in process, warm) and @lenml/tokenizers on node (tools/tokenizer/bench-node.mjs), all in the same run.
 /// </summary>
 public sealed class TokenizerBenchmark : IBenchmark
 {
@@ -40,6 +42,21 @@ public sealed class TokenizerBenchmark : IBenchmark
         var uncached = Stopwatch.StartNew();
         texts.ForEach(t => fresh.EncodeToIds(t));
         Console.WriteLine($"ToolRL.NET empty cache, jitted: {bytes / uncached.Elapsed.TotalSeconds / 1e6:F2} MB/s");
+
+        // Microsoft.ML.Tokenizers' BpeTokenizer from the same tokenizer.json: same process, same texts, warm.
+        var bpeLoad = Stopwatch.StartNew();
+        var bpe = BpeOracle.FromTokenizerJson(Path.Combine(tokenizerDir, "tokenizer.json"));
+        Console.WriteLine($"load BpeTokenizer: {bpeLoad.Elapsed.TotalMilliseconds:F0} ms");
+        var bpeCold = Stopwatch.StartNew();
+        var bpeTokens = texts.Sum(t => (long)bpe.EncodeToIds(t).Count);
+        var bpeColdSeconds = bpeCold.Elapsed.TotalSeconds;
+        var (bpePasses, bpeSeconds) = Repeat(() => texts.Sum(t => (long)bpe.EncodeToIds(t).Count));
+        var ml = Report("ML.Tokenizers BpeTokenizer", bytes, bpeTokens, bpePasses, bpeSeconds, bpeColdSeconds);
+        if (bpeTokens != tokens)
+        {
+            Console.WriteLine($"WARNING: BpeTokenizer counted {bpeTokens} tokens, ToolRL.NET {tokens}");
+        }
+        Console.WriteLine($"speed-up vs BpeTokenizer: {ours / ml:F2}x (warm, one thread, same process)");
 
         var node = RunNode(repo, texts, tokenizerDir);
         if (node is null)
