@@ -31,11 +31,7 @@ public sealed class TokenizerBenchmark : IBenchmark
         var tokenizer = Qwen2Tokenizer.FromDirectory(tokenizerDir);
         Console.WriteLine($"load tokenizer.json: {load.Elapsed.TotalMilliseconds:F0} ms");
 
-        var cold = Stopwatch.StartNew();
-        var tokens = texts.Sum(t => (long)tokenizer.EncodeToIds(t).Count);
-        var coldSeconds = cold.Elapsed.TotalSeconds;
-        var (passes, seconds) = Repeat(() => texts.Sum(t => (long)tokenizer.EncodeToIds(t).Count));
-        var ours = Report("ToolRL.NET", bytes, tokens, passes, seconds, coldSeconds);
+        var (tokens, ours) = Measure("ToolRL.NET", texts, bytes, t => tokenizer.EncodeToIds(t).Count);
 
         // A second instance: empty piece cache but already-compiled code, to separate JIT from cache misses.
         var fresh = Qwen2Tokenizer.FromDirectory(tokenizerDir);
@@ -47,11 +43,7 @@ public sealed class TokenizerBenchmark : IBenchmark
         var bpeLoad = Stopwatch.StartNew();
         var bpe = BpeOracle.FromTokenizerJson(Path.Combine(tokenizerDir, "tokenizer.json"));
         Console.WriteLine($"load BpeTokenizer: {bpeLoad.Elapsed.TotalMilliseconds:F0} ms");
-        var bpeCold = Stopwatch.StartNew();
-        var bpeTokens = texts.Sum(t => (long)bpe.EncodeToIds(t).Count);
-        var bpeColdSeconds = bpeCold.Elapsed.TotalSeconds;
-        var (bpePasses, bpeSeconds) = Repeat(() => texts.Sum(t => (long)bpe.EncodeToIds(t).Count));
-        var ml = Report("ML.Tokenizers BpeTokenizer", bytes, bpeTokens, bpePasses, bpeSeconds, bpeColdSeconds);
+        var (bpeTokens, ml) = Measure("ML.Tokenizers BpeTokenizer", texts, bytes, t => bpe.EncodeToIds(t).Count);
         if (bpeTokens != tokens)
         {
             Console.WriteLine($"WARNING: BpeTokenizer counted {bpeTokens} tokens, ToolRL.NET {tokens}");
@@ -69,6 +61,16 @@ public sealed class TokenizerBenchmark : IBenchmark
         }
         var reference = Report("@lenml/tokenizers (node)", node.Value.Bytes, node.Value.Tokens, node.Value.Passes, node.Value.Seconds, node.Value.ColdSeconds);
         Console.WriteLine($"speed-up vs node: {ours / reference:F2}x (warm, one thread)");
+    }
+
+    /// <summary>A cold first pass, then warm passes for <see cref="Seconds"/>; prints the figures, returns (tokens, warm MB/s).</summary>
+    private static (long Tokens, double MegabytesPerSecond) Measure(string who, List<string> texts, long bytes, Func<string, int> encode)
+    {
+        var cold = Stopwatch.StartNew();
+        var tokens = texts.Sum(t => (long)encode(t));
+        var coldSeconds = cold.Elapsed.TotalSeconds;
+        var (passes, seconds) = Repeat(() => texts.Sum(t => (long)encode(t)));
+        return (tokens, Report(who, bytes, tokens, passes, seconds, coldSeconds));
     }
 
     private static (int Passes, double Seconds) Repeat(Func<long> pass)
