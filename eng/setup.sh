@@ -21,3 +21,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
+# DuckDB for node: ParquetWriteTests check that DuckDB reads the parquet ToolRL.NET writes (one small package, ~5 s).
+duckdb_read="$(dirname "$0")/../tools/data/duckdb-read"
+[ -d "$duckdb_read/node_modules/@duckdb/node-api" ] || (cd "$duckdb_read" && npm ci --no-audit --no-fund --silent)

@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using ToolRL.Testing;
 using ToolRL.Tokenization;
 
 namespace ToolRL.Benchmarks;
 
 /// <summary>
 /// Qwen2.5 encoding throughput (MB/s of UTF-8 input, tokens/s, one thread) on the rlla prompts (external data,
-/// from TOOLRL_REFERENCE_DATA), against @lenml/tokenizers on node in the same run (tools/tokenizer/bench-node.mjs).
+/// from TOOLRL_REFERENCE_DATA), against Microsoft.ML.Tokenizers' BpeTokenizer configured from the same tokenizer.json
+/// (in process, warm) and @lenml/tokenizers on node (tools/tokenizer/bench-node.mjs), all in the same run.
 /// </summary>
 public sealed class TokenizerBenchmark : IBenchmark
 {
@@ -29,17 +31,24 @@ public sealed class TokenizerBenchmark : IBenchmark
         var tokenizer = Qwen2Tokenizer.FromDirectory(tokenizerDir);
         Console.WriteLine($"load tokenizer.json: {load.Elapsed.TotalMilliseconds:F0} ms");
 
-        var cold = Stopwatch.StartNew();
-        var tokens = texts.Sum(t => (long)tokenizer.EncodeToIds(t).Count);
-        var coldSeconds = cold.Elapsed.TotalSeconds;
-        var (passes, seconds) = Repeat(() => texts.Sum(t => (long)tokenizer.EncodeToIds(t).Count));
-        var ours = Report("ToolRL.NET", bytes, tokens, passes, seconds, coldSeconds);
+        var (tokens, ours) = Measure("ToolRL.NET", texts, bytes, t => tokenizer.EncodeToIds(t).Count);
 
         // A second instance: empty piece cache but already-compiled code, to separate JIT from cache misses.
         var fresh = Qwen2Tokenizer.FromDirectory(tokenizerDir);
         var uncached = Stopwatch.StartNew();
         texts.ForEach(t => fresh.EncodeToIds(t));
         Console.WriteLine($"ToolRL.NET empty cache, jitted: {bytes / uncached.Elapsed.TotalSeconds / 1e6:F2} MB/s");
+
+        // Microsoft.ML.Tokenizers' BpeTokenizer from the same tokenizer.json: same process, same texts, warm.
+        var bpeLoad = Stopwatch.StartNew();
+        var bpe = BpeOracle.FromTokenizerJson(Path.Combine(tokenizerDir, "tokenizer.json"));
+        Console.WriteLine($"load BpeTokenizer: {bpeLoad.Elapsed.TotalMilliseconds:F0} ms");
+        var (bpeTokens, ml) = Measure("ML.Tokenizers BpeTokenizer", texts, bytes, t => bpe.EncodeToIds(t).Count);
+        if (bpeTokens != tokens)
+        {
+            Console.WriteLine($"WARNING: BpeTokenizer counted {bpeTokens} tokens, ToolRL.NET {tokens}");
+        }
+        Console.WriteLine($"speed-up vs BpeTokenizer: {ours / ml:F2}x (warm, one thread, same process)");
 
         var node = RunNode(repo, texts, tokenizerDir);
         if (node is null)
@@ -52,6 +61,16 @@ public sealed class TokenizerBenchmark : IBenchmark
         }
         var reference = Report("@lenml/tokenizers (node)", node.Value.Bytes, node.Value.Tokens, node.Value.Passes, node.Value.Seconds, node.Value.ColdSeconds);
         Console.WriteLine($"speed-up vs node: {ours / reference:F2}x (warm, one thread)");
+    }
+
+    /// <summary>A cold first pass, then warm passes for <see cref="Seconds"/>; prints the figures, returns (tokens, warm MB/s).</summary>
+    private static (long Tokens, double MegabytesPerSecond) Measure(string who, List<string> texts, long bytes, Func<string, int> encode)
+    {
+        var cold = Stopwatch.StartNew();
+        var tokens = texts.Sum(t => (long)encode(t));
+        var coldSeconds = cold.Elapsed.TotalSeconds;
+        var (passes, seconds) = Repeat(() => texts.Sum(t => (long)encode(t)));
+        return (tokens, Report(who, bytes, tokens, passes, seconds, coldSeconds));
     }
 
     private static (int Passes, double Seconds) Repeat(Func<long> pass)

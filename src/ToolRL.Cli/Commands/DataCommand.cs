@@ -6,7 +6,7 @@ using ToolRL.Data.Parquet;
 namespace ToolRL.Cli.Commands;
 
 /// <summary>
-/// <c>toolrl data convert|stats|synth</c>: convert parquet/JSONL/JSON datasets to JSONL, summarise a dataset,
+/// <c>toolrl data convert|stats|synth</c>: convert parquet/JSONL/JSON datasets to parquet or JSONL, summarise a dataset,
 /// and write the synthetic tool-calling task.
 /// </summary>
 public sealed class DataCommand : ICliCommand
@@ -17,17 +17,26 @@ public sealed class DataCommand : ICliCommand
     private static Command Convert()
     {
         var input = new Option<FileInfo>("--input") { Description = "Dataset file: .parquet, .jsonl or .json.", Required = true };
-        var target = new Option<FileInfo>("--output") { Description = "JSONL file to write (one row object per line).", Required = true };
-        var command = new Command("convert", "Convert a parquet, JSONL or JSON dataset to JSONL, row for row, every field kept.") { input, target };
+        var target = new Option<FileInfo>("--output") { Description = "File to write: .parquet (verl's layout, snappy) or .jsonl (one row object per line).", Required = true };
+        var command = new Command("convert", "Convert a parquet, JSONL or JSON dataset to parquet or JSONL, row for row, every field kept.") { input, target };
         command.SetAction(parse => Guarded(parse, output =>
         {
-            var rows = 0;
-            RlJsonl.WriteObjects(parse.GetValue(target)!.FullName, RowSource.Read(parse.GetValue(input)!.FullName).Select(r =>
+            var path = parse.GetValue(target)!.FullName;
+            var written = 0;
+            var rows = RowSource.Read(parse.GetValue(input)!.FullName).Select(r =>
             {
-                rows++;
+                written++;
                 return r;
-            }));
-            output.WriteLine($"wrote {rows} rows to {parse.GetValue(target)!.FullName}");
+            });
+            if (Path.GetExtension(path).Equals(".parquet", StringComparison.OrdinalIgnoreCase))
+            {
+                ParquetRowWriter.Write(path, rows);
+            }
+            else
+            {
+                RlJsonl.WriteObjects(path, rows);
+            }
+            output.WriteLine($"wrote {written} rows to {path}");
         }));
         return command;
     }

@@ -1,49 +1,74 @@
 using System.Buffers.Binary;
 using System.Text.Json.Nodes;
+using Parquet.Meta;
+using Parquet.Schema;
 using ToolRL.Data.Parquet;
 
 namespace ToolRL.Data;
 
 /// <summary>
-/// Reads Apache Parquet files written by pyarrow, DuckDB, Spark/parquet-mr, parquet-rs and others: Thrift
-/// compact metadata; data pages v1 and v2; PLAIN, dictionary, RLE/bit-packed, DELTA_BINARY_PACKED,
-/// DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY and BYTE_STREAM_SPLIT encodings; UNCOMPRESSED, SNAPPY, GZIP,
-/// ZSTD, BROTLI and LZ4_RAW pages; nested list/struct/map columns and nulls. Rows come out as
-/// <see cref="JsonObject"/>s, one row group at a time. Corrupt or truncated files raise
-/// <see cref="ParquetFormatException"/> naming the file and column.
+/// Reads Apache Parquet files into <see cref="JsonObject"/> rows, one row group at a time. Pages, encodings
+/// and codecs are decoded by Parquet.Net; this class checks the file's framing and footer, assembles nested
+/// list/struct/map columns and nulls into rows, and turns every failure into a
+/// <see cref="ParquetFormatException"/> naming the file, the row group and the column, so a corrupt file is
+/// refused rather than half-read.
 /// </summary>
 public sealed class ParquetReader : IDisposable
 {
     private static readonly byte[] Magic = "PAR1"u8.ToArray();
-    private readonly RandomAccessFile _file;
-    private readonly FileMeta _meta;
+    private readonly string _name;
+    private readonly FileStream _stream;
+    private readonly global::Parquet.ParquetReader _reader;
+    private readonly FileMetaData _meta;
     private readonly SchemaNode _root;
     private readonly List<SchemaNode> _leaves;
+    private readonly List<DataField> _fields;
     private readonly ParquetReaderOptions _options;
-    private readonly List<int> _fields;
+    private readonly List<int> _selected;
 
-    private ParquetReader(RandomAccessFile file, ParquetReaderOptions options)
+    private ParquetReader(string path, FileStream stream, ParquetReaderOptions options)
     {
-        _file = file;
+        _name = path;
+        _stream = stream;
         _options = options;
-        _meta = ReadFooter(file, options);
-        (_root, _leaves) = SchemaTree.Build(_meta.Schema, file.Name);
-        _fields = SelectFields(options.Columns);
-        CheckRowGroups();
+        var footer = ReadFooterBytes(stream, path, options);
+        Guard(() =>
+        {
+            FooterCheck.Parse(footer);
+            return 0;
+        }, path, "footer");
+        _reader = Guard(() => global::Parquet.ParquetReader.CreateAsync(stream, leaveStreamOpen: true).GetAwaiter().GetResult(), "footer");
+        try
+        {
+            _meta = _reader.Metadata ?? throw new ParquetFormatException($"{path}: the footer has no metadata");
+            (_root, _leaves) = SchemaTree.Build(_meta.Schema, path);
+            _fields = Guard(() => _reader.Schema.GetDataFields().ToList(), "schema");
+            if (_fields.Count != _leaves.Count)
+            {
+                throw new ParquetFormatException($"{path}: the schema has {_leaves.Count} leaf columns but Parquet.Net found {_fields.Count}");
+            }
+            _selected = SelectFields(options.Columns);
+            CheckRowGroups();
+        }
+        catch
+        {
+            _reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
     }
 
     /// <summary>Opens <paramref name="path"/> and reads its footer (the rows are read on demand).</summary>
     /// <exception cref="ParquetFormatException">The file is not parquet, is truncated or its footer is corrupt.</exception>
     public static ParquetReader Open(string path, ParquetReaderOptions? options = null)
     {
-        var file = new RandomAccessFile(path);
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.RandomAccess);
         try
         {
-            return new ParquetReader(file, options ?? ParquetReaderOptions.Default);
+            return new ParquetReader(path, stream, options ?? ParquetReaderOptions.Default);
         }
         catch
         {
-            file.Dispose();
+            stream.Dispose();
             throw;
         }
     }
@@ -70,7 +95,7 @@ public sealed class ParquetReader : IDisposable
     /// <summary>The top-level column names, in schema order.</summary>
     public IReadOnlyList<string> ColumnNames => _root.Children.Select(c => c.Name).ToList();
 
-    /// <summary>The leaf column paths (e.g. <c>prompt.list.element.content</c>) with their physical types.</summary>
+    /// <summary>The leaf column paths (e.g. <c>prompt.list.element.content</c>) with their physical types (e.g. <c>BYTE_ARRAY</c>).</summary>
     public IReadOnlyList<string> LeafColumns => _leaves.Select(l => $"{l.Path}: {l.Element.Type}").ToList();
 
     /// <summary>Rows in row group <paramref name="index"/>.</summary>
@@ -81,36 +106,32 @@ public sealed class ParquetReader : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, RowGroupCount);
-        var group = _meta.RowGroups[index];
-        try
+        var rowCount = _meta.RowGroups[index].NumRows;
+        var group = Guard(() => _reader.OpenRowGroupReader(index), $"row group {index}");
+        var columns = new List<(SchemaNode, ColumnData)>();
+        foreach (var leaf in _leaves)
         {
-            var columns = new List<(SchemaNode, ColumnData)>();
-            foreach (var leaf in _leaves)
+            if (_selected.Contains(leaf.PathFromRoot()[0].ChildIndex))
             {
-                var field = leaf.PathFromRoot()[0].ChildIndex;
-                if (_fields.Contains(field))
-                {
-                    columns.Add((leaf, ColumnChunkReader.Read(_file, group.Columns[leaf.LeafIndex], leaf, group.NumRows, _options)));
-                }
+                columns.Add((leaf, Guard(() => LeafValues.Read(group, _fields[leaf.LeafIndex], leaf), $"row group {index}: column '{leaf.Path}'")));
             }
-            return new RecordAssembler(_root, _fields).Assemble(columns, group.NumRows, _file.Name);
         }
-        catch (ParquetFormatException e) when (!e.Message.StartsWith(_file.Name, StringComparison.Ordinal))
-        {
-            throw new ParquetFormatException($"{_file.Name}: row group {index}: {e.Message}", e);
-        }
+        return Guard(() => new RecordAssembler(_root, _selected).Assemble(columns, rowCount, _name), $"row group {index}");
     }
 
-    /// <summary>Every (column, page type, encoding, codec) combination in the file, read from the page headers.</summary>
-    internal IReadOnlySet<string> PageKinds()
+    /// <summary>Every (column, encoding, codec) combination the footer's column chunks declare.</summary>
+    internal IReadOnlySet<string> ChunkEncodings()
     {
         var kinds = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var group in _meta.RowGroups)
         {
             foreach (var leaf in _leaves)
             {
-                var chunk = group.Columns[leaf.LeafIndex];
-                ColumnChunkReader.Read(_file, chunk, leaf, group.NumRows, _options, h => kinds.Add($"{leaf.Path} {h.Type} {h.Encoding} {chunk.Codec}"));
+                var chunk = group.Columns[leaf.LeafIndex].MetaData!;
+                foreach (var encoding in chunk.Encodings)
+                {
+                    kinds.Add($"{leaf.Path} {encoding} {chunk.Codec}");
+                }
             }
         }
         return kinds;
@@ -129,34 +150,71 @@ public sealed class ParquetReader : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _file.Dispose();
-
-    private static FileMeta ReadFooter(RandomAccessFile file, ParquetReaderOptions options)
+    public void Dispose()
     {
-        if (file.Length < 12)
+        _reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _stream.Dispose();
+    }
+
+    /// <summary>
+    /// Runs a Parquet.Net step; any failure of it (its own exceptions, or the index and cast errors a corrupt
+    /// file provokes) becomes a <see cref="ParquetFormatException"/> naming the file and <paramref name="where"/>.
+    /// </summary>
+    private T Guard<T>(Func<T> step, string where) => Guard(step, _name, where);
+
+    private static T Guard<T>(Func<T> step, string file, string where)
+    {
+        try
         {
-            throw new ParquetFormatException($"{file.Name}: {file.Length} bytes is too short for a parquet file (truncated?)");
+            return step();
         }
-        if (!file.Read(0, 4).AsSpan().SequenceEqual(Magic))
+        catch (ParquetFormatException e)
         {
-            throw new ParquetFormatException($"{file.Name}: does not start with the parquet magic 'PAR1'; not a parquet file");
+            throw e.Message.StartsWith(file, StringComparison.Ordinal) ? e : new ParquetFormatException($"{file}: {where}: {e.Message}", e);
         }
-        var tail = file.Read(file.Length - 8, 8);
-        if (!tail.AsSpan(4).SequenceEqual(Magic))
+        catch (Exception e) when (e is not OutOfMemoryException and not OperationCanceledException)
         {
-            throw new ParquetFormatException(tail.AsSpan(4).SequenceEqual("PARE"u8)
-                ? $"{file.Name}: the footer is encrypted (PARE); encrypted parquet is not supported"
-                : $"{file.Name}: does not end with the parquet magic 'PAR1' (truncated or still being written)");
+            var cause = e.InnerException is { } inner && e is InvalidDataException ? $"{e.Message}: {inner.Message}" : e.Message;
+            throw new ParquetFormatException($"{file}: {where}: Parquet.Net could not read it ({e.GetType().Name}: {cause}); {Advice}", e);
+        }
+    }
+
+    private const string Advice = "the file is corrupt, or uses a layout Parquet.Net 6.1 does not read (see docs/data.md; rewriting it with pyarrow's defaults or DuckDB's PARQUET_VERSION V1 helps)";
+
+    /// <summary>Checks the parquet framing ('PAR1' at both ends, a footer length that fits) and returns the footer's bytes.</summary>
+    private static byte[] ReadFooterBytes(FileStream stream, string name, ParquetReaderOptions options)
+    {
+        var length = stream.Length;
+        if (length < 12)
+        {
+            throw new ParquetFormatException($"{name}: {length} bytes is too short for a parquet file (truncated?)");
+        }
+        Span<byte> head = stackalloc byte[4];
+        Span<byte> tail = stackalloc byte[8];
+        stream.Position = 0;
+        stream.ReadExactly(head);
+        stream.Position = length - 8;
+        stream.ReadExactly(tail);
+        if (!head.SequenceEqual(Magic))
+        {
+            throw new ParquetFormatException($"{name}: does not start with the parquet magic 'PAR1'; not a parquet file");
+        }
+        if (!tail[4..].SequenceEqual(Magic))
+        {
+            throw new ParquetFormatException(tail[4..].SequenceEqual("PARE"u8)
+                ? $"{name}: the footer is encrypted (PARE); encrypted parquet is not supported"
+                : $"{name}: does not end with the parquet magic 'PAR1' (truncated or still being written)");
         }
         var footerLength = BinaryPrimitives.ReadInt32LittleEndian(tail);
-        if (footerLength <= 0 || footerLength > file.Length - 12 || footerLength > options.MaxFooterBytes)
+        if (footerLength <= 0 || footerLength > length - 12 || footerLength > options.MaxFooterBytes)
         {
-            throw new ParquetFormatException($"{file.Name}: footer length {footerLength} does not fit in the {file.Length}-byte file (corrupt)");
+            throw new ParquetFormatException($"{name}: footer length {footerLength} does not fit in the {length}-byte file (corrupt)");
         }
-        file.DataEnd = file.Length - 8 - footerLength;
-        var footer = file.Read(file.DataEnd, footerLength);
-        var meta = MetadataParser.ParseFileMeta(new ThriftCompactReader(footer, 0, footer.Length, $"{file.Name}: footer"));
-        return meta;
+        var footer = new byte[footerLength];
+        stream.Position = length - 8 - footerLength;
+        stream.ReadExactly(footer);
+        stream.Position = 0;
+        return footer;
     }
 
     private List<int> SelectFields(IReadOnlyList<string>? columns)
@@ -171,43 +229,58 @@ public sealed class ParquetReader : IDisposable
             var index = _root.Children.FindIndex(c => c.Name == name);
             if (index < 0)
             {
-                throw new ParquetFormatException($"{_file.Name}: no column '{name}'; columns are {string.Join(", ", ColumnNames)}");
+                throw new ParquetFormatException($"{_name}: no column '{name}'; columns are {string.Join(", ", ColumnNames)}");
             }
             fields.Add(index);
         }
         return fields;
     }
 
+    /// <summary>Checks each row group's chunks against the schema and the limits before any page is read.</summary>
     private void CheckRowGroups()
     {
         long total = 0;
-        foreach (var group in _meta.RowGroups)
+        for (var g = 0; g < _meta.RowGroups.Count; g++)
         {
+            var group = _meta.RowGroups[g];
             if (group.Columns.Count != _leaves.Count)
             {
-                throw new ParquetFormatException($"{_file.Name}: a row group has {group.Columns.Count} column chunks but the schema has {_leaves.Count} leaf columns");
+                throw new ParquetFormatException($"{_name}: row group {g} has {group.Columns.Count} column chunks but the schema has {_leaves.Count} leaf columns");
             }
             if (group.NumRows < 0 || group.NumRows > _options.MaxValuesPerColumnChunk)
             {
-                throw new ParquetFormatException($"{_file.Name}: a row group claims {group.NumRows} rows (corrupt or over ParquetReaderOptions.MaxValuesPerColumnChunk)");
+                throw new ParquetFormatException($"{_name}: row group {g} claims {group.NumRows} rows (corrupt or over ParquetReaderOptions.MaxValuesPerColumnChunk)");
             }
             for (var i = 0; i < _leaves.Count; i++)
             {
+                var chunk = group.Columns[i].MetaData
+                    ?? throw new ParquetFormatException($"{_name}: row group {g}: column chunk {i} has no metadata (encrypted or corrupt)");
                 var expected = _leaves[i].PathFromRoot().Select(n => n.Name);
-                if (!group.Columns[i].Path.SequenceEqual(expected))
+                if (!chunk.PathInSchema.SequenceEqual(expected))
                 {
-                    throw new ParquetFormatException($"{_file.Name}: column chunk {i} is for '{string.Join('.', group.Columns[i].Path)}' but the schema's leaf {i} is '{_leaves[i].Path}'");
+                    throw new ParquetFormatException($"{_name}: column chunk {i} is for '{string.Join('.', chunk.PathInSchema)}' but the schema's leaf {i} is '{_leaves[i].Path}'");
                 }
-                if (group.Columns[i].Type != _leaves[i].Element.Type)
+                if (chunk.Type != _leaves[i].Element.Type)
                 {
-                    throw new ParquetFormatException($"{_file.Name}: column '{_leaves[i].Path}' is {_leaves[i].Element.Type} in the schema but {group.Columns[i].Type} in its chunk");
+                    throw new ParquetFormatException($"{_name}: column '{_leaves[i].Path}' is {_leaves[i].Element.Type} in the schema but {chunk.Type} in its chunk");
+                }
+                if (chunk.Codec == CompressionCodec.LZ4)
+                {
+                    // The deprecated Hadoop-framed LZ4: Parquet.Net reads it as raw LZ4 and fails deep inside a page.
+                    throw new ParquetFormatException($"{_name}: unsupported codec LZ4 in column '{_leaves[i].Path}' (the deprecated Hadoop framing); rewrite the file with LZ4_RAW, ZSTD or SNAPPY");
+                }
+                if (chunk.DataPageOffset < 4 || chunk.DataPageOffset >= _stream.Length
+                    || chunk.TotalCompressedSize < 0 || chunk.TotalCompressedSize > _options.MaxColumnChunkBytes
+                    || chunk.TotalUncompressedSize < 0 || chunk.TotalUncompressedSize > _options.MaxColumnChunkBytes)
+                {
+                    throw new ParquetFormatException($"{_name}: row group {g}: column '{_leaves[i].Path}' has an impossible offset or size (corrupt, or over ParquetReaderOptions.MaxColumnChunkBytes)");
                 }
             }
             total += group.NumRows;
         }
         if (total != _meta.NumRows)
         {
-            throw new ParquetFormatException($"{_file.Name}: the row groups hold {total} rows but the footer says {_meta.NumRows}");
+            throw new ParquetFormatException($"{_name}: the row groups hold {total} rows but the footer says {_meta.NumRows}");
         }
     }
 }

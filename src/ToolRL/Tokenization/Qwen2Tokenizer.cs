@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Text;
+using Microsoft.ML.Tokenizers;
 
 namespace ToolRL.Tokenization;
 
@@ -11,8 +12,11 @@ namespace ToolRL.Tokenization;
 /// normalized, split by the Qwen2 pattern (on code points, so supplementary-plane letters count as
 /// letters), mapped to GPT-2 byte symbols and merged by rank. Instances are immutable apart from a
 /// concurrent piece cache, so one instance can be shared by any number of threads.
+/// It is a <see cref="Tokenizer"/> of Microsoft.ML.Tokenizers, so it plugs into any .NET code that takes one;
+/// through that API special tokens are always recognised, NFC and the pre-split always apply (tokenizer.json
+/// prescribes them), and offsets point into the caller's text (no normalized copy is returned).
 /// </summary>
-public sealed class Qwen2Tokenizer
+public sealed class Qwen2Tokenizer : Tokenizer
 {
     /// <summary>The Qwen end-of-text token (base-model EOS, pad token of Instruct models).</summary>
     public const string EndOfTextToken = "<|endoftext|>";
@@ -111,7 +115,7 @@ public sealed class Qwen2Tokenizer
     /// <summary>The id of &lt;|im_end|&gt;.</summary>
     public int ImEndTokenId { get; }
 
-    /// <summary>Added tokens flagged special (skipped by <see cref="Decode"/> with skipSpecialTokens), content → id.</summary>
+    /// <summary>Added tokens flagged special (skipped by <see cref="Decode(IEnumerable{int}, bool)"/> with skipSpecialTokens), content → id.</summary>
     public IReadOnlyDictionary<string, int> SpecialTokens { get; }
 
     /// <summary>All added tokens with their flags, in file order.</summary>
@@ -212,6 +216,88 @@ public sealed class Qwen2Tokenizer
     /// into <paramref name="dir"/> so that Hugging Face <c>AutoTokenizer</c> and this class load it.
     /// </summary>
     public void Save(string dir) => TokenizerWriter.Write(_definition, dir, IdToToken(EosTokenId)!, PadTokenId is { } pad ? IdToToken(pad) : null);
+
+    /// <inheritdoc />
+    protected override EncodeResults<Microsoft.ML.Tokenizers.EncodedToken> EncodeToTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+    {
+        var source = text ?? textSpan.ToString();
+        var tokens = new List<EncodedToken>();
+        Encode(source, parseSpecialTokens: true, null, tokens);
+        var (kept, consumed) = Truncate(tokens, source.Length, settings.MaxTokenCount);
+        var result = new List<Microsoft.ML.Tokenizers.EncodedToken>(kept);
+        for (var i = 0; i < kept; i++)
+        {
+            result.Add(new Microsoft.ML.Tokenizers.EncodedToken(tokens[i].Id, tokens[i].Value, tokens[i].Offset));
+        }
+        return new EncodeResults<Microsoft.ML.Tokenizers.EncodedToken> { Tokens = result, NormalizedText = null, CharsConsumed = consumed };
+    }
+
+    /// <inheritdoc />
+    protected override EncodeResults<int> EncodeToIds(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+    {
+        var source = text ?? textSpan.ToString();
+        if (settings.MaxTokenCount == int.MaxValue)
+        {
+            var ids = new List<int>(source.Length / 3 + 4);
+            Encode(source, parseSpecialTokens: true, ids, null);
+            return new EncodeResults<int> { Tokens = ids, NormalizedText = null, CharsConsumed = source.Length };
+        }
+        var tokens = EncodeToTokens(source, default, settings);
+        return new EncodeResults<int> { Tokens = tokens.Tokens.Select(t => t.Id).ToList(), NormalizedText = null, CharsConsumed = tokens.CharsConsumed };
+    }
+
+    /// <inheritdoc />
+    protected override int CountTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+    {
+        var source = text ?? textSpan.ToString();
+        return settings.MaxTokenCount == int.MaxValue
+            ? Encode(source, parseSpecialTokens: true, null, null)
+            : EncodeToTokens(source, default, settings).Tokens.Count;
+    }
+
+    /// <inheritdoc />
+    public override string Decode(IEnumerable<int> ids) => Decode(ids, skipSpecialTokens: false);
+
+    /// <summary>
+    /// Decodes into <paramref name="destination"/>; when it is too small, writes the text of the longest run of
+    /// leading ids whose text fits and is a prefix of the whole (a token may end inside a character's UTF-8 bytes).
+    /// </summary>
+    public override OperationStatus Decode(IEnumerable<int> ids, Span<char> destination, out int idsConsumed, out int charsWritten)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var list = ids as IReadOnlyList<int> ?? ids.ToList();
+        var whole = Decode(list, skipSpecialTokens: false);
+        var count = list.Count;
+        var text = whole;
+        while (text.Length > destination.Length || !whole.StartsWith(text, StringComparison.Ordinal))
+        {
+            count--;
+            text = Decode(list.Take(count), skipSpecialTokens: false);
+        }
+        text.CopyTo(destination);
+        (idsConsumed, charsWritten) = (count, text.Length);
+        return count == list.Count ? OperationStatus.Done : OperationStatus.DestinationTooSmall;
+    }
+
+    /// <summary>
+    /// How many of <paramref name="tokens"/> fit in <paramref name="maxTokens"/> without splitting a character's
+    /// byte-level tokens, and the characters they cover.
+    /// </summary>
+    private static (int Kept, int CharsConsumed) Truncate(List<EncodedToken> tokens, int textLength, int maxTokens)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxTokens);
+        if (tokens.Count <= maxTokens)
+        {
+            return (tokens.Count, textLength);
+        }
+        var kept = maxTokens;
+        // Tokens holding bytes of the same character share its offset: keep all of them or none.
+        while (kept > 0 && tokens[kept].Offset.Start.Value < tokens[kept - 1].Offset.End.Value)
+        {
+            kept--;
+        }
+        return (kept, kept == 0 ? 0 : tokens[kept - 1].Offset.End.Value);
+    }
 
     /// <summary>Core encoder; fills <paramref name="ids"/> and/or <paramref name="tokens"/>; returns the token count.</summary>
     private int Encode(string text, bool parseSpecialTokens, List<int>? ids, List<EncodedToken>? tokens)

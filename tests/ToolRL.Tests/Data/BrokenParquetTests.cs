@@ -74,12 +74,28 @@ public sealed class BrokenParquetTests : IDisposable
         Refused(shortened);
     }
 
+    [Fact]
+    public void AFooterWhoseListRunsPastItsEndIsRefusedNotSpun()
+    {
+        // One flipped footer byte turns a field into a ColumnCryptoMetaData whose list count runs past the footer;
+        // Parquet.Net 6.1's own parse of it never ends (its varint reader spins at the end of its memory copy).
+        var bytes = File.ReadAllBytes(Fixture("parquetrs-gzip-v2"));
+        bytes[18377] = 193;
+
+        var e = Refused(bytes);
+
+        Assert.Contains("footer", e.Message);
+        Assert.Contains("corrupt", e.Message);
+    }
+
     [Theory]
     [InlineData("duckdb-snappy-v1")]
     [InlineData("duckdb-zstd-v2")]
     [InlineData("parquetrs-gzip-v2")]
     [InlineData("parquetrs-delta-v2")]
     [InlineData("parquetrs-lz4raw-v1")]
+    [InlineData("parquetrs-gzip-v1")]
+    [InlineData("duckdb-zstd-v1")]
     public void RandomByteCorruptionNeverCrashesTheReader(string name)
     {
         var original = File.ReadAllBytes(Fixture(name));
@@ -104,6 +120,7 @@ public sealed class BrokenParquetTests : IDisposable
     [Theory]
     [InlineData("duckdb-snappy-v1")]
     [InlineData("parquetrs-zstd-v2")]
+    [InlineData("parquetrs-zstd-v1")]
     public void EveryTruncationIsRefused(string name)
     {
         var original = File.ReadAllBytes(Fixture(name));

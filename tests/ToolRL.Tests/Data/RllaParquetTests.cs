@@ -31,7 +31,7 @@ public sealed class RllaParquetTests
 
         Assert.Equal(80, reader.RowCount);
         Assert.Equal(["data_source", "prompt", "ability", "reward_model", "extra_info"], reader.ColumnNames);
-        Assert.Contains("prompt.list.element.content: ByteArray", reader.LeafColumns);
+        Assert.Contains("prompt.list.element.content: BYTE_ARRAY", reader.LeafColumns);
         Assert.StartsWith("parquet-cpp-arrow", reader.CreatedBy);
     }
 

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace ToolRL.Data.Parquet;
 
 /// <summary>
-/// Rebuilds rows from column chunks in Dremel form (Melnik et al., "Dremel", VLDB 2010, §4.3). Each leaf's
+/// Rebuilds rows from column chunks in Dremel form (levels and values as Parquet.Net decodes them) (Melnik et al., "Dremel", VLDB 2010, §4.3). Each leaf's
 /// entries are walked down its schema path into a raw tree of groups and lists shared by all leaves of the row;
 /// a second pass maps the raw tree to JSON, applying the LIST and MAP annotations (including the legacy
 /// two-level list layouts of the parquet-format "LogicalTypes.md" backward-compatibility rules).
@@ -171,11 +171,11 @@ internal sealed class RecordAssembler
             return null;
         }
         var annotatedWrapper = !node.IsRepeated && node.Children.Count == 1 && node.Children[0].IsRepeated;
-        if (annotatedWrapper && node.Element.Logical == LogicalKind.List)
+        if (annotatedWrapper && node.IsListAnnotated)
         {
             return List(node, group);
         }
-        if (annotatedWrapper && node.Element.Logical == LogicalKind.Map && node.Children[0].Children.Count is 1 or 2)
+        if (annotatedWrapper && node.IsMapAnnotated && node.Children[0].Children.Count is 1 or 2)
         {
             return Map(node, group);
         }
@@ -208,13 +208,13 @@ internal sealed class RecordAssembler
         var items = group.Children[0] as List<object?> ?? [];
         var keyNode = keyValue.Children[0];
         var valueNode = keyValue.Children.Count == 2 ? keyValue.Children[1] : null;
-        if (keyNode.IsLeaf && keyNode.Element.Logical is LogicalKind.String or LogicalKind.Enum)
+        if (keyNode.IsLeaf && keyNode.IsText)
         {
             var obj = new JsonObject();
             foreach (var item in items)
             {
                 var entry = (RawGroup)item!;
-                obj[(string?)entry.Children[0] ?? ""] = valueNode is null ? null : Value(valueNode, entry.Children[1]);
+                obj[(entry.Children[0] as JsonNode)?.GetValue<string>() ?? ""] = valueNode is null ? null : Value(valueNode, entry.Children[1]);
             }
             return obj;
         }
@@ -231,18 +231,6 @@ internal sealed class RecordAssembler
         return pairs;
     }
 
-    private static JsonNode? Leaf(object? raw) => raw switch
-    {
-        null => null,
-        string s => JsonValue.Create(s),
-        int i => JsonValue.Create(i),
-        long l => JsonValue.Create(l),
-        double d => JsonValue.Create(d),
-        float f => JsonValue.Create(f),
-        bool b => JsonValue.Create(b),
-        decimal m => JsonValue.Create(m),
-        uint u => JsonValue.Create(u),
-        ulong u => JsonValue.Create(u),
-        _ => JsonValue.Create(raw.ToString()),
-    };
+    /// <summary>A leaf value is already JSON (see <see cref="LeafValues"/>); each is placed in exactly one row.</summary>
+    private static JsonNode? Leaf(object? raw) => (JsonNode?)raw;
 }

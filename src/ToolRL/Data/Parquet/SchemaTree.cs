@@ -1,9 +1,11 @@
+using Parquet.Meta;
+
 namespace ToolRL.Data.Parquet;
 
 /// <summary>
-/// One node of the schema tree rebuilt from the flattened, depth-first <c>SchemaElement</c> list, with the
-/// Dremel levels of its path: <see cref="DefinitionLevel"/> counts the optional and repeated nodes from the root
-/// down to it, <see cref="RepetitionLevel"/> the repeated ones.
+/// One node of the schema tree rebuilt from the footer's flattened, depth-first schema (as Parquet.Net parsed
+/// it), with the Dremel levels of its path: <see cref="DefinitionLevel"/> counts the optional and repeated
+/// nodes from the root down to it, <see cref="RepetitionLevel"/> the repeated ones.
 /// </summary>
 internal sealed class SchemaNode
 {
@@ -18,8 +20,18 @@ internal sealed class SchemaNode
     public int LeafIndex { get; set; } = -1;
 
     public string Name => Element.Name;
-    public bool IsLeaf => Element.NumChildren == 0 && Element.Type is not null;
-    public bool IsRepeated => Element.Repetition == Repetition.Repeated;
+    public bool IsLeaf => (Element.NumChildren ?? 0) == 0 && Element.Type is not null;
+    public bool IsRepeated => Element.RepetitionType == FieldRepetitionType.REPEATED;
+
+    /// <summary>Annotated LIST (logical type or the legacy converted type).</summary>
+    public bool IsListAnnotated => Element.LogicalType?.LIST is not null || Element.ConvertedType == ConvertedType.LIST;
+
+    /// <summary>Annotated MAP (logical type or the legacy MAP / MAP_KEY_VALUE converted types).</summary>
+    public bool IsMapAnnotated => Element.LogicalType?.MAP is not null || Element.ConvertedType is ConvertedType.MAP or ConvertedType.MAP_KEY_VALUE;
+
+    /// <summary>A leaf holding text (STRING/ENUM/JSON, or the legacy UTF8/ENUM/JSON converted types).</summary>
+    public bool IsText => Element.LogicalType is { STRING: not null } or { ENUM: not null } or { JSON: not null }
+        || Element.ConvertedType is ConvertedType.UTF8 or ConvertedType.ENUM or ConvertedType.JSON;
 
     /// <summary>The dotted path from the root's children, e.g. <c>prompt.list.element.content</c>.</summary>
     public string Path => Parent is null || Parent.Parent is null ? Name : Parent.Path + "." + Name;
@@ -70,33 +82,31 @@ internal static class SchemaTree
         }
         var element = elements[position++];
         var isRoot = parent is null;
+        var repetition = element.RepetitionType ?? FieldRepetitionType.REQUIRED;
         var node = new SchemaNode
         {
             Element = element,
             Parent = parent,
             ChildIndex = childIndex,
-            DefinitionLevel = (parent?.DefinitionLevel ?? 0) + (!isRoot && element.Repetition != Repetition.Required ? 1 : 0),
-            RepetitionLevel = (parent?.RepetitionLevel ?? 0) + (!isRoot && element.Repetition == Repetition.Repeated ? 1 : 0),
+            DefinitionLevel = (parent?.DefinitionLevel ?? 0) + (!isRoot && repetition != FieldRepetitionType.REQUIRED ? 1 : 0),
+            RepetitionLevel = (parent?.RepetitionLevel ?? 0) + (!isRoot && repetition == FieldRepetitionType.REPEATED ? 1 : 0),
         };
-        if (element.NumChildren < 0 || element.NumChildren > elements.Count - position)
+        var children = element.NumChildren ?? 0;
+        if (children < 0 || children > elements.Count - position)
         {
-            throw new ParquetFormatException($"{file}: schema element '{element.Name}' claims {element.NumChildren} children but only {elements.Count - position} elements follow");
+            throw new ParquetFormatException($"{file}: schema element '{element.Name}' claims {children} children but only {elements.Count - position} elements follow");
         }
-        if (element.NumChildren == 0)
+        if (children == 0)
         {
             if (isRoot || element.Type is null)
             {
                 throw new ParquetFormatException($"{file}: schema element '{element.Name}' has neither children nor a physical type");
             }
-            if (node.DefinitionLevel > 255 || node.RepetitionLevel > 255)
-            {
-                throw new ParquetFormatException($"{file}: column '{node.Path}' nests deeper than 255 levels");
-            }
             node.LeafIndex = leaves.Count;
             leaves.Add(node);
             return node;
         }
-        for (var i = 0; i < element.NumChildren; i++)
+        for (var i = 0; i < children; i++)
         {
             node.Children.Add(BuildNode(elements, ref position, node, i, depth + 1, leaves, file));
         }
