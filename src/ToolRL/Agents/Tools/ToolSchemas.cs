@@ -11,7 +11,7 @@ namespace ToolRL.Agents.Tools;
 public static class ToolSchemas
 {
     /// <summary>The OpenAI function schema of <paramref name="tool"/>.</summary>
-    public static JsonObject ToOpenAiFunction(AIFunction tool)
+    public static JsonObject ToOpenAiFunction(AIFunctionDeclaration tool)
     {
         ArgumentNullException.ThrowIfNull(tool);
         var parameters = JsonNode.Parse(tool.JsonSchema.GetRawText()) as JsonObject ?? [];

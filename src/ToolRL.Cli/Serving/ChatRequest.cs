@@ -1,0 +1,239 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ToolRL.Serving;
+using ToolRL.Tokenization;
+
+namespace ToolRL.Cli.Serving;
+
+/// <summary>
+/// A <c>/v1/chat/completions</c> request read from its JSON body, every field checked with an <see cref="ApiError"/>
+/// naming it. Supported: model, messages (system, developer, user, assistant with tool_calls, tool), tools,
+/// tool_choice "auto"/"none", temperature, top_p, max_tokens/max_completion_tokens, seed, stop, n = 1.
+/// </summary>
+/// <param name="Model">The requested model id.</param>
+/// <param name="Messages">The conversation in the chat template's form.</param>
+/// <param name="Tools">The function schemas to offer (empty with tool_choice "none").</param>
+/// <param name="Sampling">The sampling settings.</param>
+public sealed record ChatRequest(string Model, IReadOnlyList<ChatMessage> Messages, IReadOnlyList<JsonObject> Tools, ChatSampling Sampling)
+{
+    /// <summary>Reads and checks <paramref name="body"/>.</summary>
+    /// <exception cref="ApiError">400 for an invalid field, 422 for a valid but unsupported one.</exception>
+    public static ChatRequest Read(JsonNode? body)
+    {
+        if (body is not JsonObject request)
+        {
+            throw new ApiError(400, "the request body must be a JSON object");
+        }
+        var model = request["model"] is JsonValue m && m.TryGetValue<string>(out var name) ? name
+            : throw new ApiError(400, "'model' is required and must be a string; fix: use an id from GET /v1/models", "model");
+        if (request["stream"] is JsonValue stream && stream.TryGetValue<bool>(out var streaming) && streaming)
+        {
+            throw new ApiError(422, "streaming is not supported yet; fix: send \"stream\": false", "stream", "unsupported_parameter");
+        }
+        if (request["n"] is JsonNode n && (Integer(n, "n") is not 1))
+        {
+            throw new ApiError(422, "only n = 1 is supported; fix: send one request per sample", "n", "unsupported_parameter");
+        }
+        var messages = ReadMessages(request["messages"]);
+        var tools = ReadTools(request["tools"]);
+        if (request["tool_choice"] is JsonNode choice)
+        {
+            var value = choice is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+            if (value == "none")
+            {
+                tools = [];
+            }
+            else if (value != "auto")
+            {
+                throw new ApiError(value is "required" || choice is JsonObject ? 422 : 400,
+                    "tool_choice must be \"auto\" or \"none\" (\"required\" and a named function are not supported yet)",
+                    "tool_choice", "unsupported_parameter");
+            }
+        }
+        var sampling = new ChatSampling
+        {
+            Temperature = Number(request["temperature"], "temperature", 0, 2, minInclusive: true),
+            TopP = Number(request["top_p"], "top_p", 0, 1, minInclusive: false),
+            MaxTokens = (int?)(Integer(request["max_completion_tokens"], "max_completion_tokens") ?? Integer(request["max_tokens"], "max_tokens")),
+            Seed = Integer(request["seed"], "seed"),
+            Stop = Stop(request["stop"]),
+        };
+        if (sampling.MaxTokens is < 1)
+        {
+            throw new ApiError(400, $"max_tokens = {sampling.MaxTokens} must be at least 1", "max_tokens");
+        }
+        return new ChatRequest(model, messages, tools, sampling);
+    }
+
+    private static List<ChatMessage> ReadMessages(JsonNode? node)
+    {
+        if (node is not JsonArray array || array.Count == 0)
+        {
+            throw new ApiError(400, "'messages' must be a non-empty array of messages", "messages");
+        }
+        var messages = new List<ChatMessage>();
+        for (var i = 0; i < array.Count; i++)
+        {
+            var param = $"messages[{i}]";
+            if (array[i] is not JsonObject message)
+            {
+                throw new ApiError(400, $"{param} must be an object with 'role' and 'content'", param);
+            }
+            var role = message["role"] is JsonValue r && r.TryGetValue<string>(out var roleName) ? roleName : null;
+            var content = Content(message["content"], $"{param}.content");
+            switch (role)
+            {
+                case "system" or "developer":
+                    messages.Add(new ChatMessage("system", content));
+                    break;
+                case "user" or "tool":
+                    messages.Add(new ChatMessage(role, content));
+                    break;
+                case "assistant":
+                    var calls = ToolCalls(message["tool_calls"], $"{param}.tool_calls");
+                    messages.Add(new ChatMessage("assistant", content) { ToolCalls = calls.Count > 0 ? calls : null });
+                    break;
+                default:
+                    throw new ApiError(400, $"{param}.role '{role}' is not one of system, developer, user, assistant, tool", $"{param}.role");
+            }
+        }
+        return messages;
+    }
+
+    private static string Content(JsonNode? node, string param)
+    {
+        switch (node)
+        {
+            case null:
+                return "";
+            case JsonValue value when value.TryGetValue<string>(out var text):
+                return text;
+            case JsonArray parts:
+                var joined = new System.Text.StringBuilder();
+                foreach (var part in parts)
+                {
+                    if (part is not JsonObject p || p["type"] is not JsonValue type || !type.TryGetValue<string>(out var kind) || kind != "text"
+                        || p["text"] is not JsonValue t
+                        || !t.TryGetValue<string>(out var partText))
+                    {
+                        throw new ApiError(422, $"{param}: only text parts ({{\"type\": \"text\", \"text\": …}}) are supported", param);
+                    }
+                    joined.Append(partText);
+                }
+                return joined.ToString();
+            default:
+                throw new ApiError(400, $"{param} must be a string or an array of text parts", param);
+        }
+    }
+
+    private static List<ChatToolCall> ToolCalls(JsonNode? node, string param)
+    {
+        if (node is null)
+        {
+            return [];
+        }
+        if (node is not JsonArray array)
+        {
+            throw new ApiError(400, $"{param} must be an array", param);
+        }
+        var calls = new List<ChatToolCall>();
+        for (var i = 0; i < array.Count; i++)
+        {
+            var function = (array[i] as JsonObject)?["function"] as JsonObject;
+            var name = function?["name"] is JsonValue n && n.TryGetValue<string>(out var s) ? s : null;
+            var arguments = function?["arguments"] is JsonValue a && a.TryGetValue<string>(out var json) ? json : null;
+            if (name is null || arguments is null)
+            {
+                throw new ApiError(400, $"{param}[{i}] must be {{\"type\": \"function\", \"function\": {{\"name\": string, \"arguments\": JSON string}}}}",
+                    $"{param}[{i}]");
+            }
+            JsonObject? parsed;
+            try
+            {
+                parsed = JsonNode.Parse(arguments.Length == 0 ? "{}" : arguments) as JsonObject;
+            }
+            catch (JsonException)
+            {
+                parsed = null;
+            }
+            calls.Add(new ChatToolCall(name, parsed
+                ?? throw new ApiError(400, $"{param}[{i}].function.arguments is not a JSON object", $"{param}[{i}].function.arguments")));
+        }
+        return calls;
+    }
+
+    private static List<JsonObject> ReadTools(JsonNode? node)
+    {
+        if (node is null)
+        {
+            return [];
+        }
+        if (node is not JsonArray array)
+        {
+            throw new ApiError(400, "'tools' must be an array of {\"type\": \"function\", \"function\": {...}}", "tools");
+        }
+        var tools = new List<JsonObject>();
+        for (var i = 0; i < array.Count; i++)
+        {
+            if (array[i] is not JsonObject tool || tool["type"]?.GetValueKind() != JsonValueKind.String || tool["type"]!.GetValue<string>() != "function"
+                || tool["function"] is not JsonObject function || function["name"] is not JsonValue name || name.GetValueKind() != JsonValueKind.String)
+            {
+                throw new ApiError(400, $"tools[{i}] must be {{\"type\": \"function\", \"function\": {{\"name\": string, ...}}}}", $"tools[{i}]");
+            }
+            tools.Add((JsonObject)tool.DeepClone());
+        }
+        return tools;
+    }
+
+    private static double? Number(JsonNode? node, string param, double min, double max, bool minInclusive)
+    {
+        if (node is null)
+        {
+            return null;
+        }
+        if (node.GetValueKind() != JsonValueKind.Number)
+        {
+            throw new ApiError(400, $"'{param}' must be a number", param);
+        }
+        var value = node.GetValue<double>();
+        if ((minInclusive ? value < min : value <= min) || value > max)
+        {
+            throw new ApiError(400, $"{param} = {value} must lie in {(minInclusive ? "[" : "(")}{min}, {max}]", param);
+        }
+        return value;
+    }
+
+    private static long? Integer(JsonNode? node, string param)
+    {
+        if (node is null)
+        {
+            return null;
+        }
+        if (node.GetValueKind() != JsonValueKind.Number || node is not JsonValue value || !value.TryGetValue<long>(out var integer))
+        {
+            // JsonValue from a parsed document reads a long only from an integer token.
+            if (node.GetValueKind() == JsonValueKind.Number && double.TryParse(node.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture, out var d)
+                && d == Math.Floor(d) && Math.Abs(d) < 1e15)
+            {
+                return (long)d;
+            }
+            throw new ApiError(400, $"'{param}' must be an integer", param);
+        }
+        return integer;
+    }
+
+    private static List<string> Stop(JsonNode? node)
+    {
+        switch (node)
+        {
+            case null:
+                return [];
+            case JsonValue v when v.TryGetValue<string>(out var one):
+                return one.Length > 0 ? [one] : throw new ApiError(400, "'stop' must not be empty", "stop");
+            case JsonArray array when array.Count <= 4 && array.All(s => s is JsonValue sv && sv.TryGetValue<string>(out var x) && x.Length > 0):
+                return array.Select(s => s!.GetValue<string>()).ToList();
+            default:
+                throw new ApiError(400, "'stop' must be a string or an array of at most 4 non-empty strings", "stop");
+        }
+    }
+}

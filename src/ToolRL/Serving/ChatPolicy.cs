@@ -1,0 +1,217 @@
+using System.Text.Json.Nodes;
+using ToolRL.Agents.Rollout;
+using ToolRL.Generation;
+using ToolRL.Models;
+using ToolRL.Tokenization;
+
+namespace ToolRL.Serving;
+
+/// <summary>
+/// A loaded policy (Qwen2 model + tokenizer) that answers chats: renders the messages and tool schemas with the Qwen2.5
+/// chat template, generates with <see cref="Sampler"/> (the path of <c>toolrl generate</c>) and reads the assistant's
+/// <c>&lt;tool_call&gt;</c> blocks with <see cref="TurnParser"/>. The in-process <see cref="PolicyChatClient"/> and the
+/// <c>toolrl serve</c> HTTP server both sit on it. One completion runs at a time (a lock): the model's KV cache and
+/// the CPU threads are not shared between concurrent requests yet (no continuous batching).
+/// </summary>
+public sealed class ChatPolicy : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly bool _ownsModel;
+
+    /// <summary>Wraps a loaded <paramref name="model"/> and its <paramref name="tokenizer"/>.</summary>
+    /// <param name="model">The model, in eval mode.</param>
+    /// <param name="tokenizer">Its tokenizer.</param>
+    /// <param name="modelId">The name clients use for it (OpenAI's <c>model</c> field).</param>
+    /// <param name="ownsModel">Dispose the model with this policy.</param>
+    public ChatPolicy(Qwen2ForCausalLM model, Qwen2Tokenizer tokenizer, string modelId, bool ownsModel = false)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
+        Model = model;
+        Tokenizer = tokenizer;
+        ModelId = modelId;
+        _ownsModel = ownsModel;
+    }
+
+    /// <summary>
+    /// Loads the Hugging Face folder <paramref name="modelDirectory"/> (config.json, safetensors, tokenizer files) and,
+    /// when given, the LoRA adapter folder <paramref name="adapterDirectory"/> (unmerged). The model id defaults to the
+    /// folder name.
+    /// </summary>
+    public static ChatPolicy Load(string modelDirectory, string? adapterDirectory = null, string? modelId = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelDirectory);
+        var tokenizer = Qwen2Tokenizer.FromDirectory(modelDirectory);
+        var model = Qwen2ForCausalLM.FromPretrained(modelDirectory);
+        try
+        {
+            if (adapterDirectory is not null)
+            {
+                model.LoadAdapter(adapterDirectory);
+            }
+            model.Eval();
+            var id = modelId ?? new DirectoryInfo(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDirectory))).Name;
+            return new ChatPolicy(model, tokenizer, id, ownsModel: true);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The model.</summary>
+    public Qwen2ForCausalLM Model { get; }
+
+    /// <summary>The tokenizer.</summary>
+    public Qwen2Tokenizer Tokenizer { get; }
+
+    /// <summary>The name clients use for the model.</summary>
+    public string ModelId { get; }
+
+    /// <summary>Prompt plus generated tokens at most (config.json <c>max_position_embeddings</c>).</summary>
+    public int ContextLength => (int)Math.Min(int.MaxValue, Model.Config.MaxPositionEmbeddings);
+
+    /// <summary>The prompt text of <paramref name="messages"/> with <paramref name="tools"/> (OpenAI function schemas), ending with the assistant header.</summary>
+    public static string RenderPrompt(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools) =>
+        Qwen25ChatTemplate.Render(messages, tools, addGenerationPrompt: true);
+
+    /// <summary>The prompt token ids of <paramref name="messages"/> with <paramref name="tools"/>.</summary>
+    public IReadOnlyList<int> EncodePrompt(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools) =>
+        Tokenizer.EncodeToIds(RenderPrompt(messages, tools));
+
+    /// <summary>
+    /// The generation options of a request: the folder's generation_config.json defaults (greedy when it has none),
+    /// overridden by the request's settings, ending at the model's eos ids and <c>&lt;|im_end|&gt;</c>.
+    /// </summary>
+    public GenerationOptions Options(ChatSampling sampling, int promptTokens)
+    {
+        ArgumentNullException.ThrowIfNull(sampling);
+        var options = GenerationOptions.From(Model.GenerationConfig, Model.Config);
+        if (Model.GenerationConfig is null)
+        {
+            options = options with { DoSample = false };
+        }
+        if (sampling.Temperature is { } t)
+        {
+            options = options with { Temperature = t, DoSample = t > 0 };
+        }
+        var room = ContextLength - promptTokens;
+        if (room <= 0)
+        {
+            throw new PromptTooLongException(
+                $"the prompt has {promptTokens} tokens but the model's context length is {ContextLength}; fix: shorten the messages or the tools");
+        }
+        if (sampling.MaxTokens is { } max && max > room)
+        {
+            throw new PromptTooLongException(
+                $"the prompt has {promptTokens} tokens and max_tokens is {max}, over the model's context length {ContextLength}; fix: ask for at most {room} tokens");
+        }
+        var eos = options.EosTokenIds.ToList();
+        if (!eos.Contains(Tokenizer.ImEndTokenId))
+        {
+            eos.Add(Tokenizer.ImEndTokenId);   // an assistant turn ends with <|im_end|>
+        }
+        options = options with
+        {
+            TopP = sampling.TopP ?? options.TopP,
+            MaxNewTokens = sampling.MaxTokens ?? Math.Min(options.MaxNewTokens, room),
+            Seed = sampling.Seed ?? 0,
+            StopStrings = sampling.Stop,
+            EosTokenIds = eos,
+        };
+        options.Validate();
+        return options;
+    }
+
+    /// <summary>
+    /// Generates the assistant's reply to <paramref name="messages"/>. With <paramref name="tools"/> (non-empty) the reply's
+    /// <c>&lt;tool_call&gt;</c> blocks are read as calls; without, the reply is text. A reply with an unreadable block is
+    /// returned as text with no calls (what vLLM's hermes parser does).
+    /// </summary>
+    /// <exception cref="PromptTooLongException">The prompt (plus <see cref="ChatSampling.MaxTokens"/>) exceeds <see cref="ContextLength"/>.</exception>
+    /// <exception cref="ArgumentException">A setting is out of range (the message names it).</exception>
+    public ChatCompletion Complete(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools, ChatSampling sampling)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var promptIds = EncodePrompt(messages, tools);
+        var options = Options(sampling, promptIds.Count);
+        GeneratedSequence generated;
+        lock (_gate)
+        {
+            generated = Sampler.Generate(Model, [promptIds], options, decode: Decode)[0];
+        }
+        var (content, calls) = ReadReply(generated.Text ?? Decode(generated.TokenIds), tools is { Count: > 0 });
+        return new ChatCompletion(promptIds.Count, generated.TokenIds, content, calls, generated.FinishReason);
+    }
+
+    /// <summary>
+    /// The content and tool calls of a generated reply <paramref name="text"/>. When <paramref name="toolsOffered"/>, its
+    /// <c>&lt;tool_call&gt;</c> blocks are the calls and the content is the text before them; a reply with an unreadable
+    /// block, or without tools offered, is all content.
+    /// </summary>
+    public static (string Content, IReadOnlyList<ChatToolCall> Calls) ReadReply(string text, bool toolsOffered)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!toolsOffered)
+        {
+            return (text, []);
+        }
+        var turn = TurnParser.Parse(text);
+        if (turn.Calls.Count == 0 || turn.Calls.Any(c => c.Call is null))
+        {
+            return (text, []);
+        }
+        return (turn.Content, turn.Calls.Select(c => c.Call!).ToList());
+    }
+
+    private string Decode(IReadOnlyList<int> ids) => Tokenizer.Decode(ids, skipSpecialTokens: true);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_ownsModel)
+        {
+            Model.Dispose();
+        }
+    }
+}
+
+/// <summary>Per-request sampling settings; null takes the model's default (generation_config.json, else greedy).</summary>
+public sealed record ChatSampling
+{
+    /// <summary>Softmax temperature; 0 decodes greedily.</summary>
+    public double? Temperature { get; init; }
+
+    /// <summary>Nucleus mass kept, in (0, 1].</summary>
+    public double? TopP { get; init; }
+
+    /// <summary>Generated tokens at most (default: generation_config.json's, within the context length).</summary>
+    public int? MaxTokens { get; init; }
+
+    /// <summary>Seed of the sampling generator (default 0): the same seed and request give the same reply.</summary>
+    public long? Seed { get; init; }
+
+    /// <summary>Strings that end the reply (cut before them).</summary>
+    public IReadOnlyList<string> Stop { get; init; } = [];
+}
+
+/// <summary>The assistant's reply to a chat.</summary>
+/// <param name="PromptTokens">Tokens of the rendered prompt.</param>
+/// <param name="CompletionIds">The generated token ids (with the final eos id when it ended on one).</param>
+/// <param name="Content">The text outside the tool calls (the whole text when there are none).</param>
+/// <param name="ToolCalls">The calls the reply makes, in order (empty for a text answer).</param>
+/// <param name="FinishReason">Why generation ended.</param>
+public sealed record ChatCompletion(int PromptTokens, IReadOnlyList<int> CompletionIds, string Content,
+    IReadOnlyList<ChatToolCall> ToolCalls, FinishReason FinishReason);
+
+/// <summary>A prompt that does not fit the model's context length (HTTP 400 <c>context_length_exceeded</c>).</summary>
+public sealed class PromptTooLongException : ArgumentException
+{
+    /// <summary>Creates the exception with its message.</summary>
+    public PromptTooLongException(string message)
+        : base(message)
+    {
+    }
+}
