@@ -9,9 +9,9 @@ namespace ToolRL.Torch;
 /// </summary>
 // Lower-case on purpose, as TorchSharp spells it: user code reads `torch.Zeros(...)` like PyTorch, and the class
 // no longer shares its name with the namespace ToolRL.Torch (which forced `Torch.Torch.X`). See .editorconfig.
-#pragma warning disable CS8981 // lower-case type names may become keywords; `torch` is the convention users know
+#pragma warning disable CS8981, IDE1006 // lower-case type name: `torch` is the convention users know (see .editorconfig)
 public static partial class torch
-#pragma warning restore CS8981
+#pragma warning restore CS8981, IDE1006
 {
     // ---- from .NET data ----
 
