@@ -9,13 +9,13 @@ namespace ToolRL.Torch;
 /// </summary>
 public sealed class Generator : IDisposable
 {
-    private IntPtr handle;
+    private IntPtr _handle;
 
     /// <summary>Creates a generator on <paramref name="device"/> (CPU by default) seeded with <paramref name="seed"/>.</summary>
     public Generator(long seed, Device? device = null)
     {
         var d = device ?? Device.Cpu;
-        handle = Check(trl_generator_new(seed, (int)d.Type, d.Index));
+        _handle = Check(trl_generator_new(seed, (int)d.Type, d.Index));
         Device = d;
     }
 
@@ -25,7 +25,7 @@ public sealed class Generator : IDisposable
     /// <summary>The device whose draws this generator drives.</summary>
     public Device Device { get; }
 
-    internal IntPtr Handle => handle != IntPtr.Zero ? handle : throw new ObjectDisposedException(nameof(Generator));
+    internal IntPtr Handle => _handle != IntPtr.Zero ? _handle : throw new ObjectDisposedException(nameof(Generator));
 
     /// <summary>The seed it was last seeded with; setting it re-seeds (restarting the sequence).</summary>
     public long Seed
@@ -69,7 +69,7 @@ public sealed class Generator : IDisposable
 
     private void Free()
     {
-        var h = Interlocked.Exchange(ref handle, IntPtr.Zero);
+        var h = Interlocked.Exchange(ref _handle, IntPtr.Zero);
         if (h != IntPtr.Zero)
         {
             trl_generator_free(h);

@@ -17,10 +17,10 @@ namespace ToolRL.Torch;
 /// </remarks>
 public partial class Tensor : IDisposable
 {
-    private IntPtr handle;
+    private IntPtr _handle;
 
     /// <summary>The finalizable object that frees the handle if this tensor is dropped undisposed, or null while a scope owns it.</summary>
-    private TensorFinalizer? finalizer;
+    private TensorFinalizer? _finalizer;
 
     /// <summary>The scope that will dispose this tensor, if any.</summary>
     internal TensorScope? OwningScope;
@@ -28,10 +28,10 @@ public partial class Tensor : IDisposable
     /// <summary>Takes ownership of a native handle; registers with the current scope unless <paramref name="scoped"/> is false.</summary>
     internal Tensor(IntPtr handle, bool scoped = true)
     {
-        this.handle = handle;
+        _handle = handle;
         if (!scoped || !TensorScope.Register(this))
         {
-            finalizer = new TensorFinalizer(this);
+            _finalizer = new TensorFinalizer(this);
         }
     }
 
@@ -41,17 +41,17 @@ public partial class Tensor : IDisposable
     /// <summary>Gives this tensor a finalizer safety net when no scope owns it any more (no-op if it has one or is disposed).</summary>
     internal void EnsureFinalizer()
     {
-        if (finalizer is null && !IsDisposed)
+        if (_finalizer is null && !IsDisposed)
         {
-            finalizer = new TensorFinalizer(this);
+            _finalizer = new TensorFinalizer(this);
         }
     }
 
     /// <summary>The native handle (throws once disposed).</summary>
-    internal IntPtr Handle => handle != IntPtr.Zero ? handle : throw new ObjectDisposedException(nameof(Tensor), "this tensor was disposed (by you or by its TensorScope)");
+    internal IntPtr Handle => _handle != IntPtr.Zero ? _handle : throw new ObjectDisposedException(nameof(Tensor), "this tensor was disposed (by you or by its TensorScope)");
 
     /// <summary>Whether the native tensor has been released.</summary>
-    public bool IsDisposed => handle == IntPtr.Zero;
+    public bool IsDisposed => _handle == IntPtr.Zero;
 
     /// <summary>Releases the native tensor now (idempotent).</summary>
     public void Dispose()
@@ -63,7 +63,7 @@ public partial class Tensor : IDisposable
     /// <summary>Releases the native tensor (idempotent, any thread); what both Dispose and the safety net call.</summary>
     internal void Free()
     {
-        var h = Interlocked.Exchange(ref handle, IntPtr.Zero);
+        var h = Interlocked.Exchange(ref _handle, IntPtr.Zero);
         if (h != IntPtr.Zero)
         {
             trl_tensor_free(h);
@@ -72,7 +72,7 @@ public partial class Tensor : IDisposable
 
     private void DropFinalizer()
     {
-        if (finalizer is { } f)
+        if (_finalizer is { } f)
         {
             GC.SuppressFinalize(f);
         }
@@ -81,7 +81,7 @@ public partial class Tensor : IDisposable
     /// <summary>Gives up the native handle (this object becomes disposed) so another wrapper can own it.</summary>
     internal IntPtr StealHandle()
     {
-        var h = Interlocked.Exchange(ref handle, IntPtr.Zero);
+        var h = Interlocked.Exchange(ref _handle, IntPtr.Zero);
         DropFinalizer();
         return h != IntPtr.Zero ? h : throw new ObjectDisposedException(nameof(Tensor));
     }

@@ -9,19 +9,19 @@ namespace ToolRL.Torch;
 /// </summary>
 public sealed class TensorScope : IDisposable
 {
-    [ThreadStatic] private static TensorScope? current;
+    [ThreadStatic] private static TensorScope? _current;
 
-    private readonly TensorScope? outer;
-    private readonly List<Tensor> tensors = [];
-    private bool disposed;
+    private readonly TensorScope? _outer;
+    private readonly List<Tensor> _tensors = [];
+    private bool _disposed;
 
-    private TensorScope(TensorScope? outer) => this.outer = outer;
+    private TensorScope(TensorScope? outer) => _outer = outer;
 
     /// <summary>The innermost open scope of this thread, if any.</summary>
-    public static TensorScope? Current => current;
+    public static TensorScope? Current => _current;
 
     /// <summary>Opens a scope nested in the current one and makes it current.</summary>
-    internal static TensorScope Open() => current = new TensorScope(current);
+    internal static TensorScope Open() => _current = new TensorScope(_current);
 
     /// <summary>Number of tensors this scope will dispose.</summary>
     public int Count
@@ -29,7 +29,7 @@ public sealed class TensorScope : IDisposable
         get
         {
             var n = 0;
-            foreach (var t in tensors)
+            foreach (var t in _tensors)
             {
                 if (ReferenceEquals(t.OwningScope, this) && !t.IsDisposed)
                 {
@@ -43,13 +43,13 @@ public sealed class TensorScope : IDisposable
     /// <summary>Hands <paramref name="tensor"/> to the current scope; false when there is none (the caller then owns it).</summary>
     internal static bool Register(Tensor tensor)
     {
-        var scope = current;
+        var scope = _current;
         if (scope is null)
         {
             return false;
         }
         tensor.OwningScope = scope;
-        scope.tensors.Add(tensor);
+        scope._tensors.Add(tensor);
         return true;
     }
 
@@ -61,14 +61,14 @@ public sealed class TensorScope : IDisposable
         {
             throw new InvalidOperationException("the tensor does not belong to this scope");
         }
-        tensor.OwningScope = outer;
-        if (outer is null)
+        tensor.OwningScope = _outer;
+        if (_outer is null)
         {
             tensor.EnsureFinalizer();
         }
         else
         {
-            outer.tensors.Add(tensor);
+            _outer._tensors.Add(tensor);
         }
         return tensor;
     }
@@ -91,11 +91,11 @@ public sealed class TensorScope : IDisposable
     /// </summary>
     ~TensorScope()
     {
-        if (disposed)
+        if (_disposed)
         {
             return;
         }
-        foreach (var t in tensors)
+        foreach (var t in _tensors)
         {
             if (ReferenceEquals(t.OwningScope, this))
             {
@@ -108,17 +108,17 @@ public sealed class TensorScope : IDisposable
     /// <summary>Disposes the scope's tensors and makes the enclosing scope current again.</summary>
     public void Dispose()
     {
-        if (disposed)
+        if (_disposed)
         {
             return;
         }
-        disposed = true;
+        _disposed = true;
         GC.SuppressFinalize(this);
-        if (ReferenceEquals(current, this))
+        if (ReferenceEquals(_current, this))
         {
-            current = outer;
+            _current = _outer;
         }
-        foreach (var t in tensors)
+        foreach (var t in _tensors)
         {
             if (ReferenceEquals(t.OwningScope, this))
             {
@@ -126,6 +126,6 @@ public sealed class TensorScope : IDisposable
                 t.Dispose();
             }
         }
-        tensors.Clear();
+        _tensors.Clear();
     }
 }

@@ -2,9 +2,9 @@ using static ToolRL.Torch.Native.NativeMethods;
 
 namespace ToolRL.Torch;
 
-#pragma warning disable CS8981 // lower-case on purpose: see Torch.cs
+#pragma warning disable CS8981, IDE1006 // lower-case on purpose: see Torch.cs
 public static partial class torch
-#pragma warning restore CS8981
+#pragma warning restore CS8981, IDE1006
 {
     /// <summary>Rows of <paramref name="weight"/> picked by the int64 <paramref name="indices"/> (F.embedding).</summary>
     public static Tensor Embedding(Tensor weight, Tensor indices)

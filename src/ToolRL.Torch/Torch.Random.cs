@@ -3,9 +3,9 @@ using static ToolRL.Torch.Native.NativeMethods;
 
 namespace ToolRL.Torch;
 
-#pragma warning disable CS8981 // lower-case on purpose: see Torch.cs
+#pragma warning disable CS8981, IDE1006 // lower-case on purpose: see Torch.cs
 public static partial class torch
-#pragma warning restore CS8981
+#pragma warning restore CS8981, IDE1006
 {
     /// <summary>Standard normal samples (the default generator unless <paramref name="generator"/> is given).</summary>
     public static Tensor Randn(long[] shape, Generator? generator = null, DType dtype = DType.Float32, Device? device = null) =>

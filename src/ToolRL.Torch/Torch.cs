@@ -9,9 +9,9 @@ namespace ToolRL.Torch;
 /// </summary>
 // Lower-case on purpose, as TorchSharp spells it: user code reads `torch.Zeros(...)` like PyTorch, and the class
 // no longer shares its name with the namespace ToolRL.Torch (which forced `Torch.Torch.X`). See .editorconfig.
-#pragma warning disable CS8981 // lower-case type names may become keywords; `torch` is the convention users know
+#pragma warning disable CS8981, IDE1006 // lower-case type name: `torch` is the convention users know (see .editorconfig)
 public static partial class torch
-#pragma warning restore CS8981
+#pragma warning restore CS8981, IDE1006
 {
     // ---- from .NET data ----
 
@@ -193,12 +193,12 @@ public static partial class torch
 
     private sealed class InferenceModeGuard : IDisposable
     {
-        private IntPtr guard = Check(trl_inference_mode_enter());
+        private IntPtr _guard = Check(trl_inference_mode_enter());
 
         public void Dispose()
         {
-            var g = guard;
-            guard = IntPtr.Zero;
+            var g = _guard;
+            _guard = IntPtr.Zero;
             if (g != IntPtr.Zero)
             {
                 trl_inference_mode_exit(g);
@@ -208,21 +208,21 @@ public static partial class torch
 
     private sealed class GradModeGuard : IDisposable
     {
-        private readonly bool previous;
-        private bool disposed;
+        private readonly bool _previous;
+        private bool _disposed;
 
         internal GradModeGuard(bool enabled)
         {
-            previous = trl_grad_enabled() != 0;
+            _previous = trl_grad_enabled() != 0;
             trl_set_grad_enabled(enabled ? 1 : 0);
         }
 
         public void Dispose()
         {
-            if (!disposed)
+            if (!_disposed)
             {
-                disposed = true;
-                trl_set_grad_enabled(previous ? 1 : 0);
+                _disposed = true;
+                trl_set_grad_enabled(_previous ? 1 : 0);
             }
         }
     }

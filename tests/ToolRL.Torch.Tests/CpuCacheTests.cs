@@ -203,7 +203,9 @@ public sealed class CpuCacheTests
     [StructLayout(LayoutKind.Sequential)]
     private struct MallInfo2
     {
+#pragma warning disable IDE1006 // glibc's field names (struct mallinfo2), so the mapping reads against malloc.h
         public nuint arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+#pragma warning restore IDE1006
     }
 
     [DllImport("libc", EntryPoint = "mallinfo2")]

@@ -8,9 +8,9 @@ namespace ToolRL.Torch.Tests;
 /// <summary>Safetensors: every dtype round-trips, the tiny Qwen2 fixture reads with its known shapes, and broken files are refused.</summary>
 public sealed class SafetensorsTests : IDisposable
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("toolrl-st-").FullName;
+    private readonly string _dir = Directory.CreateTempSubdirectory("toolrl-st-").FullName;
 
-    public void Dispose() => Directory.Delete(dir, recursive: true);
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
     public void EveryDTypeRoundTrips()
@@ -29,7 +29,7 @@ public sealed class SafetensorsTests : IDisposable
             ["strided"] = torch.Arange(0, 6).Reshape(2, 3).Transpose(0, 1),
             ["empty"] = torch.Zeros([0, 3]),
         };
-        var path = Path.Combine(dir, "all.safetensors");
+        var path = Path.Combine(_dir, "all.safetensors");
         Safetensors.Save(path, tensors, new Dictionary<string, string> { ["format"] = "pt" });
         var header = Safetensors.ReadHeader(path);
         Assert.Equal("pt", header.Metadata["format"]);
@@ -65,21 +65,21 @@ public sealed class SafetensorsTests : IDisposable
     public void ShardedCheckpointLoadsThroughTheIndex()
     {
         using var scope = torch.NewScope();
-        Safetensors.Save(Path.Combine(dir, "a.safetensors"), new Dictionary<string, Tensor> { ["x.weight"] = torch.Ones([2]) });
-        Safetensors.Save(Path.Combine(dir, "b.safetensors"), new Dictionary<string, Tensor> { ["y.weight"] = torch.Zeros([3]) });
-        File.WriteAllText(Path.Combine(dir, Safetensors.IndexFileName),
+        Safetensors.Save(Path.Combine(_dir, "a.safetensors"), new Dictionary<string, Tensor> { ["x.weight"] = torch.Ones([2]) });
+        Safetensors.Save(Path.Combine(_dir, "b.safetensors"), new Dictionary<string, Tensor> { ["y.weight"] = torch.Zeros([3]) });
+        File.WriteAllText(Path.Combine(_dir, Safetensors.IndexFileName),
             """{"metadata":{"total_size":20},"weight_map":{"x.weight":"a.safetensors","y.weight":"b.safetensors"}}""");
-        var sd = Safetensors.LoadCheckpoint(dir);
+        var sd = Safetensors.LoadCheckpoint(_dir);
         Assert.Equal([1f, 1f], sd["x.weight"].ToArray<float>());
         Assert.Equal([3L], sd["y.weight"].Shape);
 
-        File.WriteAllText(Path.Combine(dir, Safetensors.IndexFileName),
+        File.WriteAllText(Path.Combine(_dir, Safetensors.IndexFileName),
             """{"weight_map":{"x.weight":"a.safetensors","z.weight":"b.safetensors"}}""");
-        var e = Assert.Throws<SafetensorsFormatException>(() => Safetensors.LoadCheckpoint(dir));
+        var e = Assert.Throws<SafetensorsFormatException>(() => Safetensors.LoadCheckpoint(_dir));
         Assert.Contains("'z.weight'", e.Message);
 
-        File.WriteAllText(Path.Combine(dir, Safetensors.IndexFileName), """{"weight_map":{"x.weight":"../a.safetensors"}}""");
-        Assert.Contains("plain file name", Assert.Throws<SafetensorsFormatException>(() => Safetensors.LoadCheckpoint(dir)).Message);
+        File.WriteAllText(Path.Combine(_dir, Safetensors.IndexFileName), """{"weight_map":{"x.weight":"../a.safetensors"}}""");
+        Assert.Contains("plain file name", Assert.Throws<SafetensorsFormatException>(() => Safetensors.LoadCheckpoint(_dir)).Message);
     }
 
     public static TheoryData<string, string> BrokenFiles() => new()
@@ -105,7 +105,7 @@ public sealed class SafetensorsTests : IDisposable
     [MemberData(nameof(BrokenFiles))]
     public void BrokenFilesAreRefusedWithAClearMessage(string kind, string expected)
     {
-        var path = Path.Combine(dir, kind + ".safetensors");
+        var path = Path.Combine(_dir, kind + ".safetensors");
         File.WriteAllBytes(path, Broken(kind));
         var e = Assert.Throws<SafetensorsFormatException>(() => Safetensors.Load(path));
         Assert.Contains(expected, e.Message);

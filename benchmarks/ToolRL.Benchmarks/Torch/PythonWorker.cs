@@ -10,9 +10,9 @@ namespace ToolRL.Benchmarks.Torch;
 /// </summary>
 internal sealed class PythonWorker : IDisposable
 {
-    private readonly Process process;
+    private readonly Process _process;
 
-    private PythonWorker(Process process) => this.process = process;
+    private PythonWorker(Process process) => _process = process;
 
     public static PythonWorker? Start(string setup)
     {
@@ -38,12 +38,12 @@ internal sealed class PythonWorker : IDisposable
     /// <summary>One measurement, or null if the worker died (its error is printed).</summary>
     public double? Measure()
     {
-        process.StandardInput.WriteLine("go");
-        process.StandardInput.Flush();
-        var line = process.StandardOutput.ReadLine();
+        _process.StandardInput.WriteLine("go");
+        _process.StandardInput.Flush();
+        var line = _process.StandardOutput.ReadLine();
         if (line is null)
         {
-            Console.WriteLine($"  python3-torch reference failed: {process.StandardError.ReadToEnd().Trim()}");
+            Console.WriteLine($"  python3-torch reference failed: {_process.StandardError.ReadToEnd().Trim()}");
             return null;
         }
         return double.Parse(line, CultureInfo.InvariantCulture);
@@ -53,12 +53,12 @@ internal sealed class PythonWorker : IDisposable
     {
         try
         {
-            process.StandardInput.Close();
-            process.WaitForExit(5000);
+            _process.StandardInput.Close();
+            _process.WaitForExit(5000);
         }
         finally
         {
-            process.Dispose();
+            _process.Dispose();
         }
     }
 

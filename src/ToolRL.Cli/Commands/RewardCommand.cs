@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ToolRL.Rewards;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Cli.Commands;
 
@@ -35,8 +36,31 @@ public sealed class RewardCommand : ICliCommand
             errors.WriteLine($"toolrl reward: input file '{input.FullName}' does not exist; pass an existing JSONL file with --input.");
             return 2;
         }
-        using var writer = output is null ? null : new StreamWriter(output.FullName);
-        var sink = writer ?? Console.Out;
+        var failed = 0;
+        if (output is null)
+        {
+            failed = ScoreAll(input, Console.Out, errors);
+        }
+        else
+        {
+            // The output file appears whole (AtomicFile): a crash mid-way never leaves a truncated one.
+            AtomicFile.Write(output.FullName, stream =>
+            {
+                using var writer = new StreamWriter(stream, leaveOpen: true);
+                failed = ScoreAll(input, writer, errors);
+            });
+        }
+        if (failed > 0)
+        {
+            errors.WriteLine($"toolrl reward: {failed} line(s) of {input.Name} could not be scored (see above); the others were written.");
+            return 1;
+        }
+        return 0;
+    }
+
+    /// <summary>Writes the scored lines of <paramref name="input"/> to <paramref name="sink"/>; returns how many could not be scored.</summary>
+    private static int ScoreAll(FileInfo input, TextWriter sink, TextWriter errors)
+    {
         var failed = 0;
         var lineNumber = 0;
         foreach (var line in File.ReadLines(input.FullName))
@@ -56,12 +80,7 @@ public sealed class RewardCommand : ICliCommand
             sink.WriteLine(scored);
         }
         sink.Flush();
-        if (failed > 0)
-        {
-            errors.WriteLine($"toolrl reward: {failed} line(s) of {input.Name} could not be scored (see above); the others were written.");
-            return 1;
-        }
-        return 0;
+        return failed;
     }
 
     /// <summary>The scored line, or null and why the line cannot be scored.</summary>

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ToolRL.Models;
 using ToolRL.Tokenization;
+using ToolRL.Torch.IO;
 using static ToolRL.Torch.torch;
 
 namespace ToolRL.Cli.Commands;
@@ -63,9 +64,7 @@ public sealed class ScoreCommand : ICliCommand
             else
             {
                 // Everything is scored before anything is written: a bad line leaves no half-written output.
-                Directory.CreateDirectory(output.DirectoryName ?? ".");
-                File.WriteAllLines(output.FullName + ".tmp", lines);
-                File.Move(output.FullName + ".tmp", output.FullName, overwrite: true);
+                AtomicFile.WriteAllLines(output.FullName, lines);
                 Console.Error.WriteLine($"score: {lines.Count} lines → {output.FullName}");
             }
             return 0;

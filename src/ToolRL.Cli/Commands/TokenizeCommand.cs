@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ToolRL.Tokenization;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Cli.Commands;
 
@@ -56,8 +57,7 @@ public sealed class TokenizeCommand : ICliCommand
             else
             {
                 // Everything is tokenized before anything is written: a bad line leaves no half-written output.
-                Directory.CreateDirectory(output.DirectoryName ?? ".");
-                File.WriteAllLines(output.FullName, lines);
+                AtomicFile.WriteAllLines(output.FullName, lines);
                 Console.Error.WriteLine($"tokenize: {lines.Count} lines → {output.FullName}");
             }
             return 0;

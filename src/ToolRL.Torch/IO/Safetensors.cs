@@ -209,8 +209,7 @@ public static class Safetensors
         }
         var json = JsonSerializer.SerializeToUtf8Bytes(header);
         var padded = (json.Length + 7) / 8 * 8;
-        var temp = path + ".tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        AtomicFile.Write(path, file =>
         {
             Span<byte> prefix = stackalloc byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)padded);
@@ -224,11 +223,10 @@ public static class Safetensors
             {
                 WriteTensor(file, tensors[name]);
             }
-        }
-        File.Move(temp, path, overwrite: true);
+        });
     }
 
-    private static unsafe void WriteTensor(FileStream file, Tensor tensor)
+    private static unsafe void WriteTensor(Stream file, Tensor tensor)
     {
         using var noGrad = torch.NoGrad();
         using var detached = new Tensor(Native.NativeMethods.Check(Native.NativeMethods.trl_to(tensor.Handle, -1, 0, 0, 0)), scoped: false);

@@ -8,11 +8,11 @@ namespace ToolRL.Torch.NN;
 /// </summary>
 public abstract class Module : IDisposable
 {
-    private readonly List<(string Name, Parameter Param)> parameters = [];
-    private readonly List<(string Name, Tensor Buffer, bool Persistent)> buffers = [];
-    private readonly List<(string Name, Module Child)> children = [];
-    private readonly HashSet<string> names = new(StringComparer.Ordinal);
-    private bool disposed;
+    private readonly List<(string Name, Parameter Param)> _parameters = [];
+    private readonly List<(string Name, Tensor Buffer, bool Persistent)> _buffers = [];
+    private readonly List<(string Name, Module Child)> _children = [];
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private bool _disposed;
 
     /// <summary>Whether the module is in training mode (see <see cref="Train"/>).</summary>
     public bool Training { get; private set; } = true;
@@ -22,7 +22,7 @@ public abstract class Module : IDisposable
     {
         ArgumentNullException.ThrowIfNull(parameter);
         Claim(name);
-        parameters.Add((name, parameter));
+        _parameters.Add((name, parameter));
     }
 
     /// <summary>Registers a child module under <paramref name="name"/> (its keys become <c>name.…</c>).</summary>
@@ -30,7 +30,7 @@ public abstract class Module : IDisposable
     {
         ArgumentNullException.ThrowIfNull(module);
         Claim(name);
-        children.Add((name, module));
+        _children.Add((name, module));
     }
 
     /// <summary>
@@ -42,7 +42,7 @@ public abstract class Module : IDisposable
         ArgumentNullException.ThrowIfNull(tensor);
         Claim(name);
         tensor.DetachFromScope();
-        buffers.Add((name, tensor, persistent));
+        _buffers.Add((name, tensor, persistent));
     }
 
     private void Claim(string name)
@@ -51,7 +51,7 @@ public abstract class Module : IDisposable
         {
             throw new ArgumentException($"member name '{name}' must be non-empty and contain no '.'", nameof(name));
         }
-        if (!names.Add(name))
+        if (!_names.Add(name))
         {
             throw new ArgumentException($"'{name}' is already registered in {GetType().Name}", nameof(name));
         }
@@ -60,11 +60,11 @@ public abstract class Module : IDisposable
     /// <summary>Parameters with their dotted names, depth-first in registration order.</summary>
     public IEnumerable<(string Name, Parameter Param)> NamedParameters()
     {
-        foreach (var (name, p) in parameters)
+        foreach (var (name, p) in _parameters)
         {
             yield return (name, p);
         }
-        foreach (var (childName, child) in children)
+        foreach (var (childName, child) in _children)
         {
             foreach (var (name, p) in child.NamedParameters())
             {
@@ -82,11 +82,11 @@ public abstract class Module : IDisposable
     /// <summary>Buffers with their dotted names (persistent and not).</summary>
     public IEnumerable<(string Name, Tensor Buffer, bool Persistent)> NamedBuffers()
     {
-        foreach (var b in buffers)
+        foreach (var b in _buffers)
         {
             yield return b;
         }
-        foreach (var (childName, child) in children)
+        foreach (var (childName, child) in _children)
         {
             foreach (var (name, t, persistent) in child.NamedBuffers())
             {
@@ -96,7 +96,7 @@ public abstract class Module : IDisposable
     }
 
     /// <summary>Direct children with their names.</summary>
-    public IEnumerable<(string Name, Module Child)> NamedChildren() => children;
+    public IEnumerable<(string Name, Module Child)> NamedChildren() => _children;
 
     /// <summary>
     /// Parameters and persistent buffers by dotted name. The values are the module's own tensors (not copies):
@@ -164,7 +164,7 @@ public abstract class Module : IDisposable
     public virtual void Train(bool on = true)
     {
         Training = on;
-        foreach (var (_, child) in children)
+        foreach (var (_, child) in _children)
         {
             child.Train(on);
         }
@@ -250,20 +250,20 @@ public abstract class Module : IDisposable
     /// <summary>Releases the native tensors of this module and its children.</summary>
     protected virtual void Dispose(bool disposing)
     {
-        if (disposed || !disposing)
+        if (_disposed || !disposing)
         {
             return;
         }
-        disposed = true;
-        foreach (var (_, p) in parameters)
+        _disposed = true;
+        foreach (var (_, p) in _parameters)
         {
             p.Dispose();
         }
-        foreach (var (_, b, _) in buffers)
+        foreach (var (_, b, _) in _buffers)
         {
             b.Dispose();
         }
-        foreach (var (_, child) in children)
+        foreach (var (_, child) in _children)
         {
             child.Dispose();
         }

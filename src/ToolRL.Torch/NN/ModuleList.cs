@@ -6,7 +6,7 @@ namespace ToolRL.Torch.NN;
 /// <summary>An indexed list of child modules named "0", "1", … (so keys read <c>layers.0.…</c>).</summary>
 public sealed class ModuleList<T> : Module, IReadOnlyList<T> where T : Module
 {
-    private readonly List<T> items = [];
+    private readonly List<T> _items = [];
 
     /// <summary>An empty list.</summary>
     public ModuleList()
@@ -26,18 +26,18 @@ public sealed class ModuleList<T> : Module, IReadOnlyList<T> where T : Module
     /// <summary>Appends a module (named by its index).</summary>
     public void Add(T module)
     {
-        RegisterModule(items.Count.ToString(CultureInfo.InvariantCulture), module);
-        items.Add(module);
+        RegisterModule(_items.Count.ToString(CultureInfo.InvariantCulture), module);
+        _items.Add(module);
     }
 
     /// <inheritdoc />
-    public T this[int index] => items[index];
+    public T this[int index] => _items[index];
 
     /// <inheritdoc />
-    public int Count => items.Count;
+    public int Count => _items.Count;
 
     /// <inheritdoc />
-    public IEnumerator<T> GetEnumerator() => items.GetEnumerator();
+    public IEnumerator<T> GetEnumerator() => _items.GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }

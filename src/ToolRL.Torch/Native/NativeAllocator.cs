@@ -9,7 +9,7 @@ namespace ToolRL.Torch.Native;
 /// </summary>
 internal static unsafe class NativeAllocator
 {
-    [ThreadStatic] private static IntPtr lastBuffer;
+    [ThreadStatic] private static IntPtr _lastBuffer;
 
     internal static delegate* unmanaged<long, IntPtr> Callback => &Allocate;
 
@@ -17,15 +17,15 @@ internal static unsafe class NativeAllocator
     private static IntPtr Allocate(long bytes)
     {
         Free();
-        lastBuffer = (IntPtr)NativeMemory.Alloc((nuint)Math.Max(bytes, 1));
-        return lastBuffer;
+        _lastBuffer = (IntPtr)NativeMemory.Alloc((nuint)Math.Max(bytes, 1));
+        return _lastBuffer;
     }
 
     /// <summary>Takes the last buffer handed out on this thread (the caller must <see cref="Release"/> it).</summary>
     internal static IntPtr Take()
     {
-        var p = lastBuffer;
-        lastBuffer = IntPtr.Zero;
+        var p = _lastBuffer;
+        _lastBuffer = IntPtr.Zero;
         return p;
     }
 
@@ -39,8 +39,8 @@ internal static unsafe class NativeAllocator
 
     private static void Free()
     {
-        Release(lastBuffer);
-        lastBuffer = IntPtr.Zero;
+        Release(_lastBuffer);
+        _lastBuffer = IntPtr.Zero;
     }
 
     /// <summary>Runs a string-returning native function and decodes its UTF-8 result.</summary>

@@ -12,36 +12,36 @@ namespace ToolRL.Torch.Optim;
 /// </summary>
 public sealed class AdamW : IDisposable
 {
-    private readonly Parameter[] parameters;
-    private readonly Tensor[] expAvg;
-    private readonly Tensor[] expAvgSq;
+    private readonly Parameter[] _parameters;
+    private readonly Tensor[] _expAvg;
+    private readonly Tensor[] _expAvgSq;
 
     /// <summary>Creates the optimiser over <paramref name="parameters"/> with torch's defaults (except weight decay 0.01 as in torch).</summary>
     public AdamW(IEnumerable<Parameter> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0.01)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        this.parameters = parameters.ToArray();
-        if (this.parameters.Length == 0)
+        _parameters = parameters.ToArray();
+        if (_parameters.Length == 0)
         {
             throw new ArgumentException("AdamW needs at least one parameter", nameof(parameters));
         }
         if (lr < 0 || eps < 0 || weightDecay < 0 || beta1 is < 0 or >= 1 || beta2 is < 0 or >= 1)
         {
             throw new ArgumentOutOfRangeException(nameof(lr),
-                $"invalid AdamW hyper-parameters lr={lr}, betas=({beta1}, {beta2}), eps={eps}, weight_decay={weightDecay}: need lr, eps, weight_decay ≥ 0 and 0 ≤ β < 1");
+                $"invalid AdamW hyper-_parameters lr={lr}, betas=({beta1}, {beta2}), eps={eps}, weight_decay={weightDecay}: need lr, eps, weight_decay ≥ 0 and 0 ≤ β < 1");
         }
         LearningRate = lr;
         Beta1 = beta1;
         Beta2 = beta2;
         Eps = eps;
         WeightDecay = weightDecay;
-        expAvg = new Tensor[this.parameters.Length];
-        expAvgSq = new Tensor[this.parameters.Length];
+        _expAvg = new Tensor[_parameters.Length];
+        _expAvgSq = new Tensor[_parameters.Length];
         using var noGrad = torch.NoGrad();
-        for (var i = 0; i < this.parameters.Length; i++)
+        for (var i = 0; i < _parameters.Length; i++)
         {
-            expAvg[i] = torch.ZerosLike(this.parameters[i]).DetachFromScope();
-            expAvgSq[i] = torch.ZerosLike(this.parameters[i]).DetachFromScope();
+            _expAvg[i] = torch.ZerosLike(_parameters[i]).DetachFromScope();
+            _expAvgSq[i] = torch.ZerosLike(_parameters[i]).DetachFromScope();
         }
     }
 
@@ -64,28 +64,28 @@ public sealed class AdamW : IDisposable
     public long StepCount { get; private set; }
 
     /// <summary>The parameters being optimised.</summary>
-    public IReadOnlyList<Parameter> Parameters => parameters;
+    public IReadOnlyList<Parameter> Parameters => _parameters;
 
     /// <summary>Applies one update from the parameters' current gradients (parameters without a gradient are left alone).</summary>
     public unsafe void Step()
     {
         StepCount++;
-        var p = Tensor.Handles(parameters);
-        var m = Tensor.Handles(expAvg);
-        var v = Tensor.Handles(expAvgSq);
+        var p = Tensor.Handles(_parameters);
+        var m = Tensor.Handles(_expAvg);
+        var v = Tensor.Handles(_expAvgSq);
         fixed (IntPtr* pp = p, pm = m, pv = v)
         {
             Check(trl_adamw_step(pp, pm, pv, p.Length, StepCount, LearningRate, Beta1, Beta2, Eps, WeightDecay));
         }
-        GC.KeepAlive(parameters);
-        GC.KeepAlive(expAvg);
-        GC.KeepAlive(expAvgSq);
+        GC.KeepAlive(_parameters);
+        GC.KeepAlive(_expAvg);
+        GC.KeepAlive(_expAvgSq);
     }
 
     /// <summary>Drops every parameter's gradient.</summary>
     public void ZeroGrad()
     {
-        foreach (var p in parameters)
+        foreach (var p in _parameters)
         {
             p.ZeroGrad();
         }
@@ -102,10 +102,10 @@ public sealed class AdamW : IDisposable
         {
             ["step"] = torch.Scalar(StepCount, DType.Int64),
         };
-        for (var i = 0; i < parameters.Length; i++)
+        for (var i = 0; i < _parameters.Length; i++)
         {
-            sd[Key("exp_avg", i)] = expAvg[i];
-            sd[Key("exp_avg_sq", i)] = expAvgSq[i];
+            sd[Key("exp_avg", i)] = _expAvg[i];
+            sd[Key("exp_avg_sq", i)] = _expAvgSq[i];
         }
         return sd;
     }
@@ -119,15 +119,15 @@ public sealed class AdamW : IDisposable
             throw new ArgumentException("optimizer state has no 'step' entry", nameof(state));
         }
         using var noGrad = torch.NoGrad();
-        for (var i = 0; i < parameters.Length; i++)
+        for (var i = 0; i < _parameters.Length; i++)
         {
-            Restore(state, Key("exp_avg", i), expAvg[i]);
-            Restore(state, Key("exp_avg_sq", i), expAvgSq[i]);
+            Restore(state, Key("exp_avg", i), _expAvg[i]);
+            Restore(state, Key("exp_avg_sq", i), _expAvgSq[i]);
         }
-        var extra = state.Keys.Count(k => k != "step") - 2 * parameters.Length;
+        var extra = state.Keys.Count(k => k != "step") - 2 * _parameters.Length;
         if (extra != 0)
         {
-            throw new ArgumentException($"optimizer state has {state.Count - 1} moment tensors but this optimizer has {2 * parameters.Length} (different parameter list?)", nameof(state));
+            throw new ArgumentException($"optimizer state has {state.Count - 1} moment tensors but this optimizer has {2 * _parameters.Length} (different parameter list?)", nameof(state));
         }
         StepCount = step.ItemLong();
     }
@@ -151,7 +151,7 @@ public sealed class AdamW : IDisposable
     /// <summary>Releases the moment tensors (not the parameters).</summary>
     public void Dispose()
     {
-        foreach (var t in expAvg.Concat(expAvgSq))
+        foreach (var t in _expAvg.Concat(_expAvgSq))
         {
             t.Dispose();
         }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Configuration;
 
@@ -206,13 +207,6 @@ public sealed record TrainingConfig
     /// <summary>The resolved configuration as indented JSON text (written beside every checkpoint).</summary>
     public string ToJsonString() => ToJson().ToJsonString(TrainingConfigWriter.Indented);
 
-    /// <summary>Writes <see cref="ToJsonString"/> to <paramref name="path"/> atomically (temp file + rename).</summary>
-    public void Save(string path)
-    {
-        var full = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp";
-        File.WriteAllText(temp, ToJsonString() + System.Environment.NewLine);
-        File.Move(temp, full, overwrite: true);
-    }
+    /// <summary>Writes <see cref="ToJsonString"/> to <paramref name="path"/> atomically (<see cref="AtomicFile"/>).</summary>
+    public void Save(string path) => AtomicFile.WriteAllText(path, ToJsonString() + System.Environment.NewLine);
 }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Data;
 
@@ -17,16 +18,14 @@ public static class RlJsonl
     /// <summary>Writes JSON objects one per line (UTF-8, no BOM, "\n" line ends).</summary>
     public static void WriteObjects(string path, IEnumerable<JsonObject> rows)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null)
+        AtomicFile.Write(path, stream =>
         {
-            Directory.CreateDirectory(directory);
-        }
-        using var writer = new StreamWriter(path, append: false, new UTF8Encoding(false)) { NewLine = "\n" };
-        foreach (var row in rows)
-        {
-            writer.WriteLine(ToLine(row));
-        }
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\n" };
+            foreach (var row in rows)
+            {
+                writer.WriteLine(ToLine(row));
+            }
+        });
     }
 
     /// <summary>The compact JSON line of one row.</summary>

@@ -93,11 +93,11 @@ internal static class Checkpoint
                 ["metadata"] = new JsonObject { ["total_size"] = total },
                 ["weight_map"] = weightMap,
             };
-            WriteAtomically(Path.Combine(directory, Safetensors.IndexFileName), indexJson.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            AtomicFile.WriteAllText(Path.Combine(directory, Safetensors.IndexFileName), indexJson.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             written.Add(Safetensors.IndexFileName);
         }
         RemoveStaleWeights(directory, written);
-        WriteAtomically(Path.Combine(directory, "config.json"), configJson);
+        AtomicFile.WriteAllText(Path.Combine(directory, "config.json"), configJson);
         if (companionSource is not null && Path.GetFullPath(companionSource) != Path.GetFullPath(directory))
         {
             foreach (var file in CompanionFiles)
@@ -106,8 +106,7 @@ internal static class Checkpoint
                 var to = Path.Combine(directory, file);
                 if (File.Exists(from) && !File.Exists(to))
                 {
-                    File.Copy(from, to + ".tmp", overwrite: true);
-                    File.Move(to + ".tmp", to, overwrite: true);
+                    AtomicFile.Copy(from, to);
                 }
             }
         }
@@ -149,14 +148,6 @@ internal static class Checkpoint
                 File.Delete(file);
             }
         }
-    }
-
-    /// <summary>Writes text to a temporary file beside <paramref name="path"/> and renames it into place.</summary>
-    public static void WriteAtomically(string path, string text)
-    {
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, text);
-        File.Move(temp, path, overwrite: true);
     }
 }
 

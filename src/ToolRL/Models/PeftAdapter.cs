@@ -35,7 +35,7 @@ internal static class PeftAdapter
         var weightsTemp = Path.Combine(directory, WeightsFileName + ".tmp");
         Safetensors.Save(weightsTemp, named, new Dictionary<string, string> { ["format"] = "pt" });
         File.Move(weightsTemp, Path.Combine(directory, WeightsFileName), overwrite: true);
-        Checkpoint.WriteAtomically(Path.Combine(directory, ConfigFileName), ConfigJson(config, taskType, baseModel, modulesToSave));
+        AtomicFile.WriteAllText(Path.Combine(directory, ConfigFileName), ConfigJson(config, taskType, baseModel, modulesToSave));
     }
 
     /// <summary>PEFT's adapter_config.json for <paramref name="config"/> (the fields PEFT 0.13 writes, at their defaults where we have no counterpart).</summary>

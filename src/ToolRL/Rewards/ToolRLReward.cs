@@ -18,7 +18,7 @@ namespace ToolRL.Rewards;
 public static class ToolRLReward
 {
     [ThreadStatic]
-    private static ToolRLGroundTruth? s_lastGroundTruth;
+    private static ToolRLGroundTruth? _lastGroundTruth;
 
     /// <summary>
     /// Scores the assistant's <paramref name="response"/> (Python <c>str.strip</c> is applied, as the reference
@@ -33,11 +33,11 @@ public static class ToolRLReward
     {
         ArgumentNullException.ThrowIfNull(groundTruth);
         // A group of responses shares its GT: parse it once per thread.
-        var parsed = s_lastGroundTruth;
+        var parsed = _lastGroundTruth;
         if (parsed is null || !string.Equals(parsed.Text, groundTruth, StringComparison.Ordinal))
         {
             parsed = ToolRLGroundTruth.Parse(groundTruth);
-            s_lastGroundTruth = parsed;
+            _lastGroundTruth = parsed;
         }
         return Score(response, parsed, options, step);
     }

@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Tokenization;
 
@@ -24,17 +25,13 @@ internal static class TokenizerWriter
         WriteAtomically(Path.Combine(dir, "tokenizer_config.json"), writer => WriteConfig(writer, definition, eosToken, padToken));
     }
 
-    /// <summary>Writes to a temporary file first so that a crash never leaves a half-written tokenizer behind.</summary>
-    private static void WriteAtomically(string path, Action<Utf8JsonWriter> write)
-    {
-        var temporary = path + ".tmp";
-        using (var stream = File.Create(temporary))
-        using (var writer = new Utf8JsonWriter(stream, Options))
+    /// <summary>All-or-nothing, so that a crash never leaves a half-written tokenizer behind.</summary>
+    private static void WriteAtomically(string path, Action<Utf8JsonWriter> write) =>
+        AtomicFile.Write(path, stream =>
         {
+            using var writer = new Utf8JsonWriter(stream, Options);
             write(writer);
-        }
-        File.Move(temporary, path, overwrite: true);
-    }
+        });
 
     private static void WriteTokenizerJson(Utf8JsonWriter w, TokenizerDefinition definition)
     {

@@ -4,6 +4,7 @@ using ToolRL.Algorithms;
 using ToolRL.Configuration;
 using ToolRL.Data;
 using ToolRL.Torch;
+using ToolRL.Torch.IO;
 using ToolRL.Training.Checkpoints;
 using ToolRL.Training.Metrics;
 using ToolRL.Training.Reporting;

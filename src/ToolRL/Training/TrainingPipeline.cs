@@ -7,6 +7,7 @@ using ToolRL.Models;
 using ToolRL.Rewards;
 using ToolRL.Tokenization;
 using ToolRL.Torch;
+using ToolRL.Torch.IO;
 using ToolRL.Training.Checkpoints;
 using ToolRL.Training.Metrics;
 using ToolRL.Training.Models;

@@ -50,7 +50,7 @@ public class ConfigRoundTripTests
             var path = Path.Combine(dir.FullName, "nested", "config.json");
             var config = TrainingConfig.Parse(ConfigJson.TinyGrpo) with { Seed = 7 };
             config.Save(path);
-            Assert.False(File.Exists(path + ".tmp"));
+            Assert.Equal([path], Directory.GetFiles(Path.GetDirectoryName(path)!));
             Assert.Equal(config.ToJsonString(), TrainingConfig.Load(path).ToJsonString());
         }
         finally

@@ -10,9 +10,9 @@ internal sealed record RewardVector(
 {
     public static string FilePath => TestPaths.Reference("data", "reward_vectors.jsonl");
 
-    private static readonly Lazy<IReadOnlyList<RewardVector>> s_all = new(() => File.ReadLines(FilePath).Select(Parse).ToList());
+    private static readonly Lazy<IReadOnlyList<RewardVector>> Loaded = new(() => File.ReadLines(FilePath).Select(Parse).ToList());
 
-    public static IReadOnlyList<RewardVector> All => s_all.Value;
+    public static IReadOnlyList<RewardVector> All => Loaded.Value;
 
     public static RewardVector Parse(string line)
     {

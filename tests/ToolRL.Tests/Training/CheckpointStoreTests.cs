@@ -72,15 +72,4 @@ public sealed class CheckpointStoreTests : IDisposable
         store.Save(4, dir => File.WriteAllText(Path.Combine(dir, "x"), "second"));
         Assert.Equal("first", File.ReadAllText(Path.Combine(store.PathOf(4), "x")));
     }
-
-    [Fact]
-    public void AtomicFileReplacesContentWithoutLeftovers()
-    {
-        Directory.CreateDirectory(_temp.Path);
-        var path = Path.Combine(_temp.Path, "f.json");
-        AtomicFile.WriteAllText(path, "old");
-        AtomicFile.WriteAllText(path, "new");
-        Assert.Equal("new", File.ReadAllText(path));
-        Assert.Single(Directory.GetFiles(_temp.Path));
-    }
 }

@@ -6,6 +6,7 @@ using ToolRL.Data;
 using ToolRL.Models;
 using ToolRL.Rewards;
 using ToolRL.Tokenization;
+using ToolRL.Torch.IO;
 using ToolRL.Training;
 using ToolRL.Training.Checkpoints;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ToolRL.Models;
 using ToolRL.Rewards.Python;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Evaluation.Bfcl;
 
@@ -118,8 +119,8 @@ public static class BfclReport
         ArgumentNullException.ThrowIfNull(scores);
         Directory.CreateDirectory(directory);
         var withSample = scores.Samples > 1;
-        Checkpoint.WriteAtomically(Path.Combine(directory, "verdicts.jsonl"), string.Concat(verdicts.Select(v => VerdictLine(v, withSample) + "\n")));
-        Checkpoint.WriteAtomically(Path.Combine(directory, "scores.json"), scores.ToJson().ToJsonString(Indented) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(directory, "verdicts.jsonl"), string.Concat(verdicts.Select(v => VerdictLine(v, withSample) + "\n")));
+        AtomicFile.WriteAllText(Path.Combine(directory, "scores.json"), scores.ToJson().ToJsonString(Indented) + "\n");
     }
 
     /// <summary>Writes <c>responses.jsonl</c> into <paramref name="directory"/> in the format <see cref="ReadResponses"/> reads,
@@ -139,7 +140,7 @@ public static class BfclReport
             AppendString(lines, r.Response);
             lines.Append("}\n");
         }
-        Checkpoint.WriteAtomically(Path.Combine(directory, "responses.jsonl"), lines.ToString());
+        AtomicFile.WriteAllText(Path.Combine(directory, "responses.jsonl"), lines.ToString());
     }
 
     private static void AppendString(StringBuilder builder, string text) => Tokenization.PythonJson.WriteString(builder, text);

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ToolRL.Data.Synthetic;
 using ToolRL.Rewards.Python;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Evaluation.Bfcl;
 
@@ -37,14 +38,13 @@ public static class BfclRows
         };
     }
 
-    /// <summary>Writes one row per entry to a JSON Lines file (through a temporary file, so a reader never sees half of it).</summary>
+    /// <summary>Writes one row per entry to a JSON Lines file (through <see cref="AtomicFile"/>, so a reader never sees half of it).</summary>
     /// <param name="path">The file.</param>
     /// <param name="entries">The entries, in order.</param>
     public static void Write(string path, IEnumerable<BfclEntry> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        Models.Checkpoint.WriteAtomically(path, string.Concat(entries.Select(e => Data.RlJsonl.ToLine(ToRow(e)) + "\n")));
+        AtomicFile.WriteAllText(path, string.Concat(entries.Select(e => Data.RlJsonl.ToLine(ToRow(e)) + "\n")));
     }
 
     /// <summary>The BFCL case of a row's <c>extra_info.bfcl</c>: id, category, function docs and ground truth.</summary>

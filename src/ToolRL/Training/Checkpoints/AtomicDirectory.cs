@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Training.Checkpoints;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Training.Checkpoints;
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ToolRL.Torch.IO;
 using ToolRL.Training.Checkpoints;
 
 namespace ToolRL.Training.Validation;
