@@ -3,6 +3,7 @@ using System.Globalization;
 using Spectre.Console;
 using ToolRL.Cli.Training;
 using ToolRL.Configuration;
+using ToolRL.Rewards;
 using ToolRL.Torch;
 using ToolRL.Training;
 using ValidationResult = ToolRL.Training.Validation.ValidationResult;
@@ -85,8 +86,8 @@ public sealed class TrainCommand : ICliCommand
             console.Table("held-out (greedy decoding)", ["metric", "before RL (after SFT)", "after RL"],
             [
                 Row("reward (total)", before.Reward, after.Reward),
-                Row("format", before.Format, after.Format),
-                Row("correctness", before.Correctness, after.Correctness),
+                Row("format", before.Component(ToolRLRewardFunction.FormatComponent), after.Component(ToolRLRewardFunction.FormatComponent)),
+                Row("correctness", before.Component(ToolRLRewardFunction.CorrectnessComponent), after.Component(ToolRLRewardFunction.CorrectnessComponent)),
                 Row("tool-call exact match", before.ExactMatch, after.ExactMatch),
             ]);
             ShowSamples(console, after);
@@ -95,7 +96,7 @@ public sealed class TrainCommand : ICliCommand
         {
             console.Table("held-out (greedy decoding)", ["metric", "value"],
             [
-                [ "reward (total)", F(only.Reward) ], [ "format", F(only.Format) ], [ "correctness", F(only.Correctness) ], [ "tool-call exact match", F(only.ExactMatch) ],
+                [ "reward (total)", F(only.Reward) ], [ "format", F(only.Component(ToolRLRewardFunction.FormatComponent)) ], [ "correctness", F(only.Component(ToolRLRewardFunction.CorrectnessComponent)) ], [ "tool-call exact match", F(only.ExactMatch) ],
             ]);
         }
         if (pipeline.ReportPath is { } report)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Spectre.Console;
+using ToolRL.Rewards;
 using ToolRL.Training;
 using ToolRL.Training.Metrics;
 
@@ -38,8 +39,8 @@ internal sealed class TrainingConsole(IAnsiConsole console)
         };
         Add(parts, "loss", step[MetricNames.SftLoss]);
         Add(parts, "reward", step[MetricNames.ScoreMean]);
-        Add(parts, "format", step[MetricNames.RewardFunctionMean(MetricNames.ToolRLFormat)]);
-        Add(parts, "correct", step[MetricNames.RewardFunctionMean(MetricNames.ToolRLCorrectness)]);
+        Add(parts, "format", step[MetricNames.RewardFunctionMean(ToolRLRewardFunction.FormatComponent)]);
+        Add(parts, "correct", step[MetricNames.RewardFunctionMean(ToolRLRewardFunction.CorrectnessComponent)]);
         Add(parts, "kl", step[MetricNames.RewardKlPenalty] ?? step[MetricNames.KlLoss] ?? step[MetricNames.PpoKl]);
         Add(parts, "pg_loss", step[MetricNames.PgLoss]);
         Add(parts, "vf_ev", step[MetricNames.VfExplainedVar]);
@@ -50,8 +51,8 @@ internal sealed class TrainingConsole(IAnsiConsole console)
         if (step[MetricNames.ValRewardMean] is { } val)
         {
             console.MarkupLine(
-                $"  [green]held-out[/] reward {val:0.000}  format {step[MetricNames.ValFormatMean] ?? double.NaN:0.000}  " +
-                $"correctness {step[MetricNames.ValCorrectnessMean] ?? double.NaN:0.000}  exact-match {step[MetricNames.ValExactMatch] ?? double.NaN:0.000}");
+                $"  [green]held-out[/] reward {val:0.000}  format {step[MetricNames.ValRewardFunctionMean(ToolRLRewardFunction.FormatComponent)] ?? double.NaN:0.000}  " +
+                $"correctness {step[MetricNames.ValRewardFunctionMean(ToolRLRewardFunction.CorrectnessComponent)] ?? double.NaN:0.000}  exact-match {step[MetricNames.ValExactMatch] ?? double.NaN:0.000}");
         }
     }
 

@@ -25,29 +25,17 @@ public static class GrpoAdvantage
     public static Tensor Compute(Tensor tokenLevelRewards, Tensor responseMask, IReadOnlyList<long> groupIds,
         double epsilon = DefaultEpsilon, bool normalizeByStd = true)
     {
-        var batch = tokenLevelRewards.Size(0);
-        if (groupIds.Count != batch)
-        {
-            throw new ArgumentException($"groupIds has {groupIds.Count} entries but the batch has {batch} responses; give one group id per response.", nameof(groupIds));
-        }
-        using var scope = torch.NewScope();
-        double[] scores;
-        using (torch.NoGrad())
-        {
-            scores = tokenLevelRewards.Sum(-1).To(DType.Float64, Device.Cpu).ToArray<double>();
-        }
-        var perSequence = SequenceAdvantages(scores, groupIds, epsilon, normalizeByStd);
-        var column = torch.FromArray(perSequence, batch, 1).To(tokenLevelRewards.DType, tokenLevelRewards.Device);
-        return scope.MoveToOuter(column * Masked.AsWeights(responseMask, tokenLevelRewards));
+        OutcomeScores.CheckGroups(tokenLevelRewards, groupIds);
+        var perSequence = SequenceAdvantages(OutcomeScores.Of(tokenLevelRewards), groupIds, epsilon, normalizeByStd);
+        return OutcomeScores.Broadcast(perSequence, tokenLevelRewards, responseMask);
     }
 
     /// <summary>The per-response scalar advantage from per-response scores (the group statistics, in double precision).</summary>
     public static double[] SequenceAdvantages(IReadOnlyList<double> scores, IReadOnlyList<long> groupIds, double epsilon = DefaultEpsilon, bool normalizeByStd = true)
     {
         var advantages = new double[scores.Count];
-        foreach (var group in Enumerable.Range(0, scores.Count).GroupBy(i => groupIds[i]))
+        foreach (var members in OutcomeScores.Groups(groupIds))
         {
-            var members = group.ToArray();
             if (members.Length == 1)
             {
                 advantages[members[0]] = 0;

@@ -1,4 +1,3 @@
-using ToolRL.Configuration;
 
 namespace ToolRL.Algorithms;
 
@@ -13,15 +12,6 @@ public abstract class KlController
 
     /// <summary>Updates β after a step whose batch KL was <paramref name="currentKl"/> over <paramref name="steps"/> samples.</summary>
     public abstract void Update(double currentKl, long steps);
-
-    /// <summary>The controller a configuration asks for (<c>kl_ctrl</c>, <c>kl_coef</c>).</summary>
-    public static KlController From(TrainingConfig config, double? restoredValue = null)
-    {
-        var initial = restoredValue ?? config.KlCoef;
-        return config.KlCtrl.Type == KlControllerType.Adaptive
-            ? new AdaptiveKlController(initial, config.KlCtrl.TargetKl, config.KlCtrl.Horizon)
-            : new FixedKlController(initial);
-    }
 
     /// <summary>
     /// One adaptive update (Ziegler et al. 2019, verl AdaptiveKLController): e = clip(KL/target − 1, −0.2, 0.2);

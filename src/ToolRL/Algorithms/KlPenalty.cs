@@ -1,4 +1,3 @@
-using ToolRL.Configuration;
 using ToolRL.Torch;
 
 namespace ToolRL.Algorithms;

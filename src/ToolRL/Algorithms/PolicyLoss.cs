@@ -1,4 +1,3 @@
-using ToolRL.Configuration;
 using ToolRL.Torch;
 
 namespace ToolRL.Algorithms;
@@ -12,10 +11,6 @@ public sealed record PolicyLossSettings(double ClipRatioLow, double ClipRatioHig
 {
     /// <summary>The log-ratio clamp before exponentiation (verl: ±20), for numerical safety.</summary>
     public const double LogRatioClamp = 20;
-
-    /// <summary>The settings of a training configuration.</summary>
-    public static PolicyLossSettings From(TrainingConfig config) =>
-        new(config.ClipRatioLow, config.ClipRatioHigh, config.ClipRatioC, config.LossAggMode);
 }
 
 /// <summary>The policy loss and its metrics (verl names <c>actor/pg_loss</c>, <c>actor/pg_clipfrac</c>, ...).</summary>

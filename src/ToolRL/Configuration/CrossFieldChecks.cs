@@ -1,3 +1,5 @@
+using ToolRL.Algorithms;
+
 namespace ToolRL.Configuration;
 
 /// <summary>
@@ -30,6 +32,7 @@ internal static class CrossFieldChecks
         {
             CheckRlBatches(c, Error);
             CheckKl(c, Error);
+            CheckEstimator(c, Error);
         }
 
         if (c.Model.Tiny is { } tiny)
@@ -124,5 +127,21 @@ internal static class CrossFieldChecks
             }
         }
         return 1;
+    }
+
+    // PPO trains a critic for an estimator that reads values (gae); the critic-free trainer takes the others.
+    private static void CheckEstimator(TrainingConfig c, Action<string, object?, string, string> error)
+    {
+        var needsValues = AdvantageEstimators.Default.Get(c.EffectiveAdvEstimator).NeedsValues;
+        if (c.Algorithm == AlgorithmKind.Ppo && !needsValues)
+        {
+            error("$.adv_estimator", c.EffectiveAdvEstimator, "algorithm ppo trains a critic, but this estimator does not read its values",
+                "use algorithm \"grpo\" (no critic) with this estimator, or adv_estimator \"gae\" with ppo");
+        }
+        if (c.Algorithm == AlgorithmKind.Grpo && needsValues)
+        {
+            error("$.adv_estimator", c.EffectiveAdvEstimator, "this estimator reads critic values, and algorithm grpo trains no critic",
+                "use algorithm \"ppo\" for gae, or a critic-free estimator (grpo, dr_grpo, rloo, reinforce_plus_plus, reinforce_plus_plus_baseline)");
+        }
     }
 }

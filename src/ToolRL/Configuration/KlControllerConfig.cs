@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ToolRL.Algorithms;
 
 namespace ToolRL.Configuration;
 

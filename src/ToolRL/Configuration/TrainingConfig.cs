@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ToolRL.Algorithms;
 using ToolRL.Torch.IO;
 
 namespace ToolRL.Configuration;
@@ -86,6 +87,20 @@ public sealed record TrainingConfig
 
     /// <summary><c>loss_scale_factor</c>: divisor of seq-mean-token-sum-norm (null = max_response_length).</summary>
     public double? LossScaleFactor { get; init; }
+
+    /// <summary>
+    /// <c>adv_estimator</c>: the advantage estimator by its registered name (<see cref="AdvantageEstimators"/>):
+    /// <c>grpo</c> (default for grpo), <c>dr_grpo</c>, <c>rloo</c>, <c>reinforce_plus_plus</c>,
+    /// <c>reinforce_plus_plus_baseline</c>, or one registered from code; <c>gae</c> (default and required for ppo, which
+    /// trains the critic it needs). Null = the algorithm's default (<see cref="EffectiveAdvEstimator"/>).
+    /// </summary>
+    public string? AdvEstimator { get; init; }
+
+    /// <summary>The estimator that runs: <see cref="AdvEstimator"/>, or <c>gae</c> for ppo and <c>grpo</c> otherwise.</summary>
+    public string EffectiveAdvEstimator => AdvEstimator ?? (Algorithm == AlgorithmKind.Ppo ? AdvantageEstimators.Gae : AdvantageEstimators.Grpo);
+
+    /// <summary><c>policy_loss</c>: the policy loss by its registered name (<see cref="PolicyLosses"/>; default <c>vanilla</c>, verl's clipped surrogate with the dual clip).</summary>
+    public string PolicyLoss { get; init; } = PolicyLosses.Vanilla;
 
     /// <summary><c>normalize_advantages</c>: whiten GAE advantages over valid tokens (PPO; default true).</summary>
     public bool NormalizeAdvantages { get; init; } = true;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using ToolRL.Algorithms;
 
 namespace ToolRL.Configuration;
 
@@ -76,6 +77,12 @@ internal static partial class TrainingConfigReader
             ClipRatioC = s.Double("clip_ratio_c", d.ClipRatioC, v => v > 1 && double.IsFinite(v), "must be > 1 (dual-clip bound)", "set clip_ratio_c to e.g. 3.0"),
             LossAggMode = s.Enum("loss_agg_mode", d.LossAggMode, ConfigEnumNames.LossAgg, "set loss_agg_mode to \"token-mean\" (default) or another listed mode"),
             LossScaleFactor = s.OptionalDouble("loss_scale_factor", v => v > 0 && double.IsFinite(v), "must be > 0", "remove loss_scale_factor (max_response_length is used) or set it > 0"),
+            AdvEstimator = s.OptionalString("adv_estimator",
+                name => AdvantageEstimators.Default.Names.Contains(name), $"is not a registered advantage estimator ({string.Join(", ", AdvantageEstimators.Default.Names)})",
+                "set adv_estimator to one of those, or register yours with AdvantageEstimators.Default.Register before loading the configuration"),
+            PolicyLoss = s.String("policy_loss", d.PolicyLoss,
+                name => PolicyLosses.Default.Names.Contains(name), $"is not a registered policy loss ({string.Join(", ", PolicyLosses.Default.Names)})",
+                "set policy_loss to one of those, or register yours with PolicyLosses.Default.Register before loading the configuration"),
             NormalizeAdvantages = s.Bool("normalize_advantages", d.NormalizeAdvantages),
             NormAdvByStdInGrpo = s.Bool("norm_adv_by_std_in_grpo", d.NormAdvByStdInGrpo),
             EntropyCoeff = s.Double("entropy_coeff", d.EntropyCoeff, v => v >= 0 && double.IsFinite(v), "must be ≥ 0", "set entropy_coeff to e.g. 0.001 (0 disables the bonus)"),

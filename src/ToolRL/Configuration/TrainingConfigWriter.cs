@@ -42,6 +42,8 @@ internal static class TrainingConfigWriter
         {
             o["loss_scale_factor"] = scale;
         }
+        o["adv_estimator"] = c.EffectiveAdvEstimator;
+        o["policy_loss"] = c.PolicyLoss;
         o["normalize_advantages"] = c.NormalizeAdvantages;
         o["norm_adv_by_std_in_grpo"] = c.NormAdvByStdInGrpo;
         o["entropy_coeff"] = c.EntropyCoeff;

@@ -6,7 +6,7 @@ namespace ToolRL.Training;
 /// is processed in micro-batches of <c>ppo_micro_batch_size</c> trajectories whose gradients accumulate. A group (the
 /// n trajectories of one prompt or task) is kept together in a mini-batch.
 /// </summary>
-public static class MiniBatchPlan
+internal static class MiniBatchPlan
 {
     /// <summary>
     /// Splits trajectory indices <c>0 … N − 1</c> into mini-batches of micro-batches: groups in order of first

@@ -25,6 +25,10 @@ public sealed class PpoTrainer : RlTrainer
     public PpoTrainer(RlTrainerSetup setup) : base(setup)
     {
         _critic = setup.Critic ?? throw new ArgumentException("PPO needs a critic: set RlTrainerSetup.Critic (e.g. a Qwen2 value model initialised from the policy).", nameof(setup));
+        if (!Estimator.NeedsValues)
+        {
+            throw new ArgumentException($"PPO trains a critic, but adv_estimator '{Estimator.Name}' does not read its values; use GrpoTrainer (algorithm grpo) with it, or adv_estimator gae.", nameof(setup));
+        }
         _criticGroup = ParameterGroup.Trainable("critic", _critic.Module, Config.CriticLr, Config.WeightDecay, Config.MaxGradNorm, setup.Log);
     }
 
@@ -35,7 +39,7 @@ public sealed class PpoTrainer : RlTrainer
     protected override bool UpdatesActorAt(long step) => Config.CriticWarmup <= step;
 
     /// <inheritdoc />
-    protected override void ComputeAdvantages(StepData data, Dictionary<string, double> metrics, StepTimer timer)
+    private protected override void ComputeAdvantages(StepData data, Dictionary<string, double> metrics, StepTimer timer)
     {
         using (timer.Time(MetricNames.TimingValues))
         {
@@ -43,17 +47,15 @@ public sealed class PpoTrainer : RlTrainer
         }
         using (timer.Time("timing_s/adv"))
         {
-            var result = Gae.Compute(data.TokenLevelRewards!, data.Values, data.ResponseMask, Config.Gamma, Config.Lam, Config.NormalizeAdvantages);
-            data.Advantages = data.Own(result.Advantages);
-            data.Returns = data.Own(result.Returns);
+            EstimateAdvantages(data);
         }
         using var scope = NewScope();
         metrics[MetricNames.ValuesMean] = Masked.Mean(data.Values, data.ResponseMask).ItemDouble();
-        metrics[MetricNames.VfExplainedVar] = ValueLoss.ExplainedVariance(data.Returns, data.Values, data.ResponseMask);
+        metrics[MetricNames.VfExplainedVar] = ValueLoss.ExplainedVariance(data.Returns!, data.Values, data.ResponseMask);
     }
 
     /// <inheritdoc />
-    protected override void UpdateCritic(StepData data, Dictionary<string, double> metrics, StepTimer timer)
+    private protected override void UpdateCritic(StepData data, Dictionary<string, double> metrics, StepTimer timer)
     {
         using var time = timer.Time(MetricNames.TimingUpdateCritic);
         _critic.Module.Train();
@@ -70,7 +72,7 @@ public sealed class PpoTrainer : RlTrainer
                 foreach (var micro in mini)
                 {
                     using var scope = NewScope();
-                    var batch = data.MicroBatch(micro, Setup.Prompts.PadTokenId);
+                    var batch = data.BuildMicroBatch(micro, Setup.Prompts.PadTokenId);
                     var predicted = _critic.Values(batch);
                     var result = ValueLoss.ComputeClipped(predicted, batch.Select(data.Values!), batch.Select(data.Returns!), batch.ResponseMask,
                         Config.CliprangeValue, Config.LossAggMode, normalizer);
@@ -125,7 +127,7 @@ public sealed class PpoTrainer : RlTrainer
         foreach (var micro in Enumerable.Range(0, data.Trajectories.Count).Chunk(Config.PpoMicroBatchSize))
         {
             using var scope = NewScope();
-            var batch = data.MicroBatch(micro, Setup.Prompts.PadTokenId);
+            var batch = data.BuildMicroBatch(micro, Setup.Prompts.PadTokenId);
             var perRow = StepTensors.ToRows(_critic.Values(batch) * batch.ResponseMask, batch.ResponseLengths);
             for (var k = 0; k < micro.Length; k++)
             {

@@ -80,7 +80,7 @@ public abstract partial class RlTrainer
         _actor.LoadStateDict(Safetensors.Load(Path.Combine(dir, OptimizerFile)));
         LoadExtra(dir);
         _data = NewIterator(new EpochIteratorState(state.DataEpoch, state.DataPosition, state.DataSeed));
-        _kl = KlController.From(Config, state.KlCoef);
+        _kl = ConfiguredAlgorithms.CreateKlController(Config, state.KlCoef);
         _metrics?.Dispose();
         _metrics = MetricsLog.Resume(Setup.OutputDir, state.Step, TensorBoardOn);
         FirstValidation = _metrics.Rows.FirstOrDefault(r => r.Step == 0) is { } first ? FromMetrics(first) : null;
@@ -91,8 +91,6 @@ public abstract partial class RlTrainer
 
     private static ValidationResult FromMetrics(MetricsRow row) => new(
         row.Get(MetricNames.ValRewardMean) ?? double.NaN,
-        row.Get(MetricNames.ValFormatMean) ?? double.NaN,
-        row.Get(MetricNames.ValCorrectnessMean) ?? double.NaN,
         row.Get(MetricNames.ValExactMatch) ?? double.NaN,
         0,
         row.Values.Where(kv => kv.Key.StartsWith("val/", StringComparison.Ordinal)).ToDictionary());

@@ -16,7 +16,7 @@ public abstract partial class RlTrainer
     {
         var policy = Setup.Policy;
         policy.Module.Train();
-        var settings = PolicyLossSettings.From(Config);
+        var settings = ConfiguredAlgorithms.PolicyLossSettingsOf(Config);
         var plan = MiniBatchPlan.ByGroup(data.GroupIds, Config.PpoMiniBatchSize, Config.PpoMicroBatchSize);
         double pgLoss = 0, klLoss = 0, tokens = 0, clipFrac = 0, clipFracLower = 0, ppoKl = 0, entropy = 0;
         var optimizerSteps = 0;
@@ -29,10 +29,10 @@ public abstract partial class RlTrainer
                 foreach (var micro in mini)
                 {
                     using var scope = NewScope();
-                    var batch = data.MicroBatch(micro, Setup.Prompts.PadTokenId);
+                    var batch = data.BuildMicroBatch(micro, Setup.Prompts.PadTokenId);
                     var (logProbs, tokenEntropy) = policy.ScoreResponses(batch, Config.Sampling.Temperature, withEntropy: true);
                     var old = data.OldLogProbs is null ? logProbs.Detach() : batch.Select(data.OldLogProbs);
-                    var result = PolicyLoss.ComputeClipped(old, logProbs, batch.Select(data.Advantages!), batch.ResponseMask, settings, normalizer);
+                    var result = _policyLoss(old, logProbs, batch.Select(data.Advantages!), batch.ResponseMask, settings, normalizer);
                     var loss = result.PgLoss;
                     var microTokens = batch.TokenCount;
                     using (NoGrad())
@@ -74,6 +74,22 @@ public abstract partial class RlTrainer
         _actor.ReportMetrics(metrics);
     }
 
+    /// <summary>
+    /// Advantages (and returns) from the step's token-level rewards with the configured estimator
+    /// (<c>adv_estimator</c>), reading the critic's values when it needs them.
+    /// </summary>
+    private protected void EstimateAdvantages(StepData data)
+    {
+        var input = ConfiguredAlgorithms.AdvantageInputOf(Config, data.TokenLevelRewards!, data.ResponseMask, data.GroupIds, data.Values);
+        var result = _estimator.Compute(input);
+        data.Advantages = data.Own(result.Advantages);
+        // Outcome estimators return the advantages twice; only distinct returns (GAE's, REINFORCE++'s) are kept.
+        if (!ReferenceEquals(result.Returns, result.Advantages))
+        {
+            data.Returns = data.Own(result.Returns);
+        }
+    }
+
     /// <summary>Mini-batch denominators from the generated-token counts (same as <see cref="LossNormalizer.For(IEnumerable{Tensor}, double)"/> without building masks).</summary>
     private protected LossNormalizer NormalizerOf(StepData data, IEnumerable<int> indices)
     {
@@ -94,7 +110,7 @@ public abstract partial class RlTrainer
         foreach (var micro in Enumerable.Range(0, data.Trajectories.Count).Chunk(Config.PpoMicroBatchSize))
         {
             using var scope = NewScope();
-            var batch = data.MicroBatch(micro, Setup.Prompts.PadTokenId);
+            var batch = data.BuildMicroBatch(micro, Setup.Prompts.PadTokenId);
             var (logProbs, entropy) = model.ScoreResponses(batch, Config.Sampling.Temperature, withEntropy);
             var perRow = StepTensors.ToRows(logProbs, batch.ResponseLengths);
             for (var k = 0; k < micro.Length; k++)

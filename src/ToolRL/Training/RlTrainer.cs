@@ -30,6 +30,8 @@ public abstract partial class RlTrainer : IDisposable
     private readonly CheckpointStore _checkpoints;
     private readonly Validator? _validator;
     private readonly IRolloutStage _rollout;
+    private readonly AdvantageEstimator _estimator;
+    private readonly PolicyLossFn _policyLoss;
     private KlController _kl;
     private EpochIterator _data;
     private MetricsLog? _metrics;
@@ -49,18 +51,18 @@ public abstract partial class RlTrainer : IDisposable
         }
         _actor = ParameterGroup.Trainable("actor", setup.Policy.Module, config.ActorLr, config.WeightDecay, config.MaxGradNorm, setup.Log);
         _rollout = setup.Rollout ?? new SingleTurnRollout(setup.Prompts, setup.Reward);
-        _kl = KlController.From(config);
+        _kl = ConfiguredAlgorithms.CreateKlController(config);
+        _estimator = ConfiguredAlgorithms.EstimatorOf(config);
+        _policyLoss = ConfiguredAlgorithms.PolicyLossOf(config);
         _data = NewIterator(null);
         StepsPerEpoch = _data.BatchesPerEpoch;
         TotalSteps = config.Trainer.TotalTrainingSteps ?? (long)StepsPerEpoch * config.Epochs;
         _checkpoints = new CheckpointStore(Path.Combine(setup.OutputDir, "checkpoints"), config.Trainer.MaxCheckpointsToKeep ?? int.MaxValue);
-        if (setup.ValRows.Count > 0)
-        {
-            var rows = config.Data.MaxValSamples is { } max ? setup.ValRows.Take(max).ToList() : setup.ValRows;
-            _validator = new Validator(rows, setup.Prompts, setup.Reward,
-                new SamplingSettings(config.MaxResponseLength, config.Sampling.ValGreedy ? 0 : config.Sampling.Temperature, 1, -1, setup.Prompts.StopTokenIds));
-        }
+        _validator = Validator.FromConfig(config, setup.ValRows, setup.Prompts, setup.Reward);
     }
+
+    /// <summary>The advantage estimator the configuration names (<c>adv_estimator</c>).</summary>
+    private protected AdvantageEstimator Estimator => _estimator;
 
     /// <summary>The trainer's inputs.</summary>
     public RlTrainerSetup Setup { get; }
@@ -157,10 +159,10 @@ public abstract partial class RlTrainer : IDisposable
     }
 
     /// <summary>Estimates advantages (and, for PPO, values and returns) into <paramref name="data"/>.</summary>
-    protected abstract void ComputeAdvantages(StepData data, Dictionary<string, double> metrics, StepTimer timer);
+    private protected abstract void ComputeAdvantages(StepData data, Dictionary<string, double> metrics, StepTimer timer);
 
     /// <summary>Updates the critic, if any (PPO), before the actor.</summary>
-    protected virtual void UpdateCritic(StepData data, Dictionary<string, double> metrics, StepTimer timer)
+    private protected virtual void UpdateCritic(StepData data, Dictionary<string, double> metrics, StepTimer timer)
     {
     }
 
@@ -274,8 +276,10 @@ public abstract partial class RlTrainer : IDisposable
         if (FirstValidation is { } first && LastValidation is { } last)
         {
             summary.Add(("held-out reward (before → after)", $"{first.Reward:0.000} → {last.Reward:0.000}"));
-            summary.Add(("held-out format", $"{first.Format:0.000} → {last.Format:0.000}"));
-            summary.Add(("held-out correctness", $"{first.Correctness:0.000} → {last.Correctness:0.000}"));
+            foreach (var (name, after) in last.Components)
+            {
+                summary.Add(($"held-out {name}", $"{first.Component(name):0.000} → {after:0.000}"));
+            }
             summary.Add(("held-out tool-call exact match", $"{first.ExactMatch:0.000} → {last.ExactMatch:0.000}"));
         }
         summary.Add(("steps", $"{Step} of {TotalSteps} ({StepsPerEpoch} per epoch)"));

@@ -1,6 +1,8 @@
 using ToolRL.Algorithms;
 using ToolRL.Configuration;
+using ToolRL.Training;
 using ToolRL.Torch;
+using ToolRL.Torch.NN;
 using static ToolRL.Tests.Algorithms.AlgorithmFixtures;
 
 namespace ToolRL.Tests.Algorithms;
@@ -46,10 +48,10 @@ public class KlAndTokenTests
     public void ControllerFollowsTheConfiguration()
     {
         var fixedConfig = TrainingConfig.Load(ToolRL.Testing.TestPaths.InRepo("configs", "ppo-qwen2.5-7b-toolrl-cold.json"));
-        var fixedController = KlController.From(fixedConfig);
+        var fixedController = ConfiguredAlgorithms.CreateKlController(fixedConfig);
         fixedController.Update(100, 512);
         Assert.Equal(0.05, fixedController.Value);
-        var adaptive = KlController.From(fixedConfig with { KlCtrl = fixedConfig.KlCtrl with { Type = KlControllerType.Adaptive, TargetKl = 6, Horizon = 10000 } }, restoredValue: 0.3);
+        var adaptive = ConfiguredAlgorithms.CreateKlController(fixedConfig with { KlCtrl = fixedConfig.KlCtrl with { Type = KlControllerType.Adaptive, TargetKl = 6, Horizon = 10000 } }, restoredValue: 0.3);
         adaptive.Update(12, 10000); // error clipped at +0.2 over a full horizon: × 1.2
         AssertClose(0.36, adaptive.Value, 1e-12);
     }
@@ -61,9 +63,10 @@ public class KlAndTokenTests
         var f = Get("entropy");
         var logits = Tensor(f["logits"]!);
         var ids = LongTensor(f["token_ids"]!);
-        AssertClose(f["entropy"]!, TokenStatistics.Entropy(logits));
-        AssertClose(f["log_probs"]!, TokenStatistics.LogProbs(logits, ids));
-        AssertClose(f["log_probs_at_temperature"]!, TokenStatistics.LogProbs(logits, ids, Number(f["temperature"]!)));
+        // The trainers' own kernels (float32), as the policy scores responses: logits / T, then the token's log-prob.
+        AssertClose(f["entropy"]!, Functional.EntropyFromLogits(logits), 1e-5);
+        AssertClose(f["log_probs"]!, Functional.TokenLogProbs(logits, ids), 1e-5);
+        AssertClose(f["log_probs_at_temperature"]!, Functional.TokenLogProbs(logits / Number(f["temperature"]!), ids), 1e-5);
     }
 
     [Fact]
@@ -94,9 +97,13 @@ public class KlAndTokenTests
         Expect(0);
         var scores = advantages.Sum(-1);
         Expect(1);
-        TokenStatistics.Entropy(advantages);
+        RlooAdvantage.Compute(advantages, mask, [0, 0, 1, 1, 2]);
         OutcomeReward.PlaceOnLastToken(scores, mask);
         Masked.Whiten(advantages, mask);
         Expect(3);
+        ReinforcePlusPlus.Compute(advantages, mask, 0.9);
+        Expect(2);
+        ReinforcePlusPlus.ComputeWithBaseline(advantages, mask, [0, 0, 1, 1, 2]);
+        Expect(1);
     }
 }

@@ -1,5 +1,6 @@
 using ToolRL.Algorithms;
 using ToolRL.Configuration;
+using ToolRL.Training;
 using ToolRL.Torch;
 using static ToolRL.Tests.Algorithms.AlgorithmFixtures;
 
@@ -105,6 +106,6 @@ public class LossTests
     public void SettingsComeFromTheConfiguration()
     {
         var config = TrainingConfig.Load(ToolRL.Testing.TestPaths.InRepo("configs", "ppo-qwen2.5-7b-toolrl-cold.json"));
-        Assert.Equal(new PolicyLossSettings(0.1, 0.1, 3.0, LossAggregationMode.TokenMean), PolicyLossSettings.From(config));
+        Assert.Equal(new PolicyLossSettings(0.1, 0.1, 3.0, LossAggregationMode.TokenMean), ConfiguredAlgorithms.PolicyLossSettingsOf(config));
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ToolRL.Algorithms;
 using ToolRL.Configuration;
 
 namespace ToolRL.Tests.Configuration;

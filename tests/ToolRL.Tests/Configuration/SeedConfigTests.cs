@@ -1,3 +1,4 @@
+using ToolRL.Algorithms;
 using ToolRL.Configuration;
 using ToolRL.Testing;
 

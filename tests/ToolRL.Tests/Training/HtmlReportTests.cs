@@ -26,7 +26,7 @@ public class HtmlReportTests
     {
         var html = HtmlReport.Render("run", Rows(10), [("held-out correctness", "0.1 → 0.6")]);
         var titles = Svgs(html).Select(s => s.Attribute("aria-label")!.Value).ToList();
-        Assert.Equal(["Reward", "Format reward", "Response length (tokens)", "Loss"], titles);
+        Assert.Equal(["Reward", "toolrl/format reward", "Response length (tokens)", "Loss"], titles);
         Assert.Contains("held-out correctness", html);
         Assert.Contains("0.1 → 0.6", html);
     }

@@ -99,7 +99,7 @@ public sealed class RolloutStageTests : IDisposable
         Assert.Equal(5, data.Width);
         Assert.Equal([1f, 1, 0, 0, 1, 1, 1, 0, 0, 0], data.ResponseMask.ToArray<float>());
         using var scope = torch.NewScope();
-        using var batch = data.MicroBatch([0, 1], padId: 0);
+        using var batch = data.BuildMicroBatch([0, 1], padId: 0);
         Assert.Equal(5, batch.TokenCount);
         Assert.Equal([1f, 1, 0, 0, 1, 1, 1, 0, 0, 0], batch.ResponseMask.ToArray<float>());
         // Prompts left-padded to 2, responses right-padded to 5: attention covers every real token, inserted ones too.

@@ -12,6 +12,12 @@ public sealed class ToolRLRewardFunction : IRewardFunction
     /// <summary>The registry name.</summary>
     public const string RegistryName = "toolrl";
 
+    /// <summary>The format component as the reward composition names it (metrics <c>rewards/toolrl/format/mean</c>, <c>val/rewards/toolrl/format/mean</c>).</summary>
+    public const string FormatComponent = RegistryName + "/format";
+
+    /// <summary>The correctness component as the reward composition names it.</summary>
+    public const string CorrectnessComponent = RegistryName + "/correctness";
+
     // Below this many samples the thread hand-off costs more than scoring (about 2 µs per sample).
     private const int ParallelThreshold = 256;
 

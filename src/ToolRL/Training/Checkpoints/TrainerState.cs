@@ -8,7 +8,7 @@ namespace ToolRL.Training.Checkpoints;
 /// The non-tensor state of a run at a checkpoint (<c>trainer_state.json</c>): everything besides the weights and
 /// optimizer moments that a resumed run needs to continue exactly as the uninterrupted one would.
 /// </summary>
-public sealed record TrainerState
+internal sealed record TrainerState
 {
     /// <summary>File name inside a checkpoint.</summary>
     public const string FileName = "trainer_state.json";

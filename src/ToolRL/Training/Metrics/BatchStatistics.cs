@@ -1,7 +1,7 @@
 namespace ToolRL.Training.Metrics;
 
 /// <summary>Plain statistics over a batch of values, for the <c>/mean</c>, <c>/max</c>, <c>/min</c>, <c>/std</c> metrics.</summary>
-public static class BatchStatistics
+internal static class BatchStatistics
 {
     /// <summary>The arithmetic mean (NaN for an empty batch).</summary>
     public static double Mean(IReadOnlyList<double> values) => values.Count == 0 ? double.NaN : values.Sum() / values.Count;

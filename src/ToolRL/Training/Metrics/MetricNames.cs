@@ -16,7 +16,8 @@ public static class MetricNames
     public const string Entropy = "actor/entropy";
     public const string GradNorm = "actor/grad_norm";
     public const string Lr = "actor/lr";
-    public const string SkippedSteps = "actor/skipped_steps";
+    // The optimizer metrics of every ParameterGroup are {group}/grad_norm, {group}/skipped_steps, {group}/lr
+    // for the groups actor, critic and sft (the actor's are named here because the report reads them).
     public const string RewardKlPenalty = "actor/reward_kl_penalty";
     public const string RewardKlPenaltyCoeff = "actor/reward_kl_penalty_coeff";
 
@@ -24,9 +25,6 @@ public static class MetricNames
     public const string VfClipFrac = "critic/vf_clipfrac";
     public const string VpredMean = "critic/vpred_mean";
     public const string VfExplainedVar = "critic/vf_explained_var";
-    public const string CriticGradNorm = "critic/grad_norm";
-    public const string CriticSkippedSteps = "critic/skipped_steps";
-    public const string CriticLr = "critic/lr";
     public const string ScoreMean = "critic/score/mean";
     public const string ScoreMax = "critic/score/max";
     public const string ScoreMin = "critic/score/min";
@@ -55,25 +53,15 @@ public static class MetricNames
     public const string TimingStep = "timing_s/step";
 
     public const string ValRewardMean = "val/reward/mean";
-    public const string ValFormatMean = "val/format/mean";
-    public const string ValCorrectnessMean = "val/correctness/mean";
     public const string ValExactMatch = "val/tool_call_exact_match";
 
     public const string SftLoss = "sft/loss";
     public const string SftTokens = "sft/tokens";
-    public const string SftGradNorm = "sft/grad_norm";
-    public const string SftSkippedSteps = "sft/skipped_steps";
     public const string SftLr = "sft/lr";
 
     public const string Epoch = "training/epoch";
     public const string GlobalStep = "training/global_step";
 #pragma warning restore CS1591
-
-    /// <summary>ToolRL's format component as the reward composition names it (function "toolrl", component "format").</summary>
-    public const string ToolRLFormat = "toolrl/format";
-
-    /// <summary>ToolRL's correctness component (function "toolrl", component "correctness").</summary>
-    public const string ToolRLCorrectness = "toolrl/correctness";
 
     /// <summary>
     /// The training-batch mean of a reward function or component, TRL's naming: <c>rewards/toolrl/mean</c>,

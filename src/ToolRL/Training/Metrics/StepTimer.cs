@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace ToolRL.Training.Metrics;
 
 /// <summary>Accumulates wall time per named section of a step (verl's <c>timing_s/*</c> metrics).</summary>
-public sealed class StepTimer
+internal sealed class StepTimer
 {
     private readonly Dictionary<string, double> _seconds = new(StringComparer.Ordinal);
 

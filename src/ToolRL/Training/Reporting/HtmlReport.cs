@@ -7,15 +7,15 @@ namespace ToolRL.Training.Reporting;
 
 /// <summary>
 /// The end-of-run report: one self-contained HTML file (inline CSS and SVG, no scripts, nothing fetched), with
-/// a summary table and line charts of the metrics over steps (<see cref="ChartSpec.Standard"/> by default).
+/// a summary table and line charts of the metrics over steps (<see cref="ChartSpec.For"/> by default).
 /// </summary>
-public static class HtmlReport
+internal static class HtmlReport
 {
     /// <summary>Builds the report's HTML.</summary>
     /// <param name="title">Page heading (e.g. the config name).</param>
     /// <param name="rows">The run's metrics rows, in step order.</param>
     /// <param name="summary">Headline figures shown first, e.g. ("held-out correctness before GRPO", "0.12").</param>
-    /// <param name="charts">Charts to draw; defaults to <see cref="ChartSpec.Standard"/>. A chart none of whose metrics occur is left out.</param>
+    /// <param name="charts">Charts to draw; defaults to <see cref="ChartSpec.For"/>. A chart none of whose metrics occur is left out.</param>
     public static string Render(string title, IReadOnlyList<MetricsRow> rows, IReadOnlyList<(string Name, string Value)> summary, IReadOnlyList<ChartSpec>? charts = null)
     {
         var sb = new StringBuilder();
@@ -39,7 +39,7 @@ public static class HtmlReport
         }
 
         sb.Append("<h2>Over steps</h2><div class=\"charts\">");
-        foreach (var chart in charts ?? ChartSpec.Standard)
+        foreach (var chart in charts ?? ChartSpec.For(rows))
         {
             var series = chart.Series
                 .Select(s => (s.Label, Points: (IReadOnlyList<(double X, double Y)>)rows

@@ -8,7 +8,7 @@ namespace ToolRL.Training.Reporting;
 /// Renders a line chart as standalone inline SVG (no scripts, no fonts or styles fetched from anywhere), so the
 /// report opens offline in any browser. Non-finite points break the line rather than distorting the axis.
 /// </summary>
-public static class SvgLineChart
+internal static class SvgLineChart
 {
     private const double Width = 560, Height = 260, Left = 58, Right = 12, Top = 30, Bottom = 52;
     private static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"];

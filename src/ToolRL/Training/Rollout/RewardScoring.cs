@@ -7,7 +7,7 @@ namespace ToolRL.Training.Rollout;
 /// <summary>The rewards of a batch of responses: the weighted total per response and every function's own values.</summary>
 /// <param name="Totals">The total reward per response (0 where no function applied).</param>
 /// <param name="Components">Per function / component name (e.g. "toolrl", "toolrl/format"): one value or null per response.</param>
-public sealed record ScoredBatch(double[] Totals, IReadOnlyDictionary<string, IReadOnlyList<double?>> Components)
+internal sealed record ScoredBatch(double[] Totals, IReadOnlyDictionary<string, IReadOnlyList<double?>> Components)
 {
     /// <summary>The mean of a component over the responses it applied to (NaN when none, or when the component is absent).</summary>
     public double ComponentMean(string name) =>
@@ -26,7 +26,7 @@ public sealed record ScoredBatch(double[] Totals, IReadOnlyDictionary<string, IR
 }
 
 /// <summary>Scores decoded responses against their dataset rows with the configured reward function.</summary>
-public static class RewardScoring
+internal static class RewardScoring
 {
     /// <summary>
     /// Scores <paramref name="completions"/>[i] (the decoded response) for the row <paramref name="rows"/>[i] at training

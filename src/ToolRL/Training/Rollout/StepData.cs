@@ -7,7 +7,7 @@ namespace ToolRL.Training.Rollout;
 /// whole-step <c>[N, R_max]</c> tensors the update reads (the loss mask, old/reference log-probs, values, rewards,
 /// advantages, returns). The tensors live outside any scope and are disposed with this object.
 /// </summary>
-public sealed class StepData : IDisposable
+internal sealed class StepData : IDisposable
 {
     private readonly List<Tensor> _owned = [];
 
@@ -70,8 +70,8 @@ public sealed class StepData : IDisposable
     public IReadOnlyList<double> Rewards => Trajectories.Select(t => t.Reward).ToArray();
 
     /// <summary>The forward-pass tensors of the trajectories <paramref name="indices"/> (their loss masks included).</summary>
-    public MicroBatch MicroBatch(IReadOnlyList<int> indices, int padId) =>
-        Rollout.MicroBatch.Build(indices, i => Trajectories[i].PromptIds, i => Trajectories[i].ResponseIds, padId, i => Trajectories[i].LossMask);
+    public MicroBatch BuildMicroBatch(IReadOnlyList<int> indices, int padId) =>
+        MicroBatch.Build(indices, i => Trajectories[i].PromptIds, i => Trajectories[i].ResponseIds, padId, i => Trajectories[i].LossMask);
 
     /// <summary>Takes ownership of a tensor (detached from any scope) so it lives as long as the step.</summary>
     public Tensor Own(Tensor tensor)

@@ -4,7 +4,7 @@ using static ToolRL.Torch.torch;
 namespace ToolRL.Training.Rollout;
 
 /// <summary>Builds whole-step <c>[N, R_max]</c> float32 tensors from per-response rows of different lengths (zero-padded).</summary>
-public static class StepTensors
+internal static class StepTensors
 {
     /// <summary>Pads <paramref name="rows"/> to <paramref name="width"/> columns.</summary>
     public static Tensor FromRows(IReadOnlyList<IReadOnlyList<float>> rows, int width)

@@ -8,7 +8,7 @@ using ToolRL.Training.Checkpoints;
 namespace ToolRL.Training.Validation;
 
 /// <summary>Writes every held-out generation of one validation to <c>OUTPUT/validation/NAME.jsonl</c>, one row per line.</summary>
-public static class ValidationLog
+internal static class ValidationLog
 {
     /// <summary>The folder under a run's output folder.</summary>
     public const string FolderName = "validation";

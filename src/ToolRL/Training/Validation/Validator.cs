@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ToolRL.Configuration;
 using ToolRL.Data;
 using ToolRL.Rewards;
 using ToolRL.Torch;
@@ -13,6 +14,25 @@ namespace ToolRL.Training.Validation;
 /// </summary>
 public sealed class Validator(IReadOnlyList<RlRow> rows, PromptEncoder prompts, IRewardFunction reward, SamplingSettings greedy, int chunkSize = 32)
 {
+    /// <summary>
+    /// The validation a configuration asks for, the same for the RL and the SFT-only paths: the first
+    /// <c>data.max_val_samples</c> held-out rows, greedy when <c>sampling.val_greedy</c> (else at the sampling
+    /// temperature, without top-p/k), up to <c>max_response_length</c> tokens. Null when there are no held-out rows.
+    /// </summary>
+    internal static Validator? FromConfig(TrainingConfig config, IReadOnlyList<RlRow> valRows, PromptEncoder prompts, IRewardFunction reward)
+    {
+        if (valRows.Count == 0)
+        {
+            return null;
+        }
+        var rows = config.Data.MaxValSamples is { } max ? valRows.Take(max).ToList() : valRows;
+        var temperature = config.Sampling.ValGreedy ? 0 : config.Sampling.Temperature;
+        return new Validator(rows, prompts, reward, new SamplingSettings(config.MaxResponseLength, temperature, 1, -1, prompts.StopTokenIds));
+    }
+
+    /// <summary>The decoding settings.</summary>
+    internal SamplingSettings Sampling { get; } = greedy;
+
     /// <summary>The held-out rows.</summary>
     public IReadOnlyList<RlRow> Rows { get; } = rows;
 
@@ -26,7 +46,7 @@ public sealed class Validator(IReadOnlyList<RlRow> rows, PromptEncoder prompts, 
         {
             foreach (var chunk in Rows.Chunk(chunkSize))
             {
-                var generated = policy.Generate(chunk.Select(r => prompts.Encode(r)).ToList(), 1, greedy, seed: 0);
+                var generated = policy.Generate(chunk.Select(r => prompts.Encode(r)).ToList(), 1, Sampling, seed: 0);
                 responses.AddRange(generated.Select(g => prompts.DecodeResponse(g.TokenIds)));
             }
         }
@@ -36,19 +56,12 @@ public sealed class Validator(IReadOnlyList<RlRow> rows, PromptEncoder prompts, 
             .ToList();
         var withCalls = matches.Where(m => m.HasValue).ToList();
         var exact = withCalls.Count == 0 ? double.NaN : withCalls.Count(m => m == true) / (double)withCalls.Count;
-        var result = new ValidationResult(
-            BatchStatistics.Mean(scored.Totals),
-            scored.ComponentMean(MetricNames.ToolRLFormat),
-            scored.ComponentMean(MetricNames.ToolRLCorrectness),
-            exact,
-            Rows.Count,
-            new Dictionary<string, double>());
-        // Format and correctness exist only when the ToolRL reward is part of the composition; exact match only
-        // when some held-out row expects a call. Absent metrics are left out rather than logged as NaN.
-        var metrics = new Dictionary<string, double> { [MetricNames.ValRewardMean] = result.Reward };
-        AddIfKnown(metrics, MetricNames.ValFormatMean, result.Format);
-        AddIfKnown(metrics, MetricNames.ValCorrectnessMean, result.Correctness);
-        AddIfKnown(metrics, MetricNames.ValExactMatch, result.ExactMatch);
+        var total = BatchStatistics.Mean(scored.Totals);
+        // The headline figures are the total and whatever functions and components the reward reports
+        // (val/rewards/{name}/mean); exact match only when some held-out row expects a call. Absent metrics are
+        // left out rather than logged as NaN.
+        var metrics = new Dictionary<string, double> { [MetricNames.ValRewardMean] = total };
+        AddIfKnown(metrics, MetricNames.ValExactMatch, exact);
         foreach (var (name, value) in scored.ComponentMetrics("val/"))
         {
             if (name.EndsWith("/mean", StringComparison.Ordinal))
@@ -61,7 +74,7 @@ public sealed class Validator(IReadOnlyList<RlRow> rows, PromptEncoder prompts, 
             i, Rows[i].Prompt[^1].Content, responses[i], Rows[i].GroundTruth, scored.Totals[i],
             scored.Components.Where(c => c.Value[i].HasValue).ToDictionary(c => c.Key, c => c.Value[i]!.Value),
             matches[i])).ToList();
-        return result with { Metrics = metrics, Generations = generations };
+        return new ValidationResult(total, exact, Rows.Count, metrics) { Generations = generations };
     }
 
     private static void AddIfKnown(Dictionary<string, double> metrics, string name, double value)

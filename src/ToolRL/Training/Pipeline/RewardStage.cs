@@ -1,0 +1,19 @@
+using ToolRL.Configuration;
+using ToolRL.Rewards;
+
+namespace ToolRL.Training.Pipeline;
+
+/// <summary>
+/// Stage 6, the reward composition: each configured function from the registry with its own <c>options</c>
+/// (the built-in toolrl falls back to the <c>reward.toolrl</c> switches), combined by weight.
+/// </summary>
+internal static class RewardStage
+{
+    public static IRewardFunction Run(TrainingConfig config, RewardRegistry? registry = null)
+    {
+        var functions = config.Reward.Functions
+            .Select(f => new WeightedFunction((registry ?? RewardRegistry.Default).Create(f.Name, config.Reward.OptionsFor(f)), f.Weight))
+            .ToList();
+        return new WeightedReward(functions);
+    }
+}

@@ -1,0 +1,57 @@
+using System.Runtime.CompilerServices;
+using ToolRL.Configuration;
+using ToolRL.Data;
+using ToolRL.Tokenization;
+using ToolRL.Training.Checkpoints;
+using ToolRL.Training.Metrics;
+using ToolRL.Training.Models;
+using ToolRL.Training.Rollout;
+
+namespace ToolRL.Training.Pipeline;
+
+/// <summary>
+/// Stage 4, the SFT warm start (<c>sft</c> section): trains the policy in place and publishes <c>sft/model/</c>
+/// (Hugging Face layout with the tokenizer) and <c>sft/metrics.jsonl</c>; a finished warm start is reused. The data
+/// are the SFT rows, or an environment's gold trajectories (token ids with loss masks).
+/// </summary>
+internal static class SftStage
+{
+    public static async IAsyncEnumerable<TrainingStepResult> RunAsync(TrainingConfig config, string outputDir, Qwen2Policy policy, Qwen2Tokenizer tokenizer,
+        PromptEncoder prompts, IReadOnlyList<RlRow> train, Func<Task<IReadOnlyList<SftSequence>?>>? gold, Action<string> log,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var sft = config.Sft ?? throw new InvalidOperationException("the configuration has no sft section");
+        var sftDir = Path.Combine(outputDir, "sft");
+        var modelDir = Path.Combine(sftDir, "model");
+        if (AtomicDirectory.IsComplete(sftDir))
+        {
+            log($"sft: reusing the finished warm start in {sftDir}");
+            policy.LoadWeights(modelDir);
+            yield break;
+        }
+        var sequences = gold is null ? null : await gold();
+        var rows = sequences is null ? DataStage.SftRows(config, train, log) : [];
+        log($"sft: {sequences?.Count ?? rows.Count} conversations × {sft.Epochs} epoch(s), lr {sft.Lr}, batch {sft.BatchSize}");
+        var logged = new List<MetricsRow>();
+        using (var trainer = sequences is null ? new SftTrainer(config, policy, prompts, rows, log) : new SftTrainer(config, policy, prompts.PadTokenId, sequences, log))
+        {
+            await foreach (var step in trainer.TrainAsync(cancellationToken))
+            {
+                logged.Add(step.Metrics);
+                yield return step;
+            }
+        }
+        AtomicDirectory.Publish(sftDir, dir =>
+        {
+            var model = Path.Combine(dir, "model");
+            policy.SavePretrained(model);
+            tokenizer.Save(model);
+            var metrics = MetricsLog.Create(dir);
+            foreach (var row in logged)
+            {
+                metrics.Append(row);
+            }
+        }, replaceComplete: true);
+        log($"sft: model saved to {modelDir}");
+    }
+}
