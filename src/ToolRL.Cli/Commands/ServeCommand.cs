@@ -38,7 +38,7 @@ public sealed class ServeCommand : ICliCommand
             using var policy = ChatPolicy.Load(dir.FullName, adapter?.FullName, name);
             var app = OpenAiServer.Build(policy, host, port);
             app.StartAsync().GetAwaiter().GetResult();
-            Console.Error.WriteLine($"serve: model '{policy.ModelId}' on {OpenAiServer.Address(app)}/v1 (Ctrl+C stops)");
+            Console.Error.WriteLine($"serve: model '{policy.ModelId}' on {OpenAiServer.Address(app).ToString().TrimEnd('/')}/v1 (Ctrl+C stops)");
             app.WaitForShutdownAsync().GetAwaiter().GetResult();
             return 0;
         }

@@ -8,7 +8,8 @@ namespace ToolRL.Cli.Serving;
 /// <summary>
 /// A <c>/v1/chat/completions</c> request read from its JSON body, every field checked with an <see cref="ApiError"/>
 /// naming it. Supported: model, messages (system, developer, user, assistant with tool_calls, tool), tools,
-/// tool_choice "auto"/"none", temperature, top_p, max_tokens/max_completion_tokens, seed, stop, n = 1.
+/// tool_choice "auto"/"none", temperature, top_p, max_tokens/max_completion_tokens, seed, stop, n = 1, stream (with
+/// stream_options.include_usage).
 /// </summary>
 /// <param name="Model">The requested model id.</param>
 /// <param name="Messages">The conversation in the chat template's form.</param>
@@ -16,6 +17,12 @@ namespace ToolRL.Cli.Serving;
 /// <param name="Sampling">The sampling settings.</param>
 public sealed record ChatRequest(string Model, IReadOnlyList<ChatMessage> Messages, IReadOnlyList<JsonObject> Tools, ChatSampling Sampling)
 {
+    /// <summary>Answer as server-sent events (<c>chat.completion.chunk</c>s, then <c>data: [DONE]</c>).</summary>
+    public bool Stream { get; init; }
+
+    /// <summary>With <see cref="Stream"/>: end with a chunk carrying <c>usage</c> (<c>stream_options.include_usage</c>).</summary>
+    public bool IncludeUsage { get; init; }
+
     /// <summary>Reads and checks <paramref name="body"/>.</summary>
     /// <exception cref="ApiError">400 for an invalid field, 422 for a valid but unsupported one.</exception>
     public static ChatRequest Read(JsonNode? body)
@@ -26,10 +33,13 @@ public sealed record ChatRequest(string Model, IReadOnlyList<ChatMessage> Messag
         }
         var model = request["model"] is JsonValue m && m.TryGetValue<string>(out var name) ? name
             : throw new ApiError(400, "'model' is required and must be a string; fix: use an id from GET /v1/models", "model");
-        if (request["stream"] is JsonValue stream && stream.TryGetValue<bool>(out var streaming) && streaming)
+        var streaming = request["stream"] switch
         {
-            throw new ApiError(422, "streaming is not supported yet; fix: send \"stream\": false", "stream", "unsupported_parameter");
-        }
+            null => false,
+            JsonValue v when v.TryGetValue<bool>(out var b) => b,
+            _ => throw new ApiError(400, "'stream' must be true or false", "stream"),
+        };
+        var includeUsage = request["stream_options"] is JsonObject so && so["include_usage"] is JsonValue iu && iu.TryGetValue<bool>(out var u) && u;
         if (request["n"] is JsonNode n && (Integer(n, "n") is not 1))
         {
             throw new ApiError(422, "only n = 1 is supported; fix: send one request per sample", "n", "unsupported_parameter");
@@ -62,7 +72,7 @@ public sealed record ChatRequest(string Model, IReadOnlyList<ChatMessage> Messag
         {
             throw new ApiError(400, $"max_tokens = {sampling.MaxTokens} must be at least 1", "max_tokens");
         }
-        return new ChatRequest(model, messages, tools, sampling);
+        return new ChatRequest(model, messages, tools, sampling) { Stream = streaming, IncludeUsage = includeUsage };
     }
 
     private static List<ChatMessage> ReadMessages(JsonNode? node)

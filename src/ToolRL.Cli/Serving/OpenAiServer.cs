@@ -13,7 +13,7 @@ namespace ToolRL.Cli.Serving;
 
 /// <summary>
 /// The OpenAI-compatible HTTP server of <c>toolrl serve</c> (ASP.NET Core minimal APIs): <c>GET /v1/models</c> and
-/// non-streaming <c>POST /v1/chat/completions</c> over one <see cref="ChatPolicy"/>. Requests are answered one at a
+/// <c>POST /v1/chat/completions</c> (JSON, or server-sent events with <c>stream</c>) over one <see cref="ChatPolicy"/>. Requests are answered one at a
 /// time (the policy's lock); a bad request gets OpenAI's error JSON with 400/404/413/422, and an unexpected failure a
 /// 500 with a message only, never a stack trace.
 /// </summary>
@@ -120,7 +120,67 @@ public static class OpenAiServer
         {
             throw new ApiError(400, e.Message);
         }
-        return Json(200, CompletionJson(completion, policy.ModelId, DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+        var json = CompletionJson(completion, policy.ModelId, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        if (!request.Stream)
+        {
+            return Json(200, json);
+        }
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        foreach (var chunk in StreamChunks(json, request.IncludeUsage))
+        {
+            await context.Response.WriteAsync($"data: {chunk.ToJsonString()}\n\n", context.RequestAborted).ConfigureAwait(false);
+        }
+        await context.Response.WriteAsync("data: [DONE]\n\n", context.RequestAborted).ConfigureAwait(false);
+        return Results.Empty;
+    }
+
+    /// <summary>
+    /// The <c>chat.completion.chunk</c>s of a finished <paramref name="completion"/> (a <see cref="CompletionJson"/>
+    /// object): the role, the content, one delta per tool call (index, id, name, arguments), the finish reason, and the
+    /// usage when <paramref name="includeUsage"/>. The reply is generated before the first chunk is sent.
+    /// </summary>
+    public static IEnumerable<JsonObject> StreamChunks(JsonObject completion, bool includeUsage)
+    {
+        ArgumentNullException.ThrowIfNull(completion);
+        var choice = completion["choices"]![0]!;
+        var message = choice["message"]!;
+        JsonObject Chunk(JsonObject? delta, string? finish, JsonNode? usage = null)
+        {
+            var chunk = new JsonObject
+            {
+                ["id"] = completion["id"]!.DeepClone(),
+                ["object"] = "chat.completion.chunk",
+                ["created"] = completion["created"]!.DeepClone(),
+                ["model"] = completion["model"]!.DeepClone(),
+                ["choices"] = delta is null ? new JsonArray()
+                    : new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["logprobs"] = null, ["finish_reason"] = finish }),
+            };
+            if (usage is not null)
+            {
+                chunk["usage"] = usage.DeepClone();
+            }
+            return chunk;
+        }
+        yield return Chunk(new JsonObject { ["role"] = "assistant", ["content"] = "" }, null);
+        if (message["content"] is JsonValue content && content.GetValue<string>().Length > 0)
+        {
+            yield return Chunk(new JsonObject { ["content"] = content.DeepClone() }, null);
+        }
+        if (message["tool_calls"] is JsonArray calls)
+        {
+            for (var i = 0; i < calls.Count; i++)
+            {
+                var call = (JsonObject)calls[i]!.DeepClone();
+                call["index"] = i;
+                yield return Chunk(new JsonObject { ["tool_calls"] = new JsonArray(call) }, null);
+            }
+        }
+        yield return Chunk([], choice["finish_reason"]!.GetValue<string>());
+        if (includeUsage)
+        {
+            yield return Chunk(null, null, completion["usage"]);
+        }
     }
 
     /// <summary>The <c>chat.completion</c> object of <paramref name="completion"/>: tool calls with finish_reason "tool_calls", usage.</summary>

@@ -89,6 +89,62 @@ public sealed class OpenAiServerTests : IClassFixture<ServerFixture>
     }
 
     [Fact]
+    public async Task Streaming_gives_the_same_reply_as_chunks_and_usage()
+    {
+        var options = new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = 10 };
+        var whole = await Client().CompleteChatAsync([new UserChatMessage("hello")], options);
+        var text = new StringBuilder();
+        ChatFinishReason? finish = null;
+        ChatTokenUsage? usage = null;
+        await foreach (var update in Client().CompleteChatStreamingAsync([new UserChatMessage("hello")], options))
+        {
+            text.Append(string.Concat(update.ContentUpdate.Select(p => p.Text)));
+            finish ??= update.FinishReason;
+            usage ??= update.Usage;
+        }
+        Assert.Equal(string.Concat(whole.Value.Content.Select(p => p.Text)), text.ToString());
+        Assert.Equal(whole.Value.FinishReason, finish);
+        Assert.NotNull(usage);
+        Assert.Equal(whole.Value.Usage.InputTokenCount, usage.InputTokenCount);
+        Assert.Equal(whole.Value.Usage.OutputTokenCount, usage.OutputTokenCount);
+    }
+
+    [Fact]
+    public void Streamed_tool_calls_are_deltas_the_sdk_reads()
+    {
+        var (content, calls) = ChatPolicy.ReadReply("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>", true);
+        var json = OpenAiServer.CompletionJson(new ToolRL.Serving.ChatCompletion(20, [1, 2], content, calls, FinishReason.Eos), "tiny", 1);
+        var updates = OpenAiServer.StreamChunks(json, includeUsage: true)
+            .Select(c => ModelReaderWriter.Read<StreamingChatCompletionUpdate>(BinaryData.FromString(c.ToJsonString()))!).ToList();
+        var call = Assert.Single(updates.SelectMany(u => u.ToolCallUpdates));
+        Assert.Equal("get_weather", call.FunctionName);
+        Assert.Equal(0, call.Index);
+        Assert.Equal("Paris", JsonNode.Parse(call.FunctionArgumentsUpdate.ToString())!["city"]!.GetValue<string>());
+        Assert.Equal(ChatFinishReason.ToolCalls, updates.Single(u => u.FinishReason is not null).FinishReason);
+        Assert.Equal(22, updates.Single(u => u.Usage is not null).Usage.TotalTokenCount);
+    }
+
+    [Fact]
+    public async Task Eight_concurrent_clients_each_get_their_seeds_reply()
+    {
+        var seeds = Enumerable.Range(1, 8).ToArray();
+        var replies = await Task.WhenAll(seeds.Select(seed =>
+        {
+#pragma warning disable OPENAI001 // Seed is marked experimental in the SDK
+            var options = new ChatCompletionOptions { Temperature = 1, MaxOutputTokenCount = 6, Seed = seed };
+#pragma warning restore OPENAI001
+            return Client().CompleteChatAsync([new UserChatMessage("hello")], options);
+        }));
+        for (var i = 0; i < seeds.Length; i++)
+        {
+            var expected = _server.Policy.Complete([new RlMessage("user", "hello")], null,
+                new ChatSampling { Temperature = 1, MaxTokens = 6, Seed = seeds[i] });
+            Assert.Equal(expected.Content, string.Concat(replies[i].Value.Content.Select(p => p.Text)));
+            Assert.Equal(expected.CompletionIds.Count, replies[i].Value.Usage.OutputTokenCount);
+        }
+    }
+
+    [Fact]
     public async Task Unknown_model_is_a_404_the_sdk_reports()
     {
         var error = await Assert.ThrowsAsync<ClientResultException>(() => Client("nope").CompleteChatAsync([new UserChatMessage("hi")]));
@@ -103,6 +159,7 @@ public sealed class OpenAiServerTests : IClassFixture<ServerFixture>
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "temperature": 5}""", 400, "temperature")]
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "tool_choice": "required"}""", 422, "tool_choice")]
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "n": 2}""", 422, "n")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "stream": "yes"}""", 400, "stream")]
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 40000}""", 400, "messages")]
     public async Task Bad_requests_get_openai_error_json(string body, int status, string? param)
     {
