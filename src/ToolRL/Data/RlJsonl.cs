@@ -15,9 +15,12 @@ public static class RlJsonl
     /// <summary>Writes each row's <see cref="RlRow.Raw"/> object, one per line.</summary>
     public static void Write(string path, IEnumerable<RlRow> rows) => WriteObjects(path, rows.Select(r => r.Raw));
 
-    /// <summary>Writes JSON objects one per line (UTF-8, no BOM, "\n" line ends).</summary>
-    public static void WriteObjects(string path, IEnumerable<JsonObject> rows)
-    {
+    /// <summary>
+    /// Writes JSON objects one per line (UTF-8, no BOM, "\n" line ends) through the atomic writer: the rows go to a
+    /// temporary sibling that replaces <paramref name="path"/> only when every row is written, so the rows may be
+    /// streamed from <paramref name="path"/> itself and a failure leaves the old file as it was.
+    /// </summary>
+    public static void WriteObjects(string path, IEnumerable<JsonObject> rows) =>
         AtomicFile.Write(path, stream =>
         {
             using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\n" };
@@ -26,7 +29,6 @@ public static class RlJsonl
                 writer.WriteLine(ToLine(row));
             }
         });
-    }
 
     /// <summary>The compact JSON line of one row.</summary>
     public static string ToLine(JsonObject row) => row.ToJsonString(Compact);

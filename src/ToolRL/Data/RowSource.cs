@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -33,11 +32,8 @@ public static class RowSource
 
     private static IEnumerable<JsonObject> ReadJsonLines(string path)
     {
-        using var reader = new StreamReader(path, new UTF8Encoding(false, throwOnInvalidBytes: true));
-        var lineNumber = 0;
-        while (ReadLineOrThrow(reader, path, lineNumber + 1) is { } line)
+        foreach (var (lineNumber, line) in TextLines.Read(path))
         {
-            lineNumber++;
             if (string.IsNullOrWhiteSpace(line))
             {
                 continue;
@@ -53,18 +49,6 @@ public static class RowSource
             }
             yield return node as JsonObject
                 ?? throw new DatasetException($"{path}:{lineNumber}: expected a JSON object, found {Describe(node)}");
-        }
-    }
-
-    private static string? ReadLineOrThrow(StreamReader reader, string path, int lineNumber)
-    {
-        try
-        {
-            return reader.ReadLine();
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw new DatasetException($"{path}:{lineNumber}: not valid UTF-8; save the file as UTF-8", e);
         }
     }
 
