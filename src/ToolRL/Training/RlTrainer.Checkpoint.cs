@@ -48,7 +48,7 @@ public abstract partial class RlTrainer
                 KlCoef = _kl.Value,
                 LearningRate = _actor.LearningRate,
             }.Save(dir);
-            AtomicFile.WriteAllText(Path.Combine(dir, ConfigFile), Config.ToJsonString() + "\n");
+            CheckpointConfig.Write(Path.Combine(dir, ConfigFile), Config);
             if (SavePauseMilliseconds > 0)
             {
                 Thread.Sleep(SavePauseMilliseconds);
@@ -65,7 +65,7 @@ public abstract partial class RlTrainer
         {
             Setup.Log?.Invoke($"resume: removed {swept} incomplete checkpoint folder(s) left by an interrupted save");
         }
-        if (_checkpoints.Latest() is not { } latest)
+        if (CheckpointVerifier.NewestLoadable(_checkpoints, Setup.Log) is not { } latest)
         {
             Setup.Log?.Invoke("resume: no complete checkpoint yet; starting from step 0");
             return 0;

@@ -131,6 +131,10 @@ public abstract partial class RlTrainer : IDisposable
                     values[name] = value;
                 }
             }
+            foreach (var (name, value) in Setup.RecordedSettings)
+            {
+                values[name] = value;
+            }
             var row = new MetricsRow(step, values);
             _metrics!.Append(row);
             Step = step;

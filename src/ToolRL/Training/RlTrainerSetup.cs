@@ -45,6 +45,9 @@ public sealed record RlTrainerSetup
     /// <summary>Continue from the latest complete checkpoint under <see cref="OutputDir"/> (a fresh start when there is none).</summary>
     public bool Resume { get; init; }
 
+    /// <summary>Values recorded in every step's metrics (the configuration revision and settings changed on resume).</summary>
+    public IReadOnlyDictionary<string, double> RecordedSettings { get; init; } = new Dictionary<string, double>();
+
     /// <summary>Receives progress notes (checkpoint saved, resumed at step N, ...).</summary>
     public Action<string>? Log { get; init; }
 }

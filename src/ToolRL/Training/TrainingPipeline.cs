@@ -29,9 +29,16 @@ namespace ToolRL.Training;
 /// <item>GRPO or PPO (metrics.jsonl/csv, checkpoints/, report.html), resumable from the latest checkpoint.</item>
 /// </list>
 /// </summary>
-public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bool resume, Action<string>? log = null)
+public sealed class TrainingPipeline(TrainingConfig config, string outputDir, RunStartOptions start, Action<string>? log = null)
 {
     private readonly Action<string> _log = log ?? (_ => { });
+    private IReadOnlyDictionary<string, double> _recordedSettings = new Dictionary<string, double>();
+
+    /// <summary>A pipeline that resumes the run in <paramref name="outputDir"/>, or starts one in a folder without a run.</summary>
+    public TrainingPipeline(TrainingConfig config, string outputDir, bool resume, Action<string>? log = null)
+        : this(config, outputDir, new RunStartOptions { Resume = resume }, log)
+    {
+    }
 
     /// <summary>The configuration.</summary>
     public TrainingConfig Config { get; } = config;
@@ -54,18 +61,27 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
     /// <summary>The HTML report of the RL phase, once written.</summary>
     public string? ReportPath { get; private set; }
 
-    /// <summary>Runs every stage, yielding each training step (SFT steps, then RL steps).</summary>
+    /// <summary>
+    /// Runs every stage, yielding each training step (SFT steps, then RL steps), with the output folder opened as a
+    /// <see cref="RunFolder"/> (inputs checked, folder locked, an existing run resumed or replaced) for the whole run.
+    /// </summary>
     public async IAsyncEnumerable<TrainingStepResult> RunAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var started = Stopwatch.GetTimestamp();
-        Directory.CreateDirectory(OutputDir);
-        if (!resume)
+        using var run = RunFolder.Open(OutputDir, Config, start, _log);
+        _recordedSettings = run.RecordedSettings;
+        await foreach (var step in RunStagesAsync(cancellationToken))
         {
-            ClearPreviousRun();
+            run.ConfirmStarted();
+            yield return step;
         }
+        run.ConfirmStarted();
+    }
+
+    private async IAsyncEnumerable<TrainingStepResult> RunStagesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
         AtomicDirectory.SweepLeftovers(OutputDir);
         torch.ManualSeed(Config.Seed);
-        AtomicFile.WriteAllText(Path.Combine(OutputDir, "config.resolved.json"), Config.ToJsonString() + "\n");
 
         // An environment brings its own tasks (rows naming them), tokenizer corpus, gold SFT data, rollout and evaluation.
         await using var agent = Config.Environment is { } environment ? await AgentRun.StartAsync(environment, _log, cancellationToken: cancellationToken) : null;
@@ -124,7 +140,8 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
             Reward = reward,
             Rollout = agent?.RolloutStage(tokenizer, Config.MaxResponseLength, reward),
             OutputDir = OutputDir,
-            Resume = resume,
+            Resume = start.Resume,
+            RecordedSettings = _recordedSettings,
             Log = _log,
         };
         using RlTrainer trainer = Config.Algorithm == AlgorithmKind.Ppo ? new PpoTrainer(setup) : new GrpoTrainer(setup);
@@ -191,21 +208,5 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, bo
         var result = run();
         _log($"{name}: ready in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
         return result;
-    }
-
-    private void ClearPreviousRun()
-    {
-        foreach (var name in new[] { "data", "tokenizer", "sft", "rft", "checkpoints", ValidationLog.FolderName })
-        {
-            var dir = Path.Combine(OutputDir, name);
-            if (Directory.Exists(dir))
-            {
-                AtomicDirectory.MoveToTrashAndDelete(dir);
-            }
-        }
-        foreach (var name in new[] { MetricsLog.JsonlFileName, MetricsLog.CsvFileName, "report.html", AgentRun.EvalFileName })
-        {
-            File.Delete(Path.Combine(OutputDir, name));
-        }
     }
 }
