@@ -3,8 +3,9 @@ using System.CommandLine;
 namespace ToolRL.Cli;
 
 /// <summary>
-/// One top-level <c>toolrl</c> sub-command. Every non-abstract implementation in this assembly is found by
-/// reflection and added to the root command, so a new command is a new file and never an edit of Program.cs.
+/// One top-level <c>toolrl</c> sub-command, listed in <see cref="Program.BuildRootCommand"/>. An action returns 0
+/// or a documented code (<see cref="ExitCodes"/>) and reports failures by throwing: <see cref="ErrorPrinter"/> turns
+/// the exception into the one-line message and the exit code, so commands carry no catch lists of their own.
 /// </summary>
 public interface ICliCommand
 {

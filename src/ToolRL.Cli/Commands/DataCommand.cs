@@ -1,7 +1,6 @@
 using System.CommandLine;
 using ToolRL.Configuration;
 using ToolRL.Data;
-using ToolRL.Data.Parquet;
 
 namespace ToolRL.Cli.Commands;
 
@@ -19,8 +18,9 @@ public sealed class DataCommand : ICliCommand
         var input = new Option<FileInfo>("--input") { Description = "Dataset file: .parquet, .jsonl or .json.", Required = true };
         var target = new Option<FileInfo>("--output") { Description = "File to write: .parquet (verl's layout, snappy) or .jsonl (one row object per line).", Required = true };
         var command = new Command("convert", "Convert a parquet, JSONL or JSON dataset to parquet or JSONL, row for row, every field kept.") { input, target };
-        command.SetAction(parse => Guarded(parse, output =>
+        command.SetAction(parse =>
         {
+            var output = parse.InvocationConfiguration.Output;
             var path = parse.GetValue(target)!.FullName;
             var written = 0;
             var rows = RowSource.Read(parse.GetValue(input)!.FullName).Select(r =>
@@ -37,7 +37,8 @@ public sealed class DataCommand : ICliCommand
                 RlJsonl.WriteObjects(path, rows);
             }
             output.WriteLine($"wrote {written} rows to {path}");
-        }));
+            return 0;
+        });
         return command;
     }
 
@@ -45,7 +46,11 @@ public sealed class DataCommand : ICliCommand
     {
         var input = new Option<FileInfo>("--input") { Description = "Dataset file: .parquet, .jsonl or .json.", Required = true };
         var command = new Command("stats", "Rows, roles, tool/response ground truths, calls per ground truth and prompt lengths.") { input };
-        command.SetAction(parse => Guarded(parse, output => output.Write(DatasetStats.Compute(parse.GetValue(input)!.FullName).ToText())));
+        command.SetAction(parse =>
+        {
+            parse.InvocationConfiguration.Output.Write(DatasetStats.Compute(parse.GetValue(input)!.FullName).ToText());
+            return 0;
+        });
         return command;
     }
 
@@ -61,8 +66,9 @@ public sealed class DataCommand : ICliCommand
         var testCount = new Option<int>("--test-count") { Description = "Also write this many held-out test rows (requests absent from the train rows).", DefaultValueFactory = _ => 0 };
         var testOutput = new Option<FileInfo?>("--test-output") { Description = "Where the test rows go (required with --test-count)." };
         var command = new Command("synth", "Write the synthetic rlla-format tool-calling task as JSONL.") { count, seed, target, difficulty, instructions, testCount, testOutput };
-        command.SetAction(parse => Guarded(parse, output =>
+        command.SetAction(parse =>
         {
+            var output = parse.InvocationConfiguration.Output;
             // The option values are the enum names, so the config's own preset → options mapping serves the command too.
             var options = new SyntheticDataSpec
             {
@@ -72,7 +78,7 @@ public sealed class DataCommand : ICliCommand
             var tests = parse.GetValue(testCount);
             if (parse.GetValue(count) < 0 || tests < 0 || (tests > 0) != (parse.GetValue(testOutput) is not null))
             {
-                throw new DatasetException("--count and --test-count must be non-negative, and --test-count and --test-output go together");
+                throw new UsageException("--count and --test-count must be non-negative, and --test-count and --test-output go together; fix: e.g. --test-count 100 --test-output test.jsonl");
             }
             var (train, test) = SyntheticToolTask.GenerateSplit(parse.GetValue(count), tests, parse.GetValue(seed), options);
             RlJsonl.Write(parse.GetValue(target)!.FullName, train);
@@ -82,22 +88,8 @@ public sealed class DataCommand : ICliCommand
                 RlJsonl.Write(parse.GetValue(testOutput)!.FullName, test);
                 output.WriteLine($"wrote {test.Count} test rows to {parse.GetValue(testOutput)!.FullName}");
             }
-        }));
-        return command;
-    }
-
-    /// <summary>Runs an action writing to the invocation's output; data errors become a message and exit code 2.</summary>
-    private static int Guarded(ParseResult parse, Action<TextWriter> action)
-    {
-        try
-        {
-            action(parse.InvocationConfiguration.Output);
             return 0;
-        }
-        catch (Exception e) when (e is DatasetException or ParquetFormatException or IOException or UnauthorizedAccessException)
-        {
-            parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
-            return 2;
-        }
+        });
+        return command;
     }
 }

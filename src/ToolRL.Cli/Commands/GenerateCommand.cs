@@ -31,54 +31,70 @@ public sealed class GenerateCommand : ICliCommand
         {
             model, prompt, chat, maxNew, temperature, topP, topK, seed, dtype, device, adapter, merge,
         };
-        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(prompt)!, parse.GetValue(chat), parse.GetValue(maxNew),
+        command.SetAction(parse => Run(parse.InvocationConfiguration, parse.GetValue(model)!, parse.GetValue(prompt)!, parse.GetValue(chat), parse.GetValue(maxNew),
             parse.GetValue(temperature), parse.GetValue(topP), parse.GetValue(topK), parse.GetValue(seed), parse.GetValue(dtype),
             parse.GetValue(device), parse.GetValue(adapter), parse.GetValue(merge)));
         return command;
     }
 
-    private static int Run(DirectoryInfo dir, string prompt, bool chat, int maxNew, double? temperature, double? topP, int? topK, long seed,
+    private static int Run(InvocationConfiguration console, DirectoryInfo dir, string prompt, bool chat, int maxNew, double? temperature, double? topP, int? topK, long seed,
         string? dtype, string? device, DirectoryInfo? adapter, bool merge)
     {
-        try
+        if (merge && adapter is null)
         {
-            if (merge && adapter is null)
-            {
-                throw new ArgumentException("--merge needs --adapter DIR; fix: add the adapter folder or drop --merge.");
-            }
-            var tokenizer = ModelCommandSupport.Tokenizer(dir);
-            using var model = ModelCommandSupport.Load(dir, dtype, device, adapter);
-            if (merge)
-            {
-                model.Model.MergeAdapters();
-            }
-            var options = GenerationOptions.From(model.GenerationConfig, model.Config) with { MaxNewTokens = maxNew, Seed = seed };
-            if (model.GenerationConfig is null)
-            {
-                options = options with { DoSample = false };   // no published defaults: greedy unless asked otherwise
-            }
-            if (temperature is { } t)
-            {
-                options = options with { Temperature = t, DoSample = t > 0 };
-            }
-            options = options with { TopP = topP ?? options.TopP, TopK = topK ?? options.TopK };
-            var eos = options.EosTokenIds.ToList();
-            if (chat && !eos.Contains(tokenizer.ImEndTokenId))
-            {
-                eos.Add(tokenizer.ImEndTokenId);   // a chat turn ends with <|im_end|>
-            }
-            options = options with { EosTokenIds = eos };
-            var text = chat ? Qwen25ChatTemplate.Render([new ChatMessage("user", prompt)], addGenerationPrompt: true) : prompt;
-            var ids = tokenizer.EncodeToIds(text);
-            var result = Sampler.Generate(model, [ids], options, decode: tokens => tokenizer.Decode(tokens, skipSpecialTokens: true))[0];
-            Console.Out.WriteLine(result.Text);
-            Console.Error.WriteLine($"generate: {result.TokenIds.Count} tokens, finish reason {result.FinishReason.ToString().ToLowerInvariant()}");
-            return 0;
+            throw new UsageException("--merge needs --adapter DIR; fix: add the adapter folder or drop --merge.");
         }
-        catch (Exception e) when (ModelCommandSupport.IsUserError(e))
+        var tokenizer = ModelCommandSupport.Tokenizer(dir);
+        using var model = ModelCommandSupport.Load(dir, dtype, device, adapter);
+        if (merge)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
+            model.Model.MergeAdapters();
         }
+        var options = GenerationOptions.From(model.GenerationConfig, model.Config) with { MaxNewTokens = maxNew, Seed = seed };
+        if (model.GenerationConfig is null)
+        {
+            options = options with { DoSample = false };   // no published defaults: greedy unless asked otherwise
+        }
+        if (temperature is { } t)
+        {
+            options = options with { Temperature = t, DoSample = t > 0 };
+        }
+        options = options with { TopP = topP ?? options.TopP, TopK = topK ?? options.TopK };
+        var eos = options.EosTokenIds.ToList();
+        if (chat && !eos.Contains(tokenizer.ImEndTokenId))
+        {
+            eos.Add(tokenizer.ImEndTokenId);   // a chat turn ends with <|im_end|>
+        }
+        options = options with { EosTokenIds = eos };
+        var text = chat ? Qwen25ChatTemplate.Render([new ChatMessage("user", prompt)], addGenerationPrompt: true) : prompt;
+        var ids = tokenizer.EncodeToIds(text);
+        options = options with { MaxNewTokens = CapToContext(maxNew, ids.Count, model.Config.MaxPositionEmbeddings, console.Error) };
+        var result = Sampler.Generate(model, [ids], options, decode: tokens => tokenizer.Decode(tokens, skipSpecialTokens: true))[0];
+        console.Output.WriteLine(result.Text);
+        console.Error.WriteLine($"generate: {result.TokenIds.Count} tokens, finish reason {result.FinishReason.ToString().ToLowerInvariant()}");
+        return 0;
+    }
+
+    /// <summary>
+    /// <paramref name="maxNew"/>, or what fits in the model's context after the prompt (with a note saying so): a
+    /// request past the context could never be honoured and would only allocate a cache for it.
+    /// </summary>
+    public static int CapToContext(int maxNew, int promptTokens, long context, TextWriter notes)
+    {
+        if (maxNew < 1)
+        {
+            throw new UsageException($"--max-new-tokens {maxNew}: must be at least 1");
+        }
+        var room = context - promptTokens;
+        if (room < 1)
+        {
+            throw new UsageException($"the prompt is {promptTokens} tokens, the model's whole context (max_position_embeddings {context}); fix: shorten the prompt");
+        }
+        if (maxNew <= room)
+        {
+            return maxNew;
+        }
+        notes.WriteLine($"generate: --max-new-tokens {maxNew} capped to {room}: the model's context is {context} tokens and the prompt takes {promptTokens}");
+        return (int)room;
     }
 }

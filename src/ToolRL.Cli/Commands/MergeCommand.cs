@@ -24,26 +24,18 @@ public sealed class MergeCommand : ICliCommand
 
     private static int Run(DirectoryInfo baseDir, DirectoryInfo adapterDir, DirectoryInfo output, string? dtype)
     {
-        try
+        if (Path.GetFullPath(output.FullName).TrimEnd('/') == Path.GetFullPath(baseDir.FullName).TrimEnd('/'))
         {
-            if (Path.GetFullPath(output.FullName).TrimEnd('/') == Path.GetFullPath(baseDir.FullName).TrimEnd('/'))
-            {
-                throw new ModelConfigException($"--output {output.FullName} is the base model's folder; fix: write the merged model to a new folder.");
-            }
-            // Merged in float32 (W + s·B·A rounded once), then stored in the requested dtype.
-            using var model = Qwen2ForCausalLM.FromPretrained(baseDir.FullName, Torch.DType.Float32);
-            model.LoadAdapter(adapterDir.FullName);
-            var stored = dtype is not null ? ModelCommandSupport.ParseDType(dtype)
-                : model.Config.TorchDtype is { } name ? ModelCommandSupport.ParseDType(name) : Torch.DType.Float32;
-            model.SavePretrained(output.FullName, stored);
-            var lora = model.Model.Lora!;
-            Console.Error.WriteLine($"merge: r {lora.R} adapter on {string.Join(", ", lora.TargetModules)} merged into {baseDir.FullName}; saved {ModelDTypes.HfName(stored)} weights to {output.FullName}");
-            return 0;
+            throw new UsageException($"--output {output.FullName} is the base model's folder; fix: write the merged model to a new folder.");
         }
-        catch (Exception e) when (ModelCommandSupport.IsUserError(e))
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
+        // Merged in float32 (W + s·B·A rounded once), then stored in the requested dtype.
+        using var model = Qwen2ForCausalLM.FromPretrained(baseDir.FullName, Torch.DType.Float32);
+        model.LoadAdapter(adapterDir.FullName);
+        var stored = dtype is not null ? ModelCommandSupport.ParseDType(dtype)
+            : model.Config.TorchDtype is { } name ? ModelCommandSupport.ParseDType(name) : Torch.DType.Float32;
+        model.SavePretrained(output.FullName, stored);
+        var lora = model.Model.Lora!;
+        Console.Error.WriteLine($"merge: r {lora.R} adapter on {string.Join(", ", lora.TargetModules)} merged into {baseDir.FullName}; saved {ModelDTypes.HfName(stored)} weights to {output.FullName}");
+        return 0;
     }
 }

@@ -2,7 +2,6 @@ using System.CommandLine;
 using ToolRL.Models;
 using ToolRL.Tokenization;
 using ToolRL.Torch;
-using ToolRL.Torch.IO;
 
 namespace ToolRL.Cli.Commands;
 
@@ -33,7 +32,7 @@ internal static class ModelCommandSupport
             }
             catch (Exception e) when (e is ArgumentException or FormatException)
             {
-                throw new ModelConfigException($"--device '{device}' is not a device; fix: use cpu, cuda or cuda:N", e);
+                throw new UsageException($"--device '{device}' is not a device; fix: use cpu, cuda or cuda:N");
             }
         }
         DType? dt = dtype is null ? null : ParseDType(dtype);
@@ -63,14 +62,10 @@ internal static class ModelCommandSupport
         }
         catch (ArgumentException e)
         {
-            throw new ModelConfigException($"--dtype: {e.Message}", e);
+            throw new UsageException($"--dtype: {e.Message}");
         }
     }
 
     /// <summary>The tokenizer of the model folder, or a clear error when it has none.</summary>
     public static Qwen2Tokenizer Tokenizer(DirectoryInfo dir) => Qwen2Tokenizer.FromDirectory(dir.FullName);
-
-    /// <summary>True for the failures a user can fix (reported as "error: …" with exit code 1, never a stack trace).</summary>
-    public static bool IsUserError(Exception e) => e is ModelConfigException or SafetensorsFormatException or TokenizerFileException
-        or FormatException or IOException or UnauthorizedAccessException or TorchException or ArgumentException;
 }

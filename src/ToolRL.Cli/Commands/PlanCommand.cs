@@ -26,40 +26,31 @@ public sealed class PlanCommand : ICliCommand
         };
         command.SetAction(parse =>
         {
-            try
+            var options = new PlanOptions
             {
-                var options = new PlanOptions
-                {
-                    BaseModel = parse.GetValue(baseModel),
-                    TrainRows = parse.GetValue(trainRows),
-                    Devices = parse.GetValue(devices),
-                    GenerationBatch = parse.GetValue(generationBatch),
-                };
-                if (options.Devices < 1 || options.TrainRows < 0 || options.GenerationBatch < 1)
-                {
-                    Console.Error.WriteLine("--devices and --generation-batch must be at least 1 and --train-rows at least 0.");
-                    return 2;
-                }
-                var plan = TrainingPlanner.Plan(TrainingConfig.Load(parse.GetValue(config)!.FullName), options);
-                if (parse.GetValue(json))
-                {
-                    Console.WriteLine(PlanFormatter.ToJson(plan).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-                    return 0;
-                }
-                if (!parse.GetValue(noConfig))
-                {
-                    Console.WriteLine("Resolved configuration:");
-                    Console.WriteLine(plan.Config.ToJsonString());
-                    Console.WriteLine();
-                }
-                Console.Write(PlanFormatter.ToText(plan));
+                BaseModel = parse.GetValue(baseModel),
+                TrainRows = parse.GetValue(trainRows),
+                Devices = parse.GetValue(devices),
+                GenerationBatch = parse.GetValue(generationBatch),
+            };
+            if (options.Devices < 1 || options.TrainRows < 0 || options.GenerationBatch < 1)
+            {
+                throw new UsageException("--devices and --generation-batch must be at least 1 and --train-rows at least 0");
+            }
+            var plan = TrainingPlanner.Plan(TrainingConfig.Load(parse.GetValue(config)!.FullName), options);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(PlanFormatter.ToJson(plan).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
                 return 0;
             }
-            catch (Exception e) when (e is ConfigurationException or FileNotFoundException)
+            if (!parse.GetValue(noConfig))
             {
-                Console.Error.WriteLine(e.Message);
-                return 2;
+                Console.WriteLine("Resolved configuration:");
+                Console.WriteLine(plan.Config.ToJsonString());
+                Console.WriteLine();
             }
+            Console.Write(PlanFormatter.ToText(plan));
+            return 0;
         });
         return command;
     }

@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ToolRL.Data;
 using ToolRL.Tokenization;
-using ToolRL.Torch.IO;
 
 namespace ToolRL.Cli.Commands;
 
@@ -23,50 +23,28 @@ public sealed class TokenizeCommand : ICliCommand
         var input = new Option<FileInfo>("--input") { Description = "JSONL file: lines with \"text\", or \"messages\" (+ optional \"tools\").", Required = true };
         var output = new Option<FileInfo?>("--output") { Description = "Where to write the JSONL result (default: standard output)." };
         var command = new Command("tokenize", "Tokenize JSONL text or chat lines with a Qwen2 tokenizer.") { tokenizer, input, output };
-        command.SetAction(parse => Run(parse.GetValue(tokenizer)!, parse.GetValue(input)!, parse.GetValue(output)));
+        command.SetAction(parse => Run(parse.InvocationConfiguration, parse.GetValue(tokenizer)!, parse.GetValue(input)!, parse.GetValue(output)));
         return command;
     }
 
-    private static int Run(DirectoryInfo tokenizerDir, FileInfo input, FileInfo? output)
+    private static int Run(InvocationConfiguration console, DirectoryInfo tokenizerDir, FileInfo input, FileInfo? output)
     {
-        try
+        var tokenizer = Qwen2Tokenizer.FromDirectory(tokenizerDir.FullName);
+        var lines = new List<string>();
+        foreach (var (lineNumber, line) in TextLines.Read(input.FullName))
         {
-            var tokenizer = Qwen2Tokenizer.FromDirectory(tokenizerDir.FullName);
-            if (!input.Exists)
+            if (!string.IsNullOrWhiteSpace(line))
             {
-                throw new FormatException($"{input.FullName}: file not found");
-            }
-            var lines = new List<string>();
-            var lineNumber = 0;
-            foreach (var line in File.ReadLines(input.FullName))
-            {
-                lineNumber++;
-                if (string.IsNullOrWhiteSpace(line))
-                {
-                    continue;
-                }
                 lines.Add(TokenizeLine(tokenizer, line, $"{input.FullName}:{lineNumber}"));
             }
-            if (output is null)
-            {
-                foreach (var line in lines)
-                {
-                    Console.Out.WriteLine(line);
-                }
-            }
-            else
-            {
-                // Everything is tokenized before anything is written: a bad line leaves no half-written output.
-                AtomicFile.WriteAllLines(output.FullName, lines);
-                Console.Error.WriteLine($"tokenize: {lines.Count} lines → {output.FullName}");
-            }
-            return 0;
         }
-        catch (Exception e) when (e is TokenizerFileException or FormatException or IOException or UnauthorizedAccessException)
+        // Everything is tokenized before anything is written: a bad line leaves no half-written output.
+        CommandOutput.WriteLines(output, lines, console.Output);
+        if (output is not null)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
+            console.Error.WriteLine($"tokenize: {lines.Count} lines → {output.FullName}");
         }
+        return ExitCodes.Ok;
     }
 
     /// <summary>Adds ids (and the rendered prompt for chat lines) to one JSON line.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ToolRL.Data;
 using ToolRL.Tokenization;
 
 namespace ToolRL.Cli.Commands;
@@ -23,31 +24,23 @@ public sealed class TokenizerCommand : ICliCommand
 
     private static int Train(FileInfo corpus, int vocabSize, DirectoryInfo output, int minFrequency)
     {
-        try
+        if (!corpus.Exists)
         {
-            if (!corpus.Exists)
-            {
-                throw new FormatException($"{corpus.FullName}: file not found");
-            }
-            if (minFrequency < 1)
-            {
-                throw new FormatException($"--min-frequency {minFrequency}: must be at least 1");
-            }
-            var documents = ReadCorpus(corpus.FullName);
-            var watch = Stopwatch.StartNew();
-            var tokenizer = BpeTrainer.Train(documents, vocabSize, new BpeTrainerOptions { MinFrequency = minFrequency, Log = Console.Error.WriteLine });
-            tokenizer.Save(output.FullName);
-            var bytes = documents.Sum(d => (long)System.Text.Encoding.UTF8.GetByteCount(d));
-            var tokens = documents.Sum(d => (long)tokenizer.CountTokens(d));
-            Console.WriteLine($"trained vocab {tokenizer.VocabSize} ({tokenizer.MergeCount} merges) in {watch.Elapsed.TotalSeconds:F1} s; " +
-                              $"corpus {bytes:N0} bytes → {tokens:N0} tokens ({(double)bytes / Math.Max(1, tokens):F2} bytes/token); saved to {output.FullName}");
-            return 0;
+            throw new FileNotFoundException($"{corpus.FullName}: file not found; fix: pass an existing corpus with --corpus", corpus.FullName);
         }
-        catch (Exception e) when (e is FormatException or ArgumentOutOfRangeException or IOException or UnauthorizedAccessException or TokenizerFileException)
+        if (minFrequency < 1)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
+            throw new UsageException($"--min-frequency {minFrequency}: must be at least 1");
         }
+        var documents = ReadCorpus(corpus.FullName);
+        var watch = Stopwatch.StartNew();
+        var tokenizer = BpeTrainer.Train(documents, vocabSize, new BpeTrainerOptions { MinFrequency = minFrequency, Log = Console.Error.WriteLine });
+        tokenizer.Save(output.FullName);
+        var bytes = documents.Sum(d => (long)System.Text.Encoding.UTF8.GetByteCount(d));
+        var tokens = documents.Sum(d => (long)tokenizer.CountTokens(d));
+        Console.WriteLine($"trained vocab {tokenizer.VocabSize} ({tokenizer.MergeCount} merges) in {watch.Elapsed.TotalSeconds:F1} s; " +
+                          $"corpus {bytes:N0} bytes → {tokens:N0} tokens ({(double)bytes / Math.Max(1, tokens):F2} bytes/token); saved to {output.FullName}");
+        return ExitCodes.Ok;
     }
 
     /// <summary>JSONL: each line's "text" or rendered "messages"; plain text: each line with its newline.</summary>
@@ -56,10 +49,8 @@ public sealed class TokenizerCommand : ICliCommand
         var documents = new List<string>();
         if (path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
         {
-            var lineNumber = 0;
-            foreach (var line in File.ReadLines(path))
+            foreach (var (lineNumber, line) in TextLines.Read(path))
             {
-                lineNumber++;
                 if (string.IsNullOrWhiteSpace(line))
                 {
                     continue;
@@ -89,8 +80,16 @@ public sealed class TokenizerCommand : ICliCommand
             }
             return documents;
         }
-        using var reader = new StreamReader(path);
-        var content = reader.ReadToEnd();
+        string content;
+        try
+        {
+            using var reader = new StreamReader(path, new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true));
+            content = reader.ReadToEnd();
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw new DatasetException($"{path}: not valid UTF-8; fix: save the corpus as UTF-8", e);
+        }
         for (var start = 0; start < content.Length;)
         {
             var newline = content.IndexOf('\n', start);

@@ -4,6 +4,7 @@ using Spectre.Console;
 using ToolRL.Cli.Training;
 using ToolRL.Configuration;
 using ToolRL.Rewards;
+using ToolRL.Runs;
 using ToolRL.Torch;
 using ToolRL.Training;
 using ValidationResult = ToolRL.Training.Validation.ValidationResult;
@@ -11,7 +12,7 @@ using ValidationResult = ToolRL.Training.Validation.ValidationResult;
 namespace ToolRL.Cli.Commands;
 
 /// <summary>
-/// <c>toolrl train CONFIG.json [--output DIR] [--resume] [--threads N]</c>: runs the whole pipeline of a configuration (data,
+/// <c>toolrl train CONFIG.json [--output DIR] [--resume [--allow-config-change] | --overwrite] [--threads N]</c>: runs the whole pipeline of a configuration (data,
 /// tokenizer, model, SFT warm start, GRPO/PPO) with console progress, metrics, checkpoints and an HTML report.
 /// </summary>
 public sealed class TrainCommand : ICliCommand
@@ -22,6 +23,14 @@ public sealed class TrainCommand : ICliCommand
         var configArgument = new Argument<FileInfo>("config") { Description = "Training configuration (JSON), e.g. configs/grpo-tiny.json." };
         var outputOption = new Option<DirectoryInfo?>("--output") { Description = "Output folder (default: trainer.output_dir of the config)." };
         var resumeOption = new Option<bool>("--resume") { Description = "Continue from the latest complete checkpoint in the output folder (finished stages are reused)." };
+        var overwriteOption = new Option<bool>("--overwrite")
+        {
+            Description = "Replace the run already in the output folder (it is moved aside and deleted once the new run has started).",
+        };
+        var allowChangeOption = new Option<bool>("--allow-config-change")
+        {
+            Description = "With --resume: accept changed schedule-like settings (learning rate, KL coefficient, total steps, save/test frequency); logged and recorded.",
+        };
         var threadsOption = new Option<int?>("--threads")
         {
             Description = "libtorch intra-op threads (default: libtorch's own, often 1 here; e.g. the core count trains a tiny model ~25% faster on 2 cores).",
@@ -38,37 +47,36 @@ public sealed class TrainCommand : ICliCommand
             configArgument,
             outputOption,
             resumeOption,
+            overwriteOption,
+            allowChangeOption,
             threadsOption,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var configFile = parse.GetValue(configArgument)!;
-            TrainingConfig config;
-            try
-            {
-                config = TrainingConfig.Load(configFile.FullName);
-            }
-            catch (Exception e) when (e is ConfigurationException or FileNotFoundException)
-            {
-                Console.Error.WriteLine(e.Message);
-                return 2;
-            }
+            var config = TrainingConfig.Load(parse.GetValue(configArgument)!.FullName);
             var output = parse.GetValue(outputOption)?.FullName ?? config.Trainer.OutputDir;
             if (parse.GetValue(threadsOption) is { } threads)
             {
                 torch.IntraOpThreads = threads;
             }
-            return await RunAsync(config, output, parse.GetValue(resumeOption), cancellationToken);
+            var start = new RunStartOptions
+            {
+                Resume = parse.GetValue(resumeOption),
+                Overwrite = parse.GetValue(overwriteOption),
+                AllowConfigChange = parse.GetValue(allowChangeOption),
+            };
+            return await RunAsync(config, output, start, parse.InvocationConfiguration.Output, cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(TrainingConfig config, string output, bool resume, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(TrainingConfig config, string output, RunStartOptions start, TextWriter writer, CancellationToken cancellationToken)
     {
-        var console = new TrainingConsole(AnsiConsole.Console);
+        // The console's own writer keeps colour detection; another writer (a test's) gets plain text.
+        var console = new TrainingConsole(writer == Console.Out ? AnsiConsole.Console : PlainConsole(writer));
         console.Headline($"toolrl train: {config.Trainer.ExperimentName} ({config.Algorithm.ToString().ToLowerInvariant()}) → {output}");
         console.Note($"libtorch intra-op threads: {torch.IntraOpThreads}");
-        var pipeline = new TrainingPipeline(config, output, resume, console.Note);
+        var pipeline = new TrainingPipeline(config, output, start, console.Note);
         try
         {
             await foreach (var step in pipeline.RunAsync(cancellationToken))
@@ -79,7 +87,7 @@ public sealed class TrainCommand : ICliCommand
         catch (OperationCanceledException)
         {
             console.Note("interrupted; run again with --resume to continue from the latest checkpoint");
-            return 130;
+            return ExitCodes.Interrupted;
         }
         if (pipeline.Before is { } before && pipeline.After is { } after)
         {
@@ -104,6 +112,13 @@ public sealed class TrainCommand : ICliCommand
             console.Note($"report: {report}");
         }
         return 0;
+    }
+
+    private static IAnsiConsole PlainConsole(TextWriter writer)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        console.Profile.Width = 100_000;   // whole lines: no wrapping at a guessed terminal width
+        return console;
     }
 
     private static void ShowSamples(TrainingConsole console, ValidationResult result)

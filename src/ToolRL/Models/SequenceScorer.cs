@@ -1,7 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using static ToolRL.Torch.Torch;
+using static ToolRL.Torch.torch;
 
 namespace ToolRL.Models;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using ToolRL.Agents.Training;
 using ToolRL.Configuration;
+using ToolRL.Runs;
 using ToolRL.Tokenization;
 using ToolRL.Torch;
 using ToolRL.Torch.IO;

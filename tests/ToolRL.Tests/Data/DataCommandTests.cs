@@ -63,7 +63,7 @@ public sealed class DataCommandTests : IDisposable
     private static (int Code, string Stdout, string Stderr) Run(params string[] args)
     {
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        var code = Program.BuildRootCommand().Parse(args).Invoke(new System.CommandLine.InvocationConfiguration { Output = stdout, Error = stderr });
+        var code = Program.Run(args, stdout, stderr);
         return (code, stdout.ToString(), stderr.ToString());
     }
 }

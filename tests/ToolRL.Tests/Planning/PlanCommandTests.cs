@@ -13,7 +13,7 @@ public class PlanCommandTests
         Console.SetError(stderr);
         try
         {
-            var code = ToolRL.Cli.Program.BuildRootCommand().Parse(args).Invoke();
+            var code = ToolRL.Cli.Program.Run(args);
             return (code, stdout.ToString(), stderr.ToString());
         }
         finally

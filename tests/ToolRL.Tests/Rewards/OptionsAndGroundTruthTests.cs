@@ -78,7 +78,7 @@ public class OptionsAndGroundTruthTests
             var output = Path.Combine(dir.FullName, "scored.jsonl");
             var errors = new StringWriter();
 
-            var exit = RewardCommand.Run(new FileInfo(input), new FileInfo(output), errors);
+            var exit = RewardCommand.Run(new FileInfo(input), new FileInfo(output), TextWriter.Null, errors);
 
             Assert.Equal(1, exit);
             var scored = File.ReadAllLines(output).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();

@@ -71,7 +71,7 @@ public sealed class TokenizerCommandsTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_dir, "tok")));
     }
 
-    private static int Run(params string[] args) => Program.BuildRootCommand().Parse(args).Invoke();
+    private static int Run(params string[] args) => Program.Run(args);
 
     private static List<int> Ids(JsonObject row) => row["ids"]!.AsArray().Select(i => i!.GetValue<int>()).ToList();
 }
