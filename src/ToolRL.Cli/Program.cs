@@ -44,6 +44,7 @@ public static class Program
         var root = new RootCommand("ToolRL.NET: reinforcement-learning fine-tuning of LLMs for tool calling.")
         {
             new DataCommand().Build(),
+            new EvalCommand().Build(),
             new GenerateCommand().Build(),
             new MergeCommand().Build(),
             new PlanCommand().Build(),

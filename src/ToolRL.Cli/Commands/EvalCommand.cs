@@ -35,19 +35,11 @@ public sealed class EvalCommand : ICliCommand
         };
         command.SetAction(parse =>
         {
-            try
-            {
-                var entries = Select(BfclDataset.Load(parse.GetValue(data)!.FullName, SplitCategories(parse.GetValue(categories))), parse.GetValue(limit));
-                var file = parse.GetValue(output)!;
-                BfclRows.Write(file.FullName, entries);
-                Console.Error.WriteLine($"eval bfcl-rows: {entries.Count} rows → {file.FullName}");
-                return 0;
-            }
-            catch (Exception e) when (ModelCommandSupport.IsUserError(e))
-            {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 1;
-            }
+            var entries = Select(BfclDataset.Load(parse.GetValue(data)!.FullName, SplitCategories(parse.GetValue(categories))), parse.GetValue(limit));
+            var file = parse.GetValue(output)!;
+            BfclRows.Write(file.FullName, entries);
+            Console.Error.WriteLine($"eval bfcl-rows: {entries.Count} rows → {file.FullName}");
+            return 0;
         });
         return command;
     }
@@ -56,7 +48,7 @@ public sealed class EvalCommand : ICliCommand
     {
         if (limit is < 1)
         {
-            throw new ArgumentException($"--limit must be at least 1 (got {limit})");
+            throw new UsageException($"--limit must be at least 1 (got {limit})");
         }
         return limit is { } n ? [.. dataset.Entries.GroupBy(e => e.Category).SelectMany(g => g.Take(n))] : [.. dataset.Entries];
     }
@@ -102,43 +94,35 @@ public sealed class EvalCommand : ICliCommand
 
     private static int Run(BfclRunOptions o)
     {
-        try
+        if ((o.Model is null) == (o.Responses is null))
         {
-            if ((o.Model is null) == (o.Responses is null))
-            {
-                throw new ArgumentException("give exactly one of --model DIR (generate, then check) or --responses FILE (check only)");
-            }
-            if (o.Samples < 1 || o.BatchSize < 1 || o.MaxNewTokens < 1)
-            {
-                throw new ArgumentException($"--samples, --batch-size and --max-new-tokens must be at least 1 (got {o.Samples}, {o.BatchSize}, {o.MaxNewTokens})");
-            }
-            if (o.Samples > 1 && !(o.Temperature > 0))
-            {
-                throw new ArgumentException($"--samples {o.Samples} with --temperature {o.Temperature} would repeat one greedy response; fix: set --temperature > 0 (e.g. 0.7)");
-            }
-            var entries = Select(BfclDataset.Load(o.Data.FullName, o.Categories), o.Limit);
-            IReadOnlyList<BfclResponse> responses;
-            if (o.Responses is { } file)
-            {
-                responses = BfclReport.ReadResponses(file.Exists ? file.FullName : throw new FileNotFoundException($"--responses {file.FullName}: file not found"));
-            }
-            else
-            {
-                responses = Generate(o, entries);
-                BfclReport.WriteResponses(o.Output.FullName, responses);   // kept: they can be checked again without the model
-            }
-            var verdicts = BfclReport.CheckAll(entries, responses);
-            var scores = BfclScores.Compute(verdicts);
-            BfclReport.Write(o.Output.FullName, verdicts, scores);
-            Console.Out.Write(scores.ToTable());
-            Console.Error.WriteLine($"eval bfcl: {entries.Count} entries × {scores.Samples} → {Path.Combine(o.Output.FullName, "verdicts.jsonl")}, scores.json");
-            return 0;
+            throw new UsageException("give exactly one of --model DIR (generate, then check) or --responses FILE (check only)");
         }
-        catch (Exception e) when (ModelCommandSupport.IsUserError(e))
+        if (o.Samples < 1 || o.BatchSize < 1 || o.MaxNewTokens < 1)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
+            throw new UsageException($"--samples, --batch-size and --max-new-tokens must be at least 1 (got {o.Samples}, {o.BatchSize}, {o.MaxNewTokens})");
         }
+        if (o.Samples > 1 && !(o.Temperature > 0))
+        {
+            throw new UsageException($"--samples {o.Samples} with --temperature {o.Temperature} would repeat one greedy response; fix: set --temperature > 0 (e.g. 0.7)");
+        }
+        var entries = Select(BfclDataset.Load(o.Data.FullName, o.Categories), o.Limit);
+        IReadOnlyList<BfclResponse> responses;
+        if (o.Responses is { } file)
+        {
+            responses = BfclReport.ReadResponses(file.Exists ? file.FullName : throw new FileNotFoundException($"--responses {file.FullName}: file not found"));
+        }
+        else
+        {
+            responses = Generate(o, entries);
+            BfclReport.WriteResponses(o.Output.FullName, responses);   // kept: they can be checked again without the model
+        }
+        var verdicts = BfclReport.CheckAll(entries, responses);
+        var scores = BfclScores.Compute(verdicts);
+        BfclReport.Write(o.Output.FullName, verdicts, scores);
+        Console.Out.Write(scores.ToTable());
+        Console.Error.WriteLine($"eval bfcl: {entries.Count} entries × {scores.Samples} → {Path.Combine(o.Output.FullName, "verdicts.jsonl")}, scores.json");
+        return 0;
     }
 
     private static List<BfclResponse> Generate(BfclRunOptions o, IReadOnlyList<BfclEntry> entries)

@@ -81,7 +81,7 @@ public sealed class BfclRowsAndRewardTests : IDisposable
         int code;
         try
         {
-            code = Cli.Program.BuildRootCommand().Parse(["eval", "bfcl-rows", "--data", _data.Path, "--categories", "simple,irrelevance", "--limit", "1", "--output", output]).Invoke();
+            code = Cli.Program.Run(["eval", "bfcl-rows", "--data", _data.Path, "--categories", "simple,irrelevance", "--limit", "1", "--output", output]);
         }
         finally
         {

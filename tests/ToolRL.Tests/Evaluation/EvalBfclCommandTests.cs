@@ -27,7 +27,7 @@ public sealed class EvalBfclCommandTests : IDisposable
         Console.SetError(stderr);
         try
         {
-            var code = Program.BuildRootCommand().Parse(args).Invoke(new System.CommandLine.InvocationConfiguration { Output = stdout, Error = stderr });
+            var code = Program.Run(args, stdout, stderr);
             return (code, stdout.ToString(), stderr.ToString());
         }
         finally
@@ -100,11 +100,11 @@ public sealed class EvalBfclCommandTests : IDisposable
     {
         var output = Path.Combine(_work.Path, "out");
         var (code, _, stderr) = Run("eval", "bfcl", "--data", _data.Path, "--output", output);
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);   // usage
         Assert.Contains("exactly one of --model DIR", stderr);
 
         (code, _, stderr) = Run("eval", "bfcl", "--data", _data.Path, "--categories", "java", "--responses", WriteResponses(), "--output", output);
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);   // a missing input
         Assert.Contains("BFCL_v3_java.json", stderr);
 
         File.AppendAllText(Path.Combine(_data.Path, "BFCL_v3_simple.json"), """{"id": "simple_2", "question": [[{"role": "user", "content": "x"}]], "function": [{"name": "f", "description": "", "parameters": {"type": "dict", "properties": {"x": {"type": "number"}}, "required": []}}]}""" + "\n");
