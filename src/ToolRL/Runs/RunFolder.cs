@@ -31,7 +31,7 @@ public sealed class RunFolder : IDisposable
     /// <summary>The files and folders that make up a run (what <c>--overwrite</c> replaces; nothing else is touched).</summary>
     public static readonly IReadOnlyList<string> RunEntries =
     [
-        "data", "tokenizer", "sft", "rft", "checkpoints", ValidationLog.FolderName, MetricsLog.JsonlFileName, MetricsLog.CsvFileName, "report.html",
+        "data", "tokenizer", "sft", "rft", "checkpoints", ValidationLog.FolderName, MetricsLog.JsonlFileName, MetricsLog.CsvFileName, MetricsLog.TensorBoardFolder, "report.html",
         AgentRun.EvalFileName, ResolvedConfigFile, ConfigHistory.FileName,
     ];
 

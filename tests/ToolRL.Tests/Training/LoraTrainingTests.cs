@@ -123,7 +123,8 @@ public sealed class LoraTrainingTests : IDisposable
         // One more step from the adapter checkpoint: the pipeline reloads the SFT base, attaches adapters, restores them.
         var longer = TrainingConfig.Parse(json.Replace("\"total_training_steps\": 2", "\"total_training_steps\": 3", StringComparison.Ordinal));
         var resumed = new List<long>();
-        await foreach (var step in new TrainingPipeline(longer, output, resume: true).RunAsync())
+        var resume = new ToolRL.Runs.RunStartOptions { Resume = true, AllowConfigChange = true };   // more steps: a schedule change
+        await foreach (var step in new TrainingPipeline(longer, output, resume).RunAsync())
         {
             if (step.Phase == "ppo")
             {
