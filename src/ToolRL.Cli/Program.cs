@@ -50,6 +50,7 @@ public static class Program
             new PlanCommand().Build(),
             new RewardCommand().Build(),
             new ScoreCommand().Build(),
+            new ServeCommand().Build(),
             new TokenizeCommand().Build(),
             new TokenizerCommand().Build(),
             new TrainCommand().Build(),

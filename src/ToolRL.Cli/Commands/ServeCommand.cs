@@ -29,23 +29,15 @@ public sealed class ServeCommand : ICliCommand
 
     private static int Run(DirectoryInfo dir, DirectoryInfo? adapter, string host, int port, string? name)
     {
-        try
+        if (port is < 0 or > 65535)
         {
-            if (port is < 0 or > 65535)
-            {
-                throw new ArgumentException($"--port {port} is not a port; fix: use 0 … 65535");
-            }
-            using var policy = ChatPolicy.Load(dir.FullName, adapter?.FullName, name);
-            var app = OpenAiServer.Build(policy, host, port);
-            app.StartAsync().GetAwaiter().GetResult();
-            Console.Error.WriteLine($"serve: model '{policy.ModelId}' on {OpenAiServer.Address(app).ToString().TrimEnd('/')}/v1 (Ctrl+C stops)");
-            app.WaitForShutdownAsync().GetAwaiter().GetResult();
-            return 0;
+            throw new UsageException($"--port {port} is not a port; fix: use 0 … 65535");
         }
-        catch (Exception e) when (ModelCommandSupport.IsUserError(e))
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
+        using var policy = ChatPolicy.Load(dir.FullName, adapter?.FullName, name);
+        var app = OpenAiServer.Build(policy, host, port);
+        app.StartAsync().GetAwaiter().GetResult();
+        Console.Error.WriteLine($"serve: model '{policy.ModelId}' on {OpenAiServer.Address(app).ToString().TrimEnd('/')}/v1 (Ctrl+C stops)");
+        app.WaitForShutdownAsync().GetAwaiter().GetResult();
+        return 0;
     }
 }

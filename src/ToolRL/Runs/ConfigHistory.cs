@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ToolRL.Training.Checkpoints;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Runs;
 

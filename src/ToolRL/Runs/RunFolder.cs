@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ToolRL.Agents.Training;
 using ToolRL.Configuration;
+using ToolRL.Torch.IO;
 using ToolRL.Training.Checkpoints;
 using ToolRL.Training.Metrics;
 using ToolRL.Training.Validation;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using ToolRL.Training.Checkpoints;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Runs;
 

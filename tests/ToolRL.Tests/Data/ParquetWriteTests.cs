@@ -165,7 +165,7 @@ public sealed class ParquetWriteTests : IDisposable
     private static (int Code, string Stdout) Run(params string[] args)
     {
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        var code = Program.BuildRootCommand().Parse(args).Invoke(new System.CommandLine.InvocationConfiguration { Output = stdout, Error = stderr });
+        var code = Program.Run(args, stdout, stderr);
         Assert.True(code == 0, stderr.ToString());
         return (code, stdout.ToString());
     }

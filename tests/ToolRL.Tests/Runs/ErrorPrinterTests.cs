@@ -19,7 +19,7 @@ public sealed class ErrorPrinterTests : IDisposable
     {
         var names = Program.BuildRootCommand().Subcommands.Select(c => c.Name);
 
-        Assert.Equal(["data", "eval", "generate", "merge", "plan", "reward", "score", "tokenize", "tokenizer", "train", "version"], names);
+        Assert.Equal(["data", "eval", "generate", "merge", "plan", "reward", "score", "serve", "tokenize", "tokenizer", "train", "version"], names);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using ToolRL.Configuration;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Training.Checkpoints;
 
