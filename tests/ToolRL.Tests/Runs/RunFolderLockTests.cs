@@ -42,6 +42,7 @@ public sealed class RunFolderLockTests : IDisposable
         using (var second = Cli.Start(["train", other, "--output", run], stderr: stderr))
         {
             Assert.True(second.WaitForExit(TimeSpan.FromSeconds(60)), "the second run did not exit at once");
+            second.WaitForExit();   // the timed wait does not drain the asynchronous stderr reader; this one does
             Assert.Equal(1, second.ExitCode);
         }
         Cli.AssertOneLineError(stderr.ToString(), $"PID {first.Id} ", run);
