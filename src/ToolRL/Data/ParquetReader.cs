@@ -1,58 +1,53 @@
 using System.Buffers.Binary;
 using System.Text.Json.Nodes;
-using Parquet.Meta;
-using Parquet.Schema;
+using ParquetSharp;
 using ToolRL.Data.Parquet;
 
 namespace ToolRL.Data;
 
 /// <summary>
-/// Reads Apache Parquet files into <see cref="JsonObject"/> rows, one row group at a time. Pages, encodings
-/// and codecs are decoded by Parquet.Net; this class checks the file's framing and footer, assembles nested
-/// list/struct/map columns and nulls into rows, and turns every failure into a
-/// <see cref="ParquetFormatException"/> naming the file, the row group and the column, so a corrupt file is
-/// refused rather than half-read.
+/// Reads Apache Parquet files into <see cref="JsonObject"/> rows, one row group at a time. The footer, pages,
+/// encodings and codecs are decoded by ParquetSharp (Apache Arrow's C++ reader, the engine of pyarrow, which writes
+/// verl's and Hugging Face's files); this class checks the file's framing and limits, assembles nested
+/// list/struct/map columns and nulls into rows, and turns every failure into a <see cref="ParquetFormatException"/>
+/// naming the file, the row group and the column, so a corrupt file is refused rather than half-read.
 /// </summary>
 public sealed class ParquetReader : IDisposable
 {
     private static readonly byte[] Magic = "PAR1"u8.ToArray();
     private readonly string _name;
-    private readonly FileStream _stream;
-    private readonly global::Parquet.ParquetReader _reader;
-    private readonly FileMetaData _meta;
+    private readonly ParquetFileReader _reader;
+    private readonly long _rowCount;
+    private readonly long[] _rowGroupRows;
     private readonly SchemaNode _root;
     private readonly List<SchemaNode> _leaves;
-    private readonly List<DataField> _fields;
     private readonly ParquetReaderOptions _options;
     private readonly List<int> _selected;
 
-    private ParquetReader(string path, FileStream stream, ParquetReaderOptions options)
+    private ParquetReader(string path, ParquetReaderOptions options)
     {
         _name = path;
-        _stream = stream;
         _options = options;
-        var footer = ReadFooterBytes(stream, path, options);
-        Guard(() =>
-        {
-            FooterCheck.Parse(footer);
-            return 0;
-        }, path, "footer");
-        _reader = Guard(() => global::Parquet.ParquetReader.CreateAsync(stream, leaveStreamOpen: true).GetAwaiter().GetResult(), "footer");
+        CheckFraming(path, options);
+        _reader = Guard(() => new ParquetFileReader(path), path, "footer");
         try
         {
-            _meta = _reader.Metadata ?? throw new ParquetFormatException($"{path}: the footer has no metadata");
-            (_root, _leaves) = SchemaTree.Build(_meta.Schema, path);
-            _fields = Guard(() => _reader.Schema.GetDataFields().ToList(), "schema");
-            if (_fields.Count != _leaves.Count)
+            using var meta = Guard(() => _reader.FileMetaData, "footer");
+            CreatedBy = meta.CreatedBy;
+            _rowCount = meta.NumRows;
+            var schema = meta.Schema;
+            (_root, _leaves) = Guard(() =>
             {
-                throw new ParquetFormatException($"{path}: the schema has {_leaves.Count} leaf columns but Parquet.Net found {_fields.Count}");
-            }
+                using var root = schema.GroupNode;
+                return SchemaTree.Build(root, schema.NumColumns, path);
+            }, "schema");
+            _rowGroupRows = new long[meta.NumRowGroups];
             _selected = SelectFields(options.Columns);
-            CheckRowGroups();
+            Guard(CheckRowGroups, "footer");
         }
         catch
         {
-            _reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            _reader.Dispose();
             throw;
         }
     }
@@ -61,16 +56,8 @@ public sealed class ParquetReader : IDisposable
     /// <exception cref="ParquetFormatException">The file is not parquet, is truncated or its footer is corrupt.</exception>
     public static ParquetReader Open(string path, ParquetReaderOptions? options = null)
     {
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.RandomAccess);
-        try
-        {
-            return new ParquetReader(path, stream, options ?? ParquetReaderOptions.Default);
-        }
-        catch
-        {
-            stream.Dispose();
-            throw;
-        }
+        ArgumentNullException.ThrowIfNull(path);
+        return new ParquetReader(path, options ?? ParquetReaderOptions.Default);
     }
 
     /// <summary>Streams every row of <paramref name="path"/>, one row group in memory at a time.</summary>
@@ -84,53 +71,58 @@ public sealed class ParquetReader : IDisposable
     }
 
     /// <summary>Total rows, from the footer.</summary>
-    public long RowCount => _meta.NumRows;
+    public long RowCount => _rowCount;
 
     /// <summary>Number of row groups.</summary>
-    public int RowGroupCount => _meta.RowGroups.Count;
+    public int RowGroupCount => _rowGroupRows.Length;
 
     /// <summary>The writer recorded in the footer (e.g. "parquet-cpp-arrow version 18.0.0"), if any.</summary>
-    public string? CreatedBy => _meta.CreatedBy;
+    public string? CreatedBy { get; }
 
     /// <summary>The top-level column names, in schema order.</summary>
     public IReadOnlyList<string> ColumnNames => _root.Children.Select(c => c.Name).ToList();
 
     /// <summary>The leaf column paths (e.g. <c>prompt.list.element.content</c>) with their physical types (e.g. <c>BYTE_ARRAY</c>).</summary>
-    public IReadOnlyList<string> LeafColumns => _leaves.Select(l => $"{l.Path}: {l.Element.Type}").ToList();
+    public IReadOnlyList<string> LeafColumns => _leaves.Select(l => $"{l.Path}: {l.PhysicalTypeName}").ToList();
 
     /// <summary>Rows in row group <paramref name="index"/>.</summary>
-    public long RowGroupRowCount(int index) => _meta.RowGroups[index].NumRows;
+    public long RowGroupRowCount(int index) => _rowGroupRows[index];
 
     /// <summary>Decodes row group <paramref name="index"/> into rows.</summary>
     public IReadOnlyList<JsonObject> ReadRowGroup(int index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, RowGroupCount);
-        var rowCount = _meta.RowGroups[index].NumRows;
-        var group = Guard(() => _reader.OpenRowGroupReader(index), $"row group {index}");
+        var rowCount = _rowGroupRows[index];
+        using var group = Guard(() => _reader.RowGroup(index), $"row group {index}");
         var columns = new List<(SchemaNode, ColumnData)>();
         foreach (var leaf in _leaves)
         {
             if (_selected.Contains(leaf.PathFromRoot()[0].ChildIndex))
             {
-                columns.Add((leaf, Guard(() => LeafValues.Read(group, _fields[leaf.LeafIndex], leaf), $"row group {index}: column '{leaf.Path}'")));
+                columns.Add((leaf, Guard(() =>
+                {
+                    using var chunk = group.MetaData.GetColumnChunkMetaData(leaf.LeafIndex);
+                    return LeafValues.Read(group, leaf, (int)chunk.NumValues);
+                }, $"row group {index}: column '{leaf.Path}'")));
             }
         }
         return Guard(() => new RecordAssembler(_root, _selected).Assemble(columns, rowCount, _name), $"row group {index}");
     }
 
-    /// <summary>Every (column, encoding, codec) combination the footer's column chunks declare.</summary>
+    /// <summary>Every (column, encoding, codec) combination the footer's column chunks declare, as the parquet format names them.</summary>
     internal IReadOnlySet<string> ChunkEncodings()
     {
         var kinds = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var group in _meta.RowGroups)
+        for (var g = 0; g < RowGroupCount; g++)
         {
+            using var group = _reader.RowGroup(g);
             foreach (var leaf in _leaves)
             {
-                var chunk = group.Columns[leaf.LeafIndex].MetaData!;
+                using var chunk = group.MetaData.GetColumnChunkMetaData(leaf.LeafIndex);
                 foreach (var encoding in chunk.Encodings)
                 {
-                    kinds.Add($"{leaf.Path} {encoding} {chunk.Codec}");
+                    kinds.Add($"{leaf.Path} {FormatNames.Of(encoding)} {FormatNames.Of(chunk.Compression)}");
                 }
             }
         }
@@ -152,15 +144,20 @@ public sealed class ParquetReader : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        _reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _stream.Dispose();
+        _reader.Dispose();
     }
 
     /// <summary>
-    /// Runs a Parquet.Net step; any failure of it (its own exceptions, or the index and cast errors a corrupt
-    /// file provokes) becomes a <see cref="ParquetFormatException"/> naming the file and <paramref name="where"/>.
+    /// Runs a step of reading; any failure of it (Arrow's <see cref="ParquetException"/>, or the range and format
+    /// errors a corrupt value provokes in the conversion) becomes a <see cref="ParquetFormatException"/> naming the file and <paramref name="where"/>.
     /// </summary>
     private T Guard<T>(Func<T> step, string where) => Guard(step, _name, where);
+
+    private void Guard(Action step, string where) => Guard(() =>
+    {
+        step();
+        return 0;
+    }, _name, where);
 
     private static T Guard<T>(Func<T> step, string file, string where)
     {
@@ -175,15 +172,22 @@ public sealed class ParquetReader : IDisposable
         catch (Exception e) when (e is not OutOfMemoryException and not OperationCanceledException)
         {
             var cause = e.InnerException is { } inner && e is InvalidDataException ? $"{e.Message}: {inner.Message}" : e.Message;
-            throw new ParquetFormatException($"{file}: {where}: Parquet.Net could not read it ({e.GetType().Name}: {cause}); {Advice}", e);
+            throw new ParquetFormatException($"{file}: {where}: could not be read ({e.GetType().Name}: {FirstLine(cause)}); {Advice}", e);
         }
     }
 
-    private const string Advice = "the file is corrupt, or uses a layout Parquet.Net 6.1 does not read (see docs/data.md; rewriting it with pyarrow's defaults or DuckDB's PARQUET_VERSION V1 helps)";
+    private const string Advice = "the file is corrupt or truncated (see docs/data.md)";
 
-    /// <summary>Checks the parquet framing ('PAR1' at both ends, a footer length that fits) and returns the footer's bytes.</summary>
-    private static byte[] ReadFooterBytes(FileStream stream, string name, ParquetReaderOptions options)
+    /// <summary>Arrow's messages can carry a native stack after the first line; the first line says what failed.</summary>
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].TrimEnd();
+
+    /// <summary>
+    /// Checks the parquet framing ('PAR1' at both ends, a footer length that fits the file and the limit) before
+    /// Arrow parses anything, so the common failures (not parquet, truncated, still being written) say so plainly.
+    /// </summary>
+    private static void CheckFraming(string name, ParquetReaderOptions options)
     {
+        using var stream = new FileStream(name, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.RandomAccess);
         var length = stream.Length;
         if (length < 12)
         {
@@ -210,11 +214,6 @@ public sealed class ParquetReader : IDisposable
         {
             throw new ParquetFormatException($"{name}: footer length {footerLength} does not fit in the {length}-byte file (corrupt)");
         }
-        var footer = new byte[footerLength];
-        stream.Position = length - 8 - footerLength;
-        stream.ReadExactly(footer);
-        stream.Position = 0;
-        return footer;
     }
 
     private List<int> SelectFields(IReadOnlyList<string>? columns)
@@ -240,47 +239,38 @@ public sealed class ParquetReader : IDisposable
     private void CheckRowGroups()
     {
         long total = 0;
-        for (var g = 0; g < _meta.RowGroups.Count; g++)
+        for (var g = 0; g < _rowGroupRows.Length; g++)
         {
-            var group = _meta.RowGroups[g];
-            if (group.Columns.Count != _leaves.Count)
+            using var group = _reader.RowGroup(g);
+            var meta = group.MetaData;
+            if (meta.NumColumns != _leaves.Count)
             {
-                throw new ParquetFormatException($"{_name}: row group {g} has {group.Columns.Count} column chunks but the schema has {_leaves.Count} leaf columns");
+                throw new ParquetFormatException($"{_name}: row group {g} has {meta.NumColumns} column chunks but the schema has {_leaves.Count} leaf columns");
             }
-            if (group.NumRows < 0 || group.NumRows > _options.MaxValuesPerColumnChunk)
+            if (meta.NumRows < 0 || meta.NumRows > _options.MaxValuesPerColumnChunk)
             {
-                throw new ParquetFormatException($"{_name}: row group {g} claims {group.NumRows} rows (corrupt or over ParquetReaderOptions.MaxValuesPerColumnChunk)");
+                throw new ParquetFormatException($"{_name}: row group {g} claims {meta.NumRows} rows (corrupt or over ParquetReaderOptions.MaxValuesPerColumnChunk)");
             }
-            for (var i = 0; i < _leaves.Count; i++)
+            foreach (var leaf in _leaves)
             {
-                var chunk = group.Columns[i].MetaData
-                    ?? throw new ParquetFormatException($"{_name}: row group {g}: column chunk {i} has no metadata (encrypted or corrupt)");
-                var expected = _leaves[i].PathFromRoot().Select(n => n.Name);
-                if (!chunk.PathInSchema.SequenceEqual(expected))
+                using var chunk = meta.GetColumnChunkMetaData(leaf.LeafIndex);
+                if (chunk.Type != leaf.PhysicalType)
                 {
-                    throw new ParquetFormatException($"{_name}: column chunk {i} is for '{string.Join('.', chunk.PathInSchema)}' but the schema's leaf {i} is '{_leaves[i].Path}'");
+                    throw new ParquetFormatException($"{_name}: column '{leaf.Path}' is {leaf.PhysicalTypeName} in the schema but {chunk.Type} in its chunk");
                 }
-                if (chunk.Type != _leaves[i].Element.Type)
-                {
-                    throw new ParquetFormatException($"{_name}: column '{_leaves[i].Path}' is {_leaves[i].Element.Type} in the schema but {chunk.Type} in its chunk");
-                }
-                if (chunk.Codec == CompressionCodec.LZ4)
-                {
-                    // The deprecated Hadoop-framed LZ4: Parquet.Net reads it as raw LZ4 and fails deep inside a page.
-                    throw new ParquetFormatException($"{_name}: unsupported codec LZ4 in column '{_leaves[i].Path}' (the deprecated Hadoop framing); rewrite the file with LZ4_RAW, ZSTD or SNAPPY");
-                }
-                if (chunk.DataPageOffset < 4 || chunk.DataPageOffset >= _stream.Length
+                if (chunk.NumValues < 0 || chunk.NumValues > _options.MaxValuesPerColumnChunk
                     || chunk.TotalCompressedSize < 0 || chunk.TotalCompressedSize > _options.MaxColumnChunkBytes
                     || chunk.TotalUncompressedSize < 0 || chunk.TotalUncompressedSize > _options.MaxColumnChunkBytes)
                 {
-                    throw new ParquetFormatException($"{_name}: row group {g}: column '{_leaves[i].Path}' has an impossible offset or size (corrupt, or over ParquetReaderOptions.MaxColumnChunkBytes)");
+                    throw new ParquetFormatException($"{_name}: row group {g}: column '{leaf.Path}' declares an impossible size or value count (corrupt, or over ParquetReaderOptions.MaxColumnChunkBytes / MaxValuesPerColumnChunk)");
                 }
             }
-            total += group.NumRows;
+            _rowGroupRows[g] = meta.NumRows;
+            total += meta.NumRows;
         }
-        if (total != _meta.NumRows)
+        if (total != _rowCount)
         {
-            throw new ParquetFormatException($"{_name}: the row groups hold {total} rows but the footer says {_meta.NumRows}");
+            throw new ParquetFormatException($"{_name}: the row groups hold {total} rows but the footer says {_rowCount}");
         }
     }
 }

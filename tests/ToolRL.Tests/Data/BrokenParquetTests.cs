@@ -77,8 +77,8 @@ public sealed class BrokenParquetTests : IDisposable
     [Fact]
     public void AFooterWhoseListRunsPastItsEndIsRefusedNotSpun()
     {
-        // One flipped footer byte turns a field into a ColumnCryptoMetaData whose list count runs past the footer;
-        // Parquet.Net 6.1's own parse of it never ends (its varint reader spins at the end of its memory copy).
+        // One flipped footer byte turns a field into a ColumnCryptoMetaData whose list count runs past the footer
+        // (Parquet.Net 6.1, the reader used before, never returned from this one).
         var bytes = File.ReadAllBytes(Fixture("parquetrs-gzip-v2"));
         bytes[18377] = 193;
 
@@ -86,6 +86,20 @@ public sealed class BrokenParquetTests : IDisposable
 
         Assert.Contains("footer", e.Message);
         Assert.Contains("corrupt", e.Message);
+    }
+
+    [Fact]
+    public void TextThatIsNotUtf8IsRefusedNotReplaced()
+    {
+        // In an uncompressed file the strings sit in the pages as they are: break the 'ï' of "naïve" (C3 AF).
+        var bytes = File.ReadAllBytes(Fixture("duckdb-uncompressed-v1"));
+        var at = bytes.AsSpan().IndexOf("na\u00efve"u8);
+        Assert.True(at > 0);
+        bytes[at + 3] = 0xFF;
+
+        var e = Refused(bytes);
+
+        Assert.Contains("is annotated as text but holds bytes that are not valid UTF-8", e.Message);
     }
 
     [Theory]

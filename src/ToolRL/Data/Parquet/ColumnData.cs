@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace ToolRL.Data.Parquet;
 
 /// <summary>
-/// One column chunk in Dremel form, as Parquet.Net decoded it: per entry a repetition and a definition level,
+/// One column chunk in Dremel form, as Arrow decoded it: per entry a repetition and a definition level,
 /// and the values of the entries whose definition level is the maximum (the non-null ones), in order.
 /// </summary>
 /// <param name="Repetition">Repetition levels (all 0 for a column outside any list).</param>

@@ -1,98 +1,188 @@
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json.Nodes;
-using Parquet;
-using Parquet.Data;
-using Parquet.Schema;
+using ParquetSharp;
 
 namespace ToolRL.Data.Parquet;
 
 /// <summary>
-/// Reads one leaf column of a row group through Parquet.Net and turns its values into JSON the way rows expose
-/// them: strings, numbers, booleans, ISO-8601 dates and times (timestamps adjusted to UTC end in "Z"), exact
-/// decimals, and binary without a text annotation as base64.
+/// Reads one leaf column chunk of a row group through ParquetSharp (Apache Arrow's C++ parquet reader: pages,
+/// encodings and codecs) and turns its physical values into JSON the way rows expose them: strings, numbers,
+/// booleans, ISO-8601 dates and times (timestamps adjusted to UTC end in "Z"), exact decimals, UUIDs, and binary
+/// without a text annotation as base64. Text must be valid UTF-8: a string column holding other bytes is refused.
 /// </summary>
 internal static class LeafValues
 {
-    public static ColumnData Read(ParquetRowGroupReader group, DataField field, SchemaNode leaf)
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Days from 0001-01-01 to the Unix epoch (DATE counts days from the epoch).</summary>
+    private const int EpochDayNumber = 719_162;
+
+    /// <summary>The Julian day of the Unix epoch (INT96 timestamps count Julian days).</summary>
+    private const long EpochJulianDay = 2_440_588;
+
+    /// <param name="group">The open row group.</param>
+    /// <param name="leaf">The leaf column to read.</param>
+    /// <param name="entries">Level entries the chunk's metadata declares (values plus nulls and empty lists).</param>
+    public static ColumnData Read(RowGroupReader group, SchemaNode leaf, int entries)
     {
-        using var raw = group.ReadRawColumnDataBaseAsync(field).AsTask().GetAwaiter().GetResult();
-        var values = Convert(raw, leaf);
-        var definition = field.MaxDefinitionLevel > 0 ? raw.DefinitionLevels.ToArray() : Filled(values.Count, 0);
-        var repetition = field.MaxRepetitionLevel > 0 ? raw.RepetitionLevels.ToArray() : new int[definition.Length];
-        if (repetition.Length != definition.Length)
+        using var reader = group.Column(leaf.LeafIndex);
+        return reader switch
         {
-            throw new ParquetFormatException($"column '{leaf.Path}' has {repetition.Length} repetition levels but {definition.Length} definition levels");
+            ColumnReader<bool> r => ReadAll(r, leaf, entries, v => JsonValue.Create(v)),
+            ColumnReader<int> r => ReadAll(r, leaf, entries, v => Int32Value(v, leaf)),
+            ColumnReader<long> r => ReadAll(r, leaf, entries, v => Int64Value(v, leaf)),
+            ColumnReader<Int96> r => ReadAll(r, leaf, entries, v => JsonValue.Create(DateTimeText(Int96Instant(v), utc: true))),
+            ColumnReader<float> r => ReadAll(r, leaf, entries, v => JsonValue.Create(v)),
+            ColumnReader<double> r => ReadAll(r, leaf, entries, v => JsonValue.Create(v)),
+            ColumnReader<ByteArray> r => ReadAll(r, leaf, entries, v => BytesValue(Copy(v.Pointer, v.Length), leaf)),
+            ColumnReader<FixedLenByteArray> r => ReadAll(r, leaf, entries, v => BytesValue(Copy(v.Pointer, leaf.TypeLength), leaf)),
+            _ => throw new ParquetFormatException($"column '{leaf.Path}': physical type {leaf.PhysicalTypeName} is not supported"),
+        };
+    }
+
+    /// <summary>
+    /// Reads every entry of the chunk: levels into arrays, values converted batch by batch (byte-array values point
+    /// into Arrow's buffers, valid only until the next batch).
+    /// </summary>
+    private static ColumnData ReadAll<T>(ColumnReader<T> reader, SchemaNode leaf, int entries, Func<T, JsonNode?> convert)
+        where T : unmanaged
+    {
+        var definition = new short[entries];
+        var repetition = new short[entries];
+        var batch = new T[Math.Clamp(entries, 1, 4096)];
+        var values = new List<JsonNode?>(entries);
+        var read = 0;
+        while (reader.HasNext)
+        {
+            if (read == entries)
+            {
+                throw new ParquetFormatException($"column '{leaf.Path}' holds more entries than the {entries} its metadata declares");
+            }
+            var size = Math.Min(batch.Length, entries - read);
+            var levels = (int)reader.ReadBatch(size, definition.AsSpan(read, size), repetition.AsSpan(read, size), batch, out var valueCount);
+            for (var i = 0; i < valueCount; i++)
+            {
+                values.Add(convert(batch[i]));
+            }
+            read += levels;
         }
-        return new ColumnData(repetition, definition, values);
+        // Arrow writes no levels where the maximum is 0: every entry is then defined, and each one starts a row.
+        var defined = leaf.DefinitionLevel == 0 ? new int[read] : Widen(definition, read);
+        return new ColumnData(leaf.RepetitionLevel == 0 ? new int[read] : Widen(repetition, read), defined, values);
     }
 
-    private static int[] Filled(int count, int value)
+    private static int[] Widen(short[] levels, int count)
     {
-        var levels = new int[count];
-        Array.Fill(levels, value);
-        return levels;
+        var wide = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            wide[i] = levels[i];
+        }
+        return wide;
     }
 
-    private static List<JsonNode?> Convert(RawColumnData raw, SchemaNode leaf) => raw switch
+    private static byte[] Copy(IntPtr pointer, int length)
     {
-        RawColumnData<bool> c => Map(c.Values, v => JsonValue.Create(v)),
-        RawColumnData<int> c => Map(c.Values, v => JsonValue.Create(v)),
-        RawColumnData<long> c => Map(c.Values, v => JsonValue.Create(v)),
-        RawColumnData<uint> c => Map(c.Values, v => JsonValue.Create(v)),
-        RawColumnData<ulong> c => Map(c.Values, v => JsonValue.Create(v)),
-        RawColumnData<short> c => Map(c.Values, v => JsonValue.Create(v)),
-        RawColumnData<ushort> c => Map(c.Values, v => JsonValue.Create(v)),
-        RawColumnData<sbyte> c => Map(c.Values, v => JsonValue.Create(v)),
-        RawColumnData<byte> c => Map(c.Values, v => JsonValue.Create(v)),
-        RawColumnData<float> c => Map(c.Values, v => JsonValue.Create(v)),
-        RawColumnData<double> c => Map(c.Values, v => JsonValue.Create(v)),
-        RawColumnData<Half> c => Map(c.Values, v => JsonValue.Create((double)v)),
-        RawColumnData<decimal> c => Map(c.Values, v => JsonValue.Create(WithScale(v, leaf))),
-        RawColumnData<BigDecimal> c => Map(c.Values, v => JsonValue.Create(v.ToString())),
-        RawColumnData<DateTime> c => Map(c.Values, v => JsonValue.Create(DateTimeText(v, leaf))),
-        RawColumnData<DateOnly> c => Map(c.Values, v => JsonValue.Create(v.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))),
-        RawColumnData<TimeSpan> c => Map(c.Values, v => JsonValue.Create(TimeText(v))),
-        RawColumnData<TimeOnly> c => Map(c.Values, v => JsonValue.Create(TimeText(v.ToTimeSpan()))),
-        RawColumnData<Guid> c => Map(c.Values, v => JsonValue.Create(v.ToString())),
-        RawColumnData<ReadOnlyMemory<char>> c => Map(c.Values, v => JsonValue.Create(v.ToString())),
-        RawColumnData<ReadOnlyMemory<byte>> c => Map(c.Values, v => Bytes(v.Span, leaf)),
-        _ => throw new ParquetFormatException($"column '{leaf.Path}': values of type {raw.GetType().GenericTypeArguments.FirstOrDefault()?.Name ?? raw.GetType().Name} are not supported"),
+        var bytes = new byte[length];
+        if (length > 0)
+        {
+            Marshal.Copy(pointer, bytes, 0, length);
+        }
+        return bytes;
+    }
+
+    private static JsonNode Int32Value(int value, SchemaNode leaf) => leaf.Logical switch
+    {
+        { Kind: LogicalKind.Date } => JsonValue.Create(DateOnly.FromDayNumber(checked(EpochDayNumber + value)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+        { Kind: LogicalKind.Decimal } d => DecimalValue(value, d.Scale),
+        { Kind: LogicalKind.Time } => JsonValue.Create(TimeText(TimeSpan.FromMilliseconds(value))),
+        { Kind: LogicalKind.Integer, Signed: false } => JsonValue.Create((uint)value),
+        _ => JsonValue.Create(value),
     };
 
-    private static List<JsonNode?> Map<T>(Span<T> values, Func<T, JsonNode?> convert)
+    private static JsonNode Int64Value(long value, SchemaNode leaf) => leaf.Logical switch
     {
-        var nodes = new List<JsonNode?>(values.Length);
-        foreach (var value in values)
+        { Kind: LogicalKind.Timestamp } t => JsonValue.Create(DateTimeText(DateTime.UnixEpoch.AddTicks(Ticks(value, t.Unit)), t.AdjustedToUtc)),
+        { Kind: LogicalKind.Time } t => JsonValue.Create(TimeText(TimeSpan.FromTicks(Ticks(value, t.Unit)))),
+        { Kind: LogicalKind.Decimal } d => DecimalValue(value, d.Scale),
+        { Kind: LogicalKind.Integer, Signed: false } => JsonValue.Create((ulong)value),
+        _ => JsonValue.Create(value),
+    };
+
+    /// <summary>Time units to 100 ns ticks (nanoseconds lose their last two digits, as DateTime holds no finer).</summary>
+    private static long Ticks(long value, TimeUnit unit) => unit switch
+    {
+        TimeUnit.Millis => checked(value * TimeSpan.TicksPerMillisecond),
+        TimeUnit.Micros => checked(value * 10),
+        TimeUnit.Nanos => value / 100,
+        _ => throw new ParquetFormatException($"time unit {unit} is not one of MILLIS, MICROS, NANOS"),
+    };
+
+    /// <summary>
+    /// The legacy INT96 timestamp (Impala, Spark): 8 bytes of nanoseconds within the day, then 4 bytes of Julian
+    /// day, little-endian; a UTC instant.
+    /// </summary>
+    private static DateTime Int96Instant(Int96 value)
+    {
+        var nanosOfDay = (long)(((ulong)(uint)value.B << 32) | (uint)value.A);
+        return DateTime.UnixEpoch.AddDays(value.C - EpochJulianDay).AddTicks(nanosOfDay / 100);
+    }
+
+    private static JsonNode? BytesValue(byte[] bytes, SchemaNode leaf) => leaf.Logical.Kind switch
+    {
+        LogicalKind.Text => JsonValue.Create(Text(bytes, leaf)),
+        LogicalKind.Decimal => DecimalValue(new BigInteger(bytes, isUnsigned: false, isBigEndian: true), leaf.Logical.Scale),
+        LogicalKind.Uuid when bytes.Length == 16 => JsonValue.Create(new Guid(bytes, bigEndian: true).ToString()),
+        LogicalKind.Float16 when bytes.Length == 2 => JsonValue.Create((double)BitConverter.ToHalf(bytes)),
+        _ => JsonValue.Create(Convert.ToBase64String(bytes)),
+    };
+
+    private static string Text(byte[] bytes, SchemaNode leaf)
+    {
+        try
         {
-            nodes.Add(convert(value));
+            return StrictUtf8.GetString(bytes);
         }
-        return nodes;
-    }
-
-    /// <summary>Binary with a text annotation is text; other binary (including FIXED_LEN_BYTE_ARRAY) is base64.</summary>
-    private static JsonValue Bytes(ReadOnlySpan<byte> bytes, SchemaNode leaf) =>
-        JsonValue.Create(leaf.IsText ? System.Text.Encoding.UTF8.GetString(bytes) : System.Convert.ToBase64String(bytes));
-
-    /// <summary>DATE → yyyy-MM-dd; timestamps → ISO-8601 without trailing zero fractions, "Z" when adjusted to UTC.</summary>
-    private static string DateTimeText(DateTime value, SchemaNode leaf)
-    {
-        var element = leaf.Element;
-        if (element.LogicalType?.DATE is not null || element.ConvertedType == global::Parquet.Meta.ConvertedType.DATE)
+        catch (DecoderFallbackException e)
         {
-            return value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            throw new ParquetFormatException($"column '{leaf.Path}' is annotated as text but holds bytes that are not valid UTF-8 ({e.Message})");
         }
-        // Legacy TIMESTAMP_MILLIS/MICROS and INT96 are UTC instants; the logical type says so explicitly.
-        var utc = element.LogicalType?.TIMESTAMP?.IsAdjustedToUTC ?? true;
-        return value.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture).TrimEnd('.') + (utc ? "Z" : "");
     }
 
-    /// <summary>The value at the column's declared scale (-1.5 in DECIMAL(9,2) is -1.50), as the writer stored it.</summary>
-    private static decimal WithScale(decimal value, SchemaNode leaf)
+    /// <summary>
+    /// unscaled × 10^-scale, exactly and at the declared scale (-150 in DECIMAL(9,2) is -1.50): a JSON number when
+    /// System.Decimal holds it (|unscaled| &lt; 2^96, scale ≤ 28), else its exact digits as text.
+    /// </summary>
+    private static JsonNode DecimalValue(BigInteger unscaled, int scale)
     {
-        var scale = leaf.Element.LogicalType?.DECIMAL?.Scale ?? leaf.Element.Scale ?? 0;
-        // Decimal addition keeps the larger scale: adding a zero of the declared scale restores trailing zeros.
-        return scale is > 0 and <= 28 && value.Scale < scale ? value + new decimal(0, 0, 0, false, (byte)scale) : value;
+        var magnitude = BigInteger.Abs(unscaled);
+        if (scale is >= 0 and <= 28 && magnitude.GetBitLength() <= 96)
+        {
+            var words = new int[3];
+            var bytes = magnitude.ToByteArray(isUnsigned: true, isBigEndian: false);
+            Array.Resize(ref bytes, 12);
+            Buffer.BlockCopy(bytes, 0, words, 0, 12);
+            return JsonValue.Create(new decimal(words[0], words[1], words[2], unscaled.Sign < 0, (byte)scale));
+        }
+        var digits = magnitude.ToString(CultureInfo.InvariantCulture);
+        if (scale > 0)
+        {
+            digits = digits.PadLeft(scale + 1, '0');
+            digits = digits[..^scale] + "." + digits[^scale..];
+        }
+        else if (scale < 0)
+        {
+            digits += new string('0', -scale);
+        }
+        return JsonValue.Create((unscaled.Sign < 0 ? "-" : "") + digits);
     }
+
+    /// <summary>DATE-less instants as ISO-8601 without trailing zero fractions, "Z" when adjusted to UTC.</summary>
+    private static string DateTimeText(DateTime value, bool utc) =>
+        value.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture).TrimEnd('.') + (utc ? "Z" : "");
 
     private static string TimeText(TimeSpan value) =>
         new TimeOnly(value.Ticks).ToString("HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture).TrimEnd('.');

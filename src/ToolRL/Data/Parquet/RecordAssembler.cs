@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace ToolRL.Data.Parquet;
 
 /// <summary>
-/// Rebuilds rows from column chunks in Dremel form (levels and values as Parquet.Net decodes them) (Melnik et al., "Dremel", VLDB 2010, §4.3). Each leaf's
+/// Rebuilds rows from column chunks in Dremel form (levels and values as Arrow decodes them) (Melnik et al., "Dremel", VLDB 2010, §4.3). Each leaf's
 /// entries are walked down its schema path into a raw tree of groups and lists shared by all leaves of the row;
 /// a second pass maps the raw tree to JSON, applying the LIST and MAP annotations (including the legacy
 /// two-level list layouts of the parquet-format "LogicalTypes.md" backward-compatibility rules).

@@ -1,17 +1,28 @@
-using Parquet.Meta;
+using ParquetSharp;
+using ParquetSharp.Schema;
 
 namespace ToolRL.Data.Parquet;
 
 /// <summary>
-/// One node of the schema tree rebuilt from the footer's flattened, depth-first schema (as Parquet.Net parsed
-/// it), with the Dremel levels of its path: <see cref="DefinitionLevel"/> counts the optional and repeated
-/// nodes from the root down to it, <see cref="RepetitionLevel"/> the repeated ones.
+/// One node of the file's schema tree (copied out of Apache Arrow's parsed schema, so no native handle is kept),
+/// with the Dremel levels of its path: <see cref="DefinitionLevel"/> counts the optional and repeated nodes from
+/// the root down to it, <see cref="RepetitionLevel"/> the repeated ones.
 /// </summary>
 internal sealed class SchemaNode
 {
-    public required SchemaElement Element { get; init; }
+    public required string Name { get; init; }
     public SchemaNode? Parent { get; init; }
     public List<SchemaNode> Children { get; } = [];
+    public required Repetition Repetition { get; init; }
+
+    /// <summary>The physical type of a leaf; null for groups.</summary>
+    public PhysicalType? PhysicalType { get; init; }
+
+    /// <summary>The logical type's kind and parameters, copied out of Arrow's (which maps legacy converted types onto them).</summary>
+    public required LogicalAnnotation Logical { get; init; }
+
+    /// <summary>Bytes per value of a FIXED_LEN_BYTE_ARRAY leaf.</summary>
+    public int TypeLength { get; init; }
     public int DefinitionLevel { get; init; }
     public int RepetitionLevel { get; init; }
     public int ChildIndex { get; init; }
@@ -19,19 +30,17 @@ internal sealed class SchemaNode
     /// <summary>For leaves: the position among the file's leaf columns (the column-chunk order).</summary>
     public int LeafIndex { get; set; } = -1;
 
-    public string Name => Element.Name;
-    public bool IsLeaf => (Element.NumChildren ?? 0) == 0 && Element.Type is not null;
-    public bool IsRepeated => Element.RepetitionType == FieldRepetitionType.REPEATED;
+    public bool IsLeaf => PhysicalType is not null;
+    public bool IsRepeated => Repetition == Repetition.Repeated;
 
     /// <summary>Annotated LIST (logical type or the legacy converted type).</summary>
-    public bool IsListAnnotated => Element.LogicalType?.LIST is not null || Element.ConvertedType == ConvertedType.LIST;
+    public bool IsListAnnotated => Logical.Kind == LogicalKind.List;
 
     /// <summary>Annotated MAP (logical type or the legacy MAP / MAP_KEY_VALUE converted types).</summary>
-    public bool IsMapAnnotated => Element.LogicalType?.MAP is not null || Element.ConvertedType is ConvertedType.MAP or ConvertedType.MAP_KEY_VALUE;
+    public bool IsMapAnnotated => Logical.Kind == LogicalKind.Map;
 
     /// <summary>A leaf holding text (STRING/ENUM/JSON, or the legacy UTF8/ENUM/JSON converted types).</summary>
-    public bool IsText => Element.LogicalType is { STRING: not null } or { ENUM: not null } or { JSON: not null }
-        || Element.ConvertedType is ConvertedType.UTF8 or ConvertedType.ENUM or ConvertedType.JSON;
+    public bool IsText => Logical.Kind is LogicalKind.Text;
 
     /// <summary>The dotted path from the root's children, e.g. <c>prompt.list.element.content</c>.</summary>
     public string Path => Parent is null || Parent.Parent is null ? Name : Parent.Path + "." + Name;
@@ -47,68 +56,91 @@ internal sealed class SchemaNode
         nodes.Reverse();
         return nodes;
     }
+
+    /// <summary>The physical type as the parquet format spells it (e.g. <c>BYTE_ARRAY</c>).</summary>
+    public string PhysicalTypeName => PhysicalType switch
+    {
+        ParquetSharp.PhysicalType.Boolean => "BOOLEAN",
+        ParquetSharp.PhysicalType.Int32 => "INT32",
+        ParquetSharp.PhysicalType.Int64 => "INT64",
+        ParquetSharp.PhysicalType.Int96 => "INT96",
+        ParquetSharp.PhysicalType.Float => "FLOAT",
+        ParquetSharp.PhysicalType.Double => "DOUBLE",
+        ParquetSharp.PhysicalType.ByteArray => "BYTE_ARRAY",
+        ParquetSharp.PhysicalType.FixedLenByteArray => "FIXED_LEN_BYTE_ARRAY",
+        _ => "GROUP",
+    };
 }
 
-/// <summary>Builds the <see cref="SchemaNode"/> tree and checks it is well formed.</summary>
+/// <summary>Builds the <see cref="SchemaNode"/> tree from the schema Arrow parsed, and checks it is well formed.</summary>
 internal static class SchemaTree
 {
     private const int MaxDepth = 100;
 
-    public static (SchemaNode Root, List<SchemaNode> Leaves) Build(IReadOnlyList<SchemaElement> elements, string file)
+    public static (SchemaNode Root, List<SchemaNode> Leaves) Build(GroupNode root, int columnCount, string file)
     {
-        if (elements.Count == 0)
-        {
-            throw new ParquetFormatException($"{file}: the footer has an empty schema");
-        }
-        var position = 0;
         var leaves = new List<SchemaNode>();
-        var root = BuildNode(elements, ref position, parent: null, childIndex: 0, depth: 0, leaves, file);
-        if (position != elements.Count)
-        {
-            throw new ParquetFormatException($"{file}: the schema has {elements.Count - position} elements outside the root's tree");
-        }
-        if (root.Children.Count == 0)
+        var tree = BuildNode(root, parent: null, childIndex: 0, depth: 0, leaves, file);
+        if (tree.Children.Count == 0)
         {
             throw new ParquetFormatException($"{file}: the schema root has no fields");
         }
-        return (root, leaves);
+        if (leaves.Count != columnCount)
+        {
+            throw new ParquetFormatException($"{file}: the schema tree has {leaves.Count} leaves but the file declares {columnCount} columns");
+        }
+        return (tree, leaves);
     }
 
-    private static SchemaNode BuildNode(IReadOnlyList<SchemaElement> elements, ref int position, SchemaNode? parent, int childIndex, int depth, List<SchemaNode> leaves, string file)
+    private static SchemaNode BuildNode(Node source, SchemaNode? parent, int childIndex, int depth, List<SchemaNode> leaves, string file)
     {
         if (depth > MaxDepth)
         {
             throw new ParquetFormatException($"{file}: the schema nests deeper than {MaxDepth} levels");
         }
-        var element = elements[position++];
         var isRoot = parent is null;
-        var repetition = element.RepetitionType ?? FieldRepetitionType.REQUIRED;
+        var repetition = isRoot ? Repetition.Required : source.Repetition;
+        var primitive = source as PrimitiveNode;
         var node = new SchemaNode
         {
-            Element = element,
+            Name = source.Name,
             Parent = parent,
             ChildIndex = childIndex,
-            DefinitionLevel = (parent?.DefinitionLevel ?? 0) + (!isRoot && repetition != FieldRepetitionType.REQUIRED ? 1 : 0),
-            RepetitionLevel = (parent?.RepetitionLevel ?? 0) + (!isRoot && repetition == FieldRepetitionType.REPEATED ? 1 : 0),
+            Repetition = repetition,
+            PhysicalType = primitive?.PhysicalType,
+            Logical = LogicalAnnotation.Of(source),
+            TypeLength = primitive?.TypeLength ?? 0,
+            DefinitionLevel = (parent?.DefinitionLevel ?? 0) + (repetition != Repetition.Required ? 1 : 0),
+            RepetitionLevel = (parent?.RepetitionLevel ?? 0) + (repetition == Repetition.Repeated ? 1 : 0),
         };
-        var children = element.NumChildren ?? 0;
-        if (children < 0 || children > elements.Count - position)
+        if (primitive is not null)
         {
-            throw new ParquetFormatException($"{file}: schema element '{element.Name}' claims {children} children but only {elements.Count - position} elements follow");
-        }
-        if (children == 0)
-        {
-            if (isRoot || element.Type is null)
+            if (isRoot)
             {
-                throw new ParquetFormatException($"{file}: schema element '{element.Name}' has neither children nor a physical type");
+                throw new ParquetFormatException($"{file}: the schema root is a column, not a group");
             }
             node.LeafIndex = leaves.Count;
             leaves.Add(node);
             return node;
         }
-        for (var i = 0; i < children; i++)
+        var fields = ((GroupNode)source).Fields;
+        try
         {
-            node.Children.Add(BuildNode(elements, ref position, node, i, depth + 1, leaves, file));
+            if (fields.Length == 0 && !isRoot)
+            {
+                throw new ParquetFormatException($"{file}: schema group '{source.Name}' has no fields");
+            }
+            for (var i = 0; i < fields.Length; i++)
+            {
+                node.Children.Add(BuildNode(fields[i], node, i, depth + 1, leaves, file));
+            }
+        }
+        finally
+        {
+            foreach (var field in fields)
+            {
+                field.Dispose();
+            }
         }
         return node;
     }
