@@ -29,7 +29,7 @@ public sealed class PpoTrainer : RlTrainer
         {
             throw new ArgumentException($"PPO trains a critic, but adv_estimator '{Estimator.Name}' does not read its values; use GrpoTrainer (algorithm grpo) with it, or adv_estimator gae.", nameof(setup));
         }
-        _criticGroup = ParameterGroup.Trainable("critic", _critic.Module, Config.CriticLr, Config.WeightDecay, Config.MaxGradNorm, setup.Log);
+        _criticGroup = ParameterGroup.Trainable("critic", _critic.Module, Config.CriticLr, Config.WeightDecay, Config.MaxGradNorm, Note);
     }
 
     /// <inheritdoc />

@@ -54,7 +54,8 @@ public abstract partial class RlTrainer
                 Thread.Sleep(SavePauseMilliseconds);
             }
         });
-        Setup.Log?.Invoke($"checkpoint: step {step} saved to {_checkpoints.PathOf(step)} in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+        Note($"checkpoint: step {step} saved to {_checkpoints.PathOf(step)} in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+        Setup.Hooks?.OnCheckpoint?.Invoke(new CheckpointEvent(Phase, step, _checkpoints.PathOf(step)));
     }
 
     /// <summary>Restores the latest complete checkpoint; returns its step (0 when there is none: a fresh start).</summary>
@@ -63,11 +64,11 @@ public abstract partial class RlTrainer
         var swept = _checkpoints.SweepLeftovers();
         if (swept > 0)
         {
-            Setup.Log?.Invoke($"resume: removed {swept} incomplete checkpoint folder(s) left by an interrupted save");
+            Note($"resume: removed {swept} incomplete checkpoint folder(s) left by an interrupted save");
         }
-        if (CheckpointVerifier.NewestLoadable(_checkpoints, Setup.Log) is not { } latest)
+        if (CheckpointVerifier.NewestLoadable(_checkpoints, Note) is not { } latest)
         {
-            Setup.Log?.Invoke("resume: no complete checkpoint yet; starting from step 0");
+            Note("resume: no complete checkpoint yet; starting from step 0");
             return 0;
         }
         var dir = latest.Path;
@@ -85,7 +86,7 @@ public abstract partial class RlTrainer
         _metrics = MetricsLog.Resume(Setup.OutputDir, state.Step, TensorBoardOn);
         FirstValidation = _metrics.Rows.FirstOrDefault(r => r.Step == 0) is { } first ? FromMetrics(first) : null;
         LastValidation = _metrics.Rows.LastOrDefault(r => r.Values.ContainsKey(MetricNames.ValRewardMean)) is { } last ? FromMetrics(last) : null;
-        Setup.Log?.Invoke($"resume: continuing after step {state.Step} from {dir}");
+        Note($"resume: continuing after step {state.Step} from {dir}");
         return state.Step;
     }
 

@@ -40,6 +40,7 @@ public abstract partial class RlTrainer : IDisposable
     protected RlTrainer(RlTrainerSetup setup)
     {
         Setup = setup;
+        Note = ProgressLog.Notes(setup.Logger);
         var config = setup.Config;
         if (config.NeedsReferenceModel && setup.Reference is null)
         {
@@ -49,7 +50,7 @@ public abstract partial class RlTrainer : IDisposable
         {
             throw new ArgumentException($"batch_size {config.BatchSize} is larger than the {setup.TrainRows.Count} training prompts; lower batch_size or add data.", nameof(setup));
         }
-        _actor = ParameterGroup.Trainable("actor", setup.Policy.Module, config.ActorLr, config.WeightDecay, config.MaxGradNorm, setup.Log);
+        _actor = ParameterGroup.Trainable("actor", setup.Policy.Module, config.ActorLr, config.WeightDecay, config.MaxGradNorm, Note);
         _rollout = setup.Rollout ?? new SingleTurnRollout(setup.Prompts, setup.Reward);
         _kl = ConfiguredAlgorithms.CreateKlController(config);
         _estimator = ConfiguredAlgorithms.EstimatorOf(config);
@@ -69,6 +70,12 @@ public abstract partial class RlTrainer : IDisposable
 
     /// <summary>The configuration.</summary>
     protected TrainingConfig Config => Setup.Config;
+
+    /// <summary>Writes a progress note to <see cref="RlTrainerSetup.Logger"/>.</summary>
+    private protected Action<string> Note { get; }
+
+    /// <summary>True when <see cref="TrainingHooks.StopWhen"/> ended the run before <see cref="TotalSteps"/>.</summary>
+    public bool StoppedEarly { get; private set; }
 
     // trainer.logger holds "tensorboard": the metrics log also writes event files.
     private bool TensorBoardOn => Config.Trainer.Logger.Contains("tensorboard");
@@ -99,10 +106,12 @@ public abstract partial class RlTrainer : IDisposable
 
     /// <summary>
     /// Runs the training, yielding after every step (and once for the validation before training, as step 0).
-    /// With <see cref="RlTrainerSetup.Resume"/> it continues from the latest complete checkpoint.
+    /// With <see cref="RlTrainerSetup.Resume"/> it continues from the latest complete checkpoint. The
+    /// <see cref="RlTrainerSetup.Hooks"/> run before each step is yielded.
     /// </summary>
     public async IAsyncEnumerable<TrainingStepResult> TrainAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        var hooks = Setup.Hooks ?? new TrainingHooks();
         var started = Stopwatch.GetTimestamp();
         Step = Setup.Resume ? ResumeFromLatest() : 0;
         if (Step == 0)
@@ -114,7 +123,9 @@ public abstract partial class RlTrainer : IDisposable
                 FirstValidation = validation;
                 var row = new MetricsRow(0, validation.Metrics);
                 _metrics.Append(row);
-                yield return new TrainingStepResult(Phase, 0, TotalSteps, row, Stopwatch.GetElapsedTime(started));
+                var before = new TrainingStepResult(Phase, 0, TotalSteps, row, Stopwatch.GetElapsedTime(started));
+                hooks.OnStep?.Invoke(before);
+                yield return before;
             }
         }
         while (Step < TotalSteps)
@@ -139,11 +150,26 @@ public abstract partial class RlTrainer : IDisposable
             _metrics!.Append(row);
             Step = step;
             var saveFreq = Config.Trainer.SaveFreq;
-            if ((saveFreq > 0 && step % saveFreq == 0) || step == TotalSteps)
+            var saved = (saveFreq > 0 && step % saveFreq == 0) || step == TotalSteps;
+            if (saved)
             {
                 SaveCheckpoint(step);
             }
-            yield return new TrainingStepResult(Phase, step, TotalSteps, row, Stopwatch.GetElapsedTime(started));
+            var result = new TrainingStepResult(Phase, step, TotalSteps, row, Stopwatch.GetElapsedTime(started));
+            hooks.OnStep?.Invoke(result);
+            if (step < TotalSteps && hooks.StopWhen?.Invoke(result) == true)
+            {
+                // Stopped early: this step becomes the run's last, resumable from its checkpoint.
+                StoppedEarly = true;
+                if (!saved)
+                {
+                    SaveCheckpoint(step);
+                }
+                Note($"{Phase}: stopped early after step {step} of {TotalSteps} (TrainingHooks.StopWhen)");
+                yield return result;
+                break;
+            }
+            yield return result;
         }
         WriteReport();
     }
@@ -159,6 +185,7 @@ public abstract partial class RlTrainer : IDisposable
         ValidationLog.Write(Setup.OutputDir, ValidationLog.StepFileName(step), result.Generations);
         _metrics?.AddValidationSamples(step, result.Generations);
         LastValidation = result;
+        Setup.Hooks?.OnValidation?.Invoke(new ValidationEvent(Phase, step, result));
         return result;
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using ToolRL.Configuration;
 using ToolRL.Data;
 using ToolRL.Rewards;
@@ -48,6 +49,9 @@ public sealed record RlTrainerSetup
     /// <summary>Values recorded in every step's metrics (the configuration revision and settings changed on resume).</summary>
     public IReadOnlyDictionary<string, double> RecordedSettings { get; init; } = new Dictionary<string, double>();
 
-    /// <summary>Receives progress notes (checkpoint saved, resumed at step N, ...).</summary>
-    public Action<string>? Log { get; init; }
+    /// <summary>Receives progress notes (checkpoint saved, resumed at step N, ...) at Information level; null = none.</summary>
+    public ILogger? Logger { get; init; }
+
+    /// <summary>Callbacks on step, validation and checkpoint, and the early stop; null = none.</summary>
+    public TrainingHooks? Hooks { get; init; }
 }

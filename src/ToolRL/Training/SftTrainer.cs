@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using ToolRL.Algorithms;
 using ToolRL.Configuration;
 using ToolRL.Data;
@@ -29,12 +30,12 @@ public sealed class SftTrainer : IDisposable
     private readonly ParameterGroup _group;
 
     /// <summary>Builds the trainer over <paramref name="examples"/> with the <c>sft</c> section of <paramref name="config"/>.</summary>
-    public SftTrainer(TrainingConfig config, IPolicyModel policy, PromptEncoder prompts, IReadOnlyList<SftRow> examples, Action<string>? log = null)
+    public SftTrainer(TrainingConfig config, IPolicyModel policy, PromptEncoder prompts, IReadOnlyList<SftRow> examples, ILogger? logger = null)
         : this(config, policy, prompts.PadTokenId, examples.Count, i =>
         {
             var prompt = prompts.Encode(examples[i].Prompt);
             return new SftSequence(prompt, prompts.EncodeResponse(examples[i].Response.Content));
-        }, log)
+        }, ProgressLog.Notes(logger))
     {
     }
 
@@ -42,12 +43,12 @@ public sealed class SftTrainer : IDisposable
     /// Builds the trainer over encoded <paramref name="sequences"/> (e.g. multi-turn agent trajectories): the loss
     /// covers the response tokens whose <see cref="SftSequence.LossMask"/> is true (all of them when it is null).
     /// </summary>
-    public SftTrainer(TrainingConfig config, IPolicyModel policy, int padTokenId, IReadOnlyList<SftSequence> sequences, Action<string>? log = null)
-        : this(config, policy, padTokenId, sequences.Count, i => sequences[i], log)
+    public SftTrainer(TrainingConfig config, IPolicyModel policy, int padTokenId, IReadOnlyList<SftSequence> sequences, ILogger? logger = null)
+        : this(config, policy, padTokenId, sequences.Count, i => sequences[i], ProgressLog.Notes(logger))
     {
     }
 
-    private SftTrainer(TrainingConfig config, IPolicyModel policy, int padTokenId, int count, Func<int, SftSequence> encode, Action<string>? log)
+    private SftTrainer(TrainingConfig config, IPolicyModel policy, int padTokenId, int count, Func<int, SftSequence> encode, Action<string> log)
     {
         _sft = config.Sft ?? throw new ArgumentException("the configuration has no sft section; add \"sft\": { \"epochs\": 1, \"lr\": 1e-4 }", nameof(config));
         if (count == 0)

@@ -1,7 +1,11 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using ToolRL.Agents.Training;
 using ToolRL.Configuration;
+using ToolRL.Data;
+using ToolRL.Models;
+using ToolRL.Rewards;
 using ToolRL.Runs;
 using ToolRL.Tokenization;
 using ToolRL.Torch;
@@ -29,23 +33,52 @@ namespace ToolRL.Training;
 /// <item><c>ModelStage</c>: LoRA adapters (<c>model.lora</c>), the frozen reference (when KL is used) and the PPO critic.</item>
 /// <item>GRPO or PPO (metrics.jsonl/csv, checkpoints/, report.html), resumable from the latest checkpoint.</item>
 /// </list>
+/// <c>toolrl train</c> and the one-call trainers of <see cref="Train"/> both run this pipeline; the latter hand it what a
+/// script already holds (a model, a tokenizer, rows, reward instances), which then replace the matching stage.
 /// </summary>
-public sealed class TrainingPipeline(TrainingConfig config, string outputDir, RunStartOptions start, Action<string>? log = null)
+public sealed class TrainingPipeline
 {
-    private readonly Action<string> _log = log ?? (_ => { });
+    private readonly RunStartOptions _start;
+    private readonly ILogger? _logger;
+    private readonly Action<string> _log;
+    private readonly PipelineInputs _inputs;
+    private readonly TrainingHooks _hooks;
     private IReadOnlyDictionary<string, double> _recordedSettings = new Dictionary<string, double>();
+    private bool _stopRequested;
 
-    /// <summary>A pipeline that resumes the run in <paramref name="outputDir"/>, or starts one in a folder without a run.</summary>
-    public TrainingPipeline(TrainingConfig config, string outputDir, bool resume, Action<string>? log = null)
-        : this(config, outputDir, new RunStartOptions { Resume = resume }, log)
+    /// <summary>A pipeline for <paramref name="config"/> in <paramref name="outputDir"/>, started as <paramref name="start"/> says.</summary>
+    /// <param name="config">The configuration.</param>
+    /// <param name="outputDir">The run's folder.</param>
+    /// <param name="start">Resume, overwrite or start fresh.</param>
+    /// <param name="logger">Receives progress notes (category <c>ToolRL.Training</c>, Information); null = none.</param>
+    /// <param name="hooks">Callbacks on step, validation and checkpoint, and the early stop; null = none.</param>
+    public TrainingPipeline(TrainingConfig config, string outputDir, RunStartOptions start, ILogger? logger = null, TrainingHooks? hooks = null)
+        : this(config, outputDir, start, new PipelineInputs(), logger, hooks)
     {
     }
 
+    /// <summary>A pipeline that resumes the run in <paramref name="outputDir"/>, or starts one in a folder without a run.</summary>
+    public TrainingPipeline(TrainingConfig config, string outputDir, bool resume, ILogger? logger = null)
+        : this(config, outputDir, new RunStartOptions { Resume = resume }, logger)
+    {
+    }
+
+    internal TrainingPipeline(TrainingConfig config, string outputDir, RunStartOptions start, PipelineInputs inputs, ILogger? logger, TrainingHooks? hooks)
+    {
+        Config = config;
+        OutputDir = Path.GetFullPath(outputDir);
+        _start = start;
+        _inputs = inputs;
+        _logger = logger;
+        _log = ProgressLog.Notes(logger);
+        _hooks = hooks ?? new TrainingHooks();
+    }
+
     /// <summary>The configuration.</summary>
-    public TrainingConfig Config { get; } = config;
+    public TrainingConfig Config { get; }
 
     /// <summary>The output folder.</summary>
-    public string OutputDir { get; } = Path.GetFullPath(outputDir);
+    public string OutputDir { get; }
 
     /// <summary>Held-out results before RL (after SFT), once known.</summary>
     public ValidationResult? Before { get; private set; }
@@ -63,16 +96,30 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, Ru
     public string? ReportPath { get; private set; }
 
     /// <summary>
+    /// The trained policy in Hugging Face layout with its tokenizer, once the run has finished: the last RL
+    /// checkpoint's <c>actor</c> folder, or <c>rft/model</c>, or <c>sft/model</c> for a run without an RL phase.
+    /// </summary>
+    public string? ModelDirectory { get; private set; }
+
+    /// <summary>True when <see cref="TrainingHooks.StopWhen"/> ended the run early.</summary>
+    public bool StoppedEarly => _stopRequested;
+
+    /// <summary>
     /// Runs every stage, yielding each training step (SFT steps, then RL steps), with the output folder opened as a
     /// <see cref="RunFolder"/> (inputs checked, folder locked, an existing run resumed or replaced) for the whole run.
     /// </summary>
     public async IAsyncEnumerable<TrainingStepResult> RunAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        using var run = RunFolder.Open(OutputDir, Config, start, _log);
+        using var run = RunFolder.Open(OutputDir, Config, _start, _log);
         _recordedSettings = run.RecordedSettings;
         await foreach (var step in RunStagesAsync(cancellationToken))
         {
             run.ConfirmStarted();
+            if (step.Phase is not ("grpo" or "ppo"))
+            {
+                // RL steps run the hooks inside the trainer (RlTrainerSetup.Hooks), the other phases here.
+                _hooks.OnStep?.Invoke(step);
+            }
             yield return step;
         }
         run.ConfirmStarted();
@@ -86,22 +133,30 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, Ru
 
         // An environment brings its own tasks (rows naming them), tokenizer corpus, gold SFT data, rollout and evaluation.
         await using var agent = Config.Environment is { } environment ? await AgentRun.StartAsync(environment, _log, cancellationToken: cancellationToken) : null;
-        var (train, val) = agent is null ? Stage("data", () => DataStage.Run(Config, OutputDir, _log)) : new PromptData(agent.TrainRows(), []);
+        var (train, val) = agent is not null ? new PromptData(agent.TrainRows(), [])
+            : _inputs.TrainRows is { } rows ? new PromptData(rows, _inputs.ValRows ?? [])
+            : Stage("data", () => DataStage.Run(Config, OutputDir, _log));
         var agentCorpus = agent is null ? null : await agent.CorpusAsync(cancellationToken);
-        var tokenizer = Stage("tokenizer", () => TokenizerStage.Run(Config, OutputDir, train, agentCorpus, _log));
+        var tokenizer = _inputs.Tokenizer ?? Stage("tokenizer", () => TokenizerStage.Run(Config, OutputDir, train, agentCorpus, _log));
         var prompts = new PromptEncoder(tokenizer, Config.MaxPromptLength);
-        var reward = RewardStage.Run(Config);
-        using var policy = ModelStage.Policy(Config, tokenizer);
+        var reward = RewardStage.Run(Config, _inputs.Rewards);
+        var policy = ModelStage.Policy(Config, tokenizer, _inputs.Model);
+        using var ownedPolicy = _inputs.Model is null ? policy : null;   // a caller's model stays theirs (trained in place)
         _log($"model: {policy.Model.Config.NumHiddenLayers} layers, hidden {policy.Model.Config.HiddenSize}, vocab {policy.Model.Config.VocabSize}, {policy.Model.ParameterCount():N0} parameters");
 
         if (Config.Sft is not null)
         {
             // An environment's warm start is its gold trajectories, token for token.
             Func<Task<IReadOnlyList<SftSequence>?>>? gold = agent is null ? null : async () => await agent.GoldSequencesAsync(tokenizer, cancellationToken);
-            await foreach (var step in SftStage.RunAsync(Config, OutputDir, policy, tokenizer, prompts, train, gold, _log, cancellationToken))
+            await foreach (var step in SftStage.RunAsync(Config, OutputDir, policy, tokenizer, prompts, train, gold, _logger, StopAfter, cancellationToken))
             {
                 yield return step;
             }
+            ModelDirectory = Path.Combine(OutputDir, "sft", "model");
+        }
+        if (_stopRequested && Config.Algorithm != AlgorithmKind.Sft)
+        {
+            yield break;
         }
 
         if (agent is not null && Config.Rft is { } rft)
@@ -109,6 +164,11 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, Ru
             await foreach (var step in RejectionSamplingAsync(agent, rft, policy, tokenizer, prompts.PadTokenId, cancellationToken))
             {
                 yield return step;
+            }
+            ModelDirectory = Path.Combine(OutputDir, "rft", "model");
+            if (_stopRequested)
+            {
+                yield break;
             }
         }
         if (agent is not null && !AgentRun.HasEvaluation(OutputDir, "before"))
@@ -122,6 +182,7 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, Ru
             {
                 After = validator.Run(policy, 0);
                 ValidationLog.Write(OutputDir, "after_sft.jsonl", After.Generations);
+                _hooks.OnValidation?.Invoke(new ValidationEvent(Config.Algorithm == AlgorithmKind.Sft ? "sft" : "rft", 0, After));
             }
             yield break;
         }
@@ -141,9 +202,10 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, Ru
             Reward = reward,
             Rollout = agent?.RolloutStage(tokenizer, Config.MaxResponseLength, reward),
             OutputDir = OutputDir,
-            Resume = start.Resume,
+            Resume = _start.Resume,
             RecordedSettings = _recordedSettings,
-            Log = _log,
+            Logger = _logger,
+            Hooks = _hooks,
         };
         using RlTrainer trainer = Config.Algorithm == AlgorithmKind.Ppo ? new PpoTrainer(setup) : new GrpoTrainer(setup);
         _log($"{trainer.Phase}: {trainer.TotalSteps} steps ({trainer.StepsPerEpoch} per epoch), {Config.BatchSize} prompts × {Config.N} responses per step, lr {Config.ActorLr}");
@@ -159,6 +221,8 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, Ru
             AgentAfter = await agent.EvaluateAsync(policy.Model, tokenizer, Config.MaxResponseLength, Config.Seed, "after", OutputDir, cancellationToken);
         }
         ReportPath = trainer.ReportPath;
+        ModelDirectory = Path.Combine(trainer.Checkpoints.PathOf(trainer.Step), RlTrainer.ActorFolder);
+        _stopRequested = trainer.StoppedEarly;
         _log($"done in {Stopwatch.GetElapsedTime(started).TotalMinutes:0.0} min; report: {ReportPath}");
     }
 
@@ -185,11 +249,21 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, Ru
                 _log($"rft: round {round} kept no trajectory; nothing to fine-tune on");
                 continue;
             }
-            using var trainer = new SftTrainer(Config with { Sft = rft.AsSft() }, policy, padTokenId, kept, _log);
+            using var trainer = new SftTrainer(Config with { Sft = rft.AsSft() }, policy, padTokenId, kept, _logger);
             await foreach (var step in trainer.TrainAsync(cancellationToken))
             {
                 logged.Add(step.Metrics);
-                yield return step with { Phase = "rft" };
+                var result = step with { Phase = "rft" };
+                yield return result;
+                if (StopAfter(result))
+                {
+                    break;
+                }
+            }
+            if (_stopRequested)
+            {
+                _log($"rft: stopped early in round {round} of {rft.Rounds}");
+                break;
             }
         }
         AtomicDirectory.Publish(rftDir, dir =>
@@ -202,6 +276,9 @@ public sealed class TrainingPipeline(TrainingConfig config, string outputDir, Ru
             }
         }, replaceComplete: true);
     }
+
+    /// <summary>Asks <see cref="TrainingHooks.StopWhen"/> after a step of a phase the pipeline runs itself (SFT, RFT).</summary>
+    private bool StopAfter(TrainingStepResult step) => _stopRequested = _hooks.StopWhen?.Invoke(step) == true;
 
     private T Stage<T>(string name, Func<T> run)
     {

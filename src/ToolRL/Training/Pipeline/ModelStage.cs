@@ -12,9 +12,14 @@ namespace ToolRL.Training.Pipeline;
 /// </summary>
 internal static class ModelStage
 {
-    public static Qwen2Policy Policy(TrainingConfig config, Qwen2Tokenizer tokenizer)
+    /// <summary>The policy: <paramref name="given"/> (a script's model) or the configured one.</summary>
+    public static Qwen2Policy Policy(TrainingConfig config, Qwen2Tokenizer tokenizer, Qwen2ForCausalLM? given = null)
     {
-        var policy = new Qwen2Policy(CreatePolicy(config, tokenizer));
+        if (given is not null && given.Config.VocabSize < tokenizer.VocabSize)
+        {
+            throw new ArgumentException($"the model's vocabulary ({given.Config.VocabSize} tokens) is smaller than the tokenizer's {tokenizer.VocabSize}; pass the tokenizer the model was made for.", nameof(given));
+        }
+        var policy = new Qwen2Policy(given ?? CreatePolicy(config, tokenizer));
         policy.Model.Model.GradientCheckpointing = config.Model.GradientCheckpointing;   // model.gradient_checkpointing
         return policy;
     }

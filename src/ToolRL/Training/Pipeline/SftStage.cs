@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using ToolRL.Configuration;
 using ToolRL.Data;
 using ToolRL.Tokenization;
@@ -17,9 +18,10 @@ namespace ToolRL.Training.Pipeline;
 internal static class SftStage
 {
     public static async IAsyncEnumerable<TrainingStepResult> RunAsync(TrainingConfig config, string outputDir, Qwen2Policy policy, Qwen2Tokenizer tokenizer,
-        PromptEncoder prompts, IReadOnlyList<RlRow> train, Func<Task<IReadOnlyList<SftSequence>?>>? gold, Action<string> log,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        PromptEncoder prompts, IReadOnlyList<RlRow> train, Func<Task<IReadOnlyList<SftSequence>?>>? gold, ILogger? logger,
+        Func<TrainingStepResult, bool> stopAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var log = ProgressLog.Notes(logger);
         var sft = config.Sft ?? throw new InvalidOperationException("the configuration has no sft section");
         var sftDir = Path.Combine(outputDir, "sft");
         var modelDir = Path.Combine(sftDir, "model");
@@ -33,12 +35,18 @@ internal static class SftStage
         var rows = sequences is null ? DataStage.SftRows(config, train, log) : [];
         log($"sft: {sequences?.Count ?? rows.Count} conversations × {sft.Epochs} epoch(s), lr {sft.Lr}, batch {sft.BatchSize}");
         var logged = new List<MetricsRow>();
-        using (var trainer = sequences is null ? new SftTrainer(config, policy, prompts, rows, log) : new SftTrainer(config, policy, prompts.PadTokenId, sequences, log))
+        using (var trainer = sequences is null ? new SftTrainer(config, policy, prompts, rows, logger) : new SftTrainer(config, policy, prompts.PadTokenId, sequences, logger))
         {
             await foreach (var step in trainer.TrainAsync(cancellationToken))
             {
                 logged.Add(step.Metrics);
                 yield return step;
+                if (stopAfter(step))
+                {
+                    // Stopped early (TrainingHooks.StopWhen): the model as trained so far is the warm start.
+                    log($"sft: stopped early after step {step.Step} of {step.TotalSteps}");
+                    break;
+                }
             }
         }
         AtomicDirectory.Publish(sftDir, dir =>
