@@ -1,6 +1,8 @@
 using System.Globalization;
+using ToolRL.Configuration;
 using ToolRL.Configuration.Planning;
 using ToolRL.Models;
+using ToolRL.Testing;
 
 namespace ToolRL.Tests.Planning;
 
@@ -72,5 +74,54 @@ public sealed class FamilyShapeTests : IDisposable
             """));
         Assert.Equal(ModelArchitecture.Llama, shape.Architecture);
         Assert.Equal(total, shape.Parameters);
+    }
+
+    private string Folder(string json)
+    {
+        var folder = Path.Combine(_dir, Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "config.json"), json);
+        return folder;
+    }
+
+    [Fact]
+    public void Llama_3_2_3b_grpo_run_is_the_papers_and_plans_on_its_shape()
+    {
+        var config = TrainingConfig.Load(TestPaths.InRepo("configs", "grpo-llama3.2-3b-toolrl.json"));
+        var qwen = TrainingConfig.Load(TestPaths.InRepo("configs", "grpo-qwen2.5-3b-toolrl.json"));
+        // The ToolRL paper trains both families with the same GRPO recipe; only the model differs.
+        Assert.EndsWith("Llama-3.2-3B-Instruct", config.Model.BaseModel);
+        Assert.Equal((qwen.BatchSize, qwen.N, qwen.ActorLr, qwen.KlCoef, qwen.Epochs, qwen.MaxResponseLength),
+            (config.BatchSize, config.N, config.ActorLr, config.KlCoef, config.Epochs, config.MaxResponseLength));
+        var folder = Folder("""
+            {"model_type": "llama", "hidden_size": 3072, "intermediate_size": 8192, "num_hidden_layers": 28, "num_attention_heads": 24,
+             "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 128256, "tie_word_embeddings": true, "rms_norm_eps": 1e-05,
+             "rope_theta": 500000.0, "max_position_embeddings": 131072, "torch_dtype": "bfloat16",
+             "rope_scaling": {"factor": 32.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0, "original_max_position_embeddings": 8192, "rope_type": "llama3"}}
+            """);
+        var plan = TrainingPlanner.Plan(config, new PlanOptions { BaseModel = folder, TrainRows = 3920, GenerationBatch = 64 });
+        Assert.Equal(3_212_749_824L, plan.Model!.Parameters);
+        var policy = Assert.Single(plan.Memory!.Items, i => i.Category == MemoryCategories.Weights && i.Component == "policy");
+        Assert.Equal(3_212_749_824L * 2, policy.Bytes);
+        // KV: 2 × 28 layers × 8 KV heads × 128 × 2 B per token.
+        var kv = Assert.Single(plan.Memory.Items, i => i.Category == MemoryCategories.KvCache && i.Component == "generation");
+        Assert.Equal(64L * (2048 + 1024) * 2 * 28 * 8 * 128 * 2, kv.Bytes);
+    }
+
+    [Fact]
+    public void Qwen3_4b_agent_run_trains_lora_adapters_on_its_shape()
+    {
+        var config = TrainingConfig.Load(TestPaths.InRepo("configs", "grpo-qwen3-4b-agent.json"));
+        Assert.EndsWith("Qwen3-4B", config.Model.BaseModel);
+        Assert.Equal("retail", config.Environment!.Name);
+        var folder = Folder("""
+            {"model_type": "qwen3", "hidden_size": 2560, "intermediate_size": 9728, "num_hidden_layers": 36, "num_attention_heads": 32,
+             "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 151936, "tie_word_embeddings": true, "rms_norm_eps": 1e-06,
+             "rope_theta": 1000000, "max_position_embeddings": 40960, "torch_dtype": "bfloat16"}
+            """);
+        var plan = TrainingPlanner.Plan(config, new PlanOptions { BaseModel = folder, TrainRows = 512 });
+        Assert.Equal(4_022_468_096L, plan.Model!.Parameters);
+        // r 32 on q, k, v, o, gate, up, down of 36 layers: 32 × (6656 + 3584 + 3584 + 6656 + 3 × 12288) × 36.
+        Assert.Equal(66_060_288L, plan.Model.LoraParameters(config.Model.Lora!));
     }
 }
