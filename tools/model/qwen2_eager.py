@@ -1,5 +1,6 @@
-"""A plain PyTorch-eager Qwen2, written for ToolRL.NET: the float64 oracle of the model fixtures and the reference
-the model benchmark measures against (run with /usr/bin/python3, Debian's python3-torch).
+"""A plain PyTorch-eager Qwen2 (and its relatives Qwen3 and Llama 3.x), written for ToolRL.NET: the float64 oracle
+of the model fixtures and the reference the model benchmark measures against (run with /usr/bin/python3, Debian's
+python3-torch).
 
 It follows transformers' models/qwen2/modeling_qwen2.py (Qwen2ForCausalLM, eager attention): RMSNorm in the
 working dtype, RoPE angles in float32 with the half-split rotation, grouped-query attention by repeating the KV
@@ -7,7 +8,14 @@ heads, a causal (and optional left-padding) mask, a SiLU-gated MLP, lm_head tied
 checkpoint has its own. Nothing here is fused or compiled: each step is the textbook op, so the benchmark
 compares our engine with what a user gets from eager PyTorch on the same libtorch.
 
+The variations of the other two architectures are marked where they act:
+  qwen3 (modeling_qwen3.py): RMSNorm over each head's queries and keys (q_norm, k_norm) before rotary, no q/k/v
+        bias (attention_bias, default false, puts a bias on q, k, v and o), head_dim from the config.
+  llama (modeling_llama.py): no biases (attention_bias / mlp_bias switch them on), head_dim from the config or
+        hidden/heads, and rope_scaling of type "llama3", computed as _compute_llama3_parameters does.
+
   qwen2_eager.py make DIR --hidden H --layers L --heads NH --kv KV --inter I [--vocab V] [--untied] [--seed S]
+                     [--arch qwen2|qwen3|llama] [--head-dim HD] [--rope-theta θ] [--llama3-scaling F,LOW,HIGH,ORIGINAL]
   qwen2_eager.py logprobs DIR IDS_JSON          log p(ids[t] | ids[:t]) for t >= 1, float64, as a JSON list
   qwen2_eager.py bench-train DIR [--batch B] [--seq T] [--steps N]
                                                 float32 forward + backward + AdamW step: {"tokens_per_s", "step_s"}
@@ -75,8 +83,24 @@ def load_weights(folder):
 # ---------------------------------------------------------------------------------------------- the model
 
 
+def llama3_inv_freq(inv_freq, scaling):
+    """Llama 3.x RoPE scaling (transformers' _compute_llama3_parameters), in float32 like the original: wavelengths
+    shorter than original/high_freq_factor keep their frequency, longer than original/low_freq_factor are divided by
+    factor, the band between is interpolated smoothly."""
+    factor, low, high = scaling['factor'], scaling['low_freq_factor'], scaling['high_freq_factor']
+    original = scaling['original_max_position_embeddings']
+    low_wavelen, high_wavelen = original / low, original / high
+    wavelen = 2 * math.pi / inv_freq
+    scaled = torch.where(wavelen > low_wavelen, inv_freq / factor, inv_freq)
+    smooth = (original / wavelen - low) / (high - low)
+    smoothed = (1 - smooth) * scaled / factor + smooth * scaled
+    medium = ~(wavelen < high_wavelen) * ~(wavelen > low_wavelen)
+    return torch.where(medium, smoothed, scaled)
+
+
 class Qwen2:
-    """Qwen2ForCausalLM over a {HF name: tensor} dict, every weight cast to one working dtype."""
+    """Qwen2ForCausalLM (or Qwen3ForCausalLM / LlamaForCausalLM, by config model_type) over a {HF name: tensor} dict,
+    every weight cast to one working dtype. Biases and q/k norms are used when the checkpoint has them."""
 
     def __init__(self, config, weights, dtype):
         self.config = config
@@ -87,6 +111,8 @@ class Qwen2:
         self.head_dim = config.get('head_dim') or config['hidden_size'] // self.heads
         self.eps = config['rms_norm_eps']
         self.theta = config.get('rope_theta', 10000.0)
+        scaling = config.get('rope_scaling') or {}
+        self.llama3_scaling = scaling if scaling.get('rope_type', scaling.get('type')) == 'llama3' else None
 
     @staticmethod
     def load(folder, dtype=torch.float64):
@@ -109,6 +135,8 @@ class Qwen2:
     def rope(self, positions):
         """cos, sin of shape [B, 1, T, head_dim]: angles in float32 as transformers computes them, then the working dtype."""
         inv_freq = 1.0 / (self.theta ** (torch.arange(0, self.head_dim, 2, dtype=torch.int64).float() / self.head_dim))
+        if self.llama3_scaling is not None:                                     # llama: rope_scaling {"rope_type": "llama3"}
+            inv_freq = llama3_inv_freq(inv_freq, self.llama3_scaling)
         angles = positions.float()[..., None] * inv_freq                        # [B, T, hd/2]
         angles = torch.cat([angles, angles], -1)                               # [B, T, hd]
         return angles.cos().to(self.dtype)[:, None], angles.sin().to(self.dtype)[:, None]
@@ -121,9 +149,13 @@ class Qwen2:
     def attention(self, i, h, cos, sin, allowed, cache):
         B, T, _ = h.shape
         p = f'model.layers.{i}.self_attn.'
-        q = F.linear(h, self.w(p + 'q_proj.weight'), self.w(p + 'q_proj.bias')).view(B, T, self.heads, self.head_dim).transpose(1, 2)
-        k = F.linear(h, self.w(p + 'k_proj.weight'), self.w(p + 'k_proj.bias')).view(B, T, self.kv_heads, self.head_dim).transpose(1, 2)
-        v = F.linear(h, self.w(p + 'v_proj.weight'), self.w(p + 'v_proj.bias')).view(B, T, self.kv_heads, self.head_dim).transpose(1, 2)
+        b = lambda name: self.weights.get(p + name + '.bias')                  # qwen2: q/k/v; qwen3, llama: attention_bias
+        q = F.linear(h, self.w(p + 'q_proj.weight'), b('q_proj')).view(B, T, self.heads, self.head_dim)
+        k = F.linear(h, self.w(p + 'k_proj.weight'), b('k_proj')).view(B, T, self.kv_heads, self.head_dim)
+        v = F.linear(h, self.w(p + 'v_proj.weight'), b('v_proj')).view(B, T, self.kv_heads, self.head_dim).transpose(1, 2)
+        if p + 'q_norm.weight' in self.weights:                                 # qwen3: per-head RMSNorm before rotary
+            q, k = self.rms_norm(q, p + 'q_norm.weight'), self.rms_norm(k, p + 'k_norm.weight')
+        q, k = q.transpose(1, 2), k.transpose(1, 2)
         q, k = self.rotate(q, cos, sin), self.rotate(k, cos, sin)
         if cache is not None:
             if i in cache:
@@ -134,12 +166,13 @@ class Qwen2:
         scores = q @ k.transpose(-1, -2) / math.sqrt(self.head_dim)           # [B, NH, T, S]
         scores = scores.masked_fill(~allowed[:, None], float('-inf'))
         out = scores.softmax(-1) @ v                                            # [B, NH, T, hd]
-        return F.linear(out.transpose(1, 2).reshape(B, T, self.heads * self.head_dim), self.w(p + 'o_proj.weight'))
+        return F.linear(out.transpose(1, 2).reshape(B, T, self.heads * self.head_dim), self.w(p + 'o_proj.weight'), b('o_proj'))
 
     def mlp(self, i, h):
         p = f'model.layers.{i}.mlp.'
-        return F.linear(F.silu(F.linear(h, self.w(p + 'gate_proj.weight'))) * F.linear(h, self.w(p + 'up_proj.weight')),
-                        self.w(p + 'down_proj.weight'))
+        b = lambda name: self.weights.get(p + name + '.bias')                  # llama: mlp_bias
+        return F.linear(F.silu(F.linear(h, self.w(p + 'gate_proj.weight'), b('gate_proj'))) * F.linear(h, self.w(p + 'up_proj.weight'), b('up_proj')),
+                        self.w(p + 'down_proj.weight'), b('down_proj'))
 
     def forward(self, ids, mask=None, cache=None, past=0, hidden_states=None):
         """Final-norm hidden states [B, T, H]. mask [B, past + T] of 0/1 marks real tokens (left padding); positions
@@ -169,11 +202,14 @@ class Qwen2:
 # ---------------------------------------------------------------------------------------------- commands
 
 
+ARCHITECTURES = {'qwen2': 'Qwen2ForCausalLM', 'qwen3': 'Qwen3ForCausalLM', 'llama': 'LlamaForCausalLM'}
+
+
 def make(args):
-    """A random Qwen2 checkpoint in the Hugging Face layout (BF16 safetensors + config.json)."""
+    """A random Qwen2 / Qwen3 / Llama checkpoint in the Hugging Face layout (BF16 safetensors + config.json)."""
     torch.manual_seed(args.seed)
     H, NH, KV, I, V = args.hidden, args.heads, args.kv, args.inter, args.vocab
-    hd = H // NH
+    hd = args.head_dim or H // NH
     bf16 = lambda t: t.to(torch.bfloat16)
     w = {'model.embed_tokens.weight': bf16(0.5 * torch.randn(V, H))}
     for i in range(args.layers):
@@ -182,7 +218,11 @@ def make(args):
             w[p + norm + '.weight'] = bf16(1 + 0.1 * torch.randn(H))
         for proj, rows in (('q', NH * hd), ('k', KV * hd), ('v', KV * hd)):
             w[p + f'self_attn.{proj}_proj.weight'] = bf16(torch.randn(rows, H) / math.sqrt(H))
-            w[p + f'self_attn.{proj}_proj.bias'] = bf16(0.1 * torch.randn(rows))
+            if args.arch == 'qwen2':                                            # only Qwen2 has q/k/v biases
+                w[p + f'self_attn.{proj}_proj.bias'] = bf16(0.1 * torch.randn(rows))
+        if args.arch == 'qwen3':
+            for norm in ('q_norm', 'k_norm'):
+                w[p + f'self_attn.{norm}.weight'] = bf16(1 + 0.1 * torch.randn(hd))
         w[p + 'self_attn.o_proj.weight'] = bf16(torch.randn(H, NH * hd) / math.sqrt(NH * hd))
         w[p + 'mlp.gate_proj.weight'] = bf16(torch.randn(I, H) / math.sqrt(H))
         w[p + 'mlp.up_proj.weight'] = bf16(torch.randn(I, H) / math.sqrt(H))
@@ -193,15 +233,25 @@ def make(args):
     os.makedirs(args.dir, exist_ok=True)
     save_safetensors(os.path.join(args.dir, 'model.safetensors'), w, {'format': 'pt'})
     config = {
-        'architectures': ['Qwen2ForCausalLM'], 'model_type': 'qwen2', 'hidden_act': 'silu',
+        'architectures': [ARCHITECTURES[args.arch]], 'model_type': args.arch, 'hidden_act': 'silu',
         'hidden_size': H, 'intermediate_size': I, 'num_hidden_layers': args.layers,
         'num_attention_heads': NH, 'num_key_value_heads': KV, 'vocab_size': V,
-        'rms_norm_eps': 1e-6, 'rope_theta': 1000000.0, 'max_position_embeddings': 32768,
+        'rms_norm_eps': 1e-6, 'rope_theta': args.rope_theta, 'max_position_embeddings': 32768,
         'tie_word_embeddings': not args.untied, 'torch_dtype': 'bfloat16',
         'bos_token_id': 151643, 'eos_token_id': 151645, 'attention_dropout': 0.0,
-        'use_sliding_window': False, 'sliding_window': 32768, 'max_window_layers': args.layers,
         'initializer_range': 0.02, 'use_cache': True,
     }
+    if args.arch in ('qwen2', 'qwen3'):
+        config.update({'use_sliding_window': False, 'sliding_window': 32768, 'max_window_layers': args.layers})
+    if args.arch != 'qwen2':
+        config.update({'attention_bias': False, 'head_dim': hd})
+    if args.arch == 'llama':
+        config.update({'mlp_bias': False, 'pretraining_tp': 1, 'bos_token_id': 128000, 'eos_token_id': [128001, 128008, 128009],
+                       'max_position_embeddings': 131072})
+        if args.llama3_scaling:
+            factor, low, high, original = args.llama3_scaling.split(',')
+            config['rope_scaling'] = {'rope_type': 'llama3', 'factor': float(factor), 'low_freq_factor': float(low),
+                                      'high_freq_factor': float(high), 'original_max_position_embeddings': int(original)}
     with open(os.path.join(args.dir, 'config.json'), 'w') as f:
         json.dump(config, f, indent=2)
         f.write('\n')
@@ -270,6 +320,10 @@ def main():
     m.add_argument('--vocab', type=int, default=151936)
     m.add_argument('--untied', action='store_true')
     m.add_argument('--seed', type=int, default=1)
+    m.add_argument('--arch', choices=sorted(ARCHITECTURES), default='qwen2')
+    m.add_argument('--head-dim', type=int, default=None)
+    m.add_argument('--rope-theta', type=float, default=1000000.0)
+    m.add_argument('--llama3-scaling', default=None, help='FACTOR,LOW_FREQ_FACTOR,HIGH_FREQ_FACTOR,ORIGINAL_MAX_POSITIONS')
     lp = commands.add_parser('logprobs')
     lp.add_argument('dir')
     lp.add_argument('ids')

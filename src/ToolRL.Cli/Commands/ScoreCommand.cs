@@ -21,7 +21,7 @@ public sealed class ScoreCommand : ICliCommand
         var dtype = ModelCommandSupport.DTypeOption();
         var device = ModelCommandSupport.DeviceOption();
         var adapter = ModelCommandSupport.AdapterOption();
-        var command = new Command("score", "Add per-token log-probabilities of each line under a Qwen2/Qwen2.5 model.") { model, input, output, dtype, device, adapter };
+        var command = new Command("score", "Add per-token log-probabilities of each line under a Qwen2/Qwen2.5, Qwen3 or Llama 3.x model.") { model, input, output, dtype, device, adapter };
         command.SetAction(parse => Run(parse.InvocationConfiguration, parse.GetValue(model)!, parse.GetValue(input)!, parse.GetValue(output), parse.GetValue(dtype), parse.GetValue(device),
             parse.GetValue(adapter)));
         return command;

@@ -4,13 +4,38 @@ using System.Text.Json.Nodes;
 namespace ToolRL.Models;
 
 /// <summary>
-/// The architecture of a Qwen2 / Qwen2.5 model, read from a Hugging Face <c>config.json</c>
-/// (<c>model_type: "qwen2"</c>). Every size comes from here; absent keys take the defaults of
-/// transformers' <c>Qwen2Config</c>, unknown keys are tolerated and written back unchanged on save.
-/// Invalid values are refused by <see cref="Validate"/> with the field, the value and the fix.
+/// The architecture of a Qwen2-family decoder, read from a Hugging Face <c>config.json</c>: Qwen2 / Qwen2.5
+/// (<c>model_type: "qwen2"</c>), Qwen3 (<c>"qwen3"</c>) or Llama 3.x (<c>"llama"</c>), told apart by
+/// <see cref="Architecture"/>. Every size comes from here; absent keys take the defaults of transformers'
+/// <c>Qwen2Config</c> / <c>Qwen3Config</c> / <c>LlamaConfig</c>, unknown keys are tolerated and written back unchanged on
+/// save. Invalid values are refused by <see cref="Validate"/> with the field, the value and the fix.
 /// </summary>
 public sealed record Qwen2Config
 {
+    /// <summary>Which decoder of the family (config.json <c>model_type</c>; a file without one is read as Qwen2).</summary>
+    public ModelArchitecture Architecture { get; init; } = ModelArchitecture.Qwen2;
+
+    /// <summary>
+    /// Qwen3 and Llama: biases on q, k, v and o (<c>attention_bias</c>, false in every published checkpoint). Qwen2 ignores
+    /// it: its q, k and v always have biases and o never does.
+    /// </summary>
+    public bool AttentionBias { get; init; }
+
+    /// <summary>Llama: biases on gate, up and down (<c>mlp_bias</c>, false in every published checkpoint).</summary>
+    public bool MlpBias { get; init; }
+
+    /// <summary>Llama 3.x <c>rope_scaling</c> of type <c>llama3</c>, or null for plain RoPE.</summary>
+    public Llama3RopeScaling? RopeScaling { get; init; }
+
+    /// <summary>True when q, k and v carry biases (always for Qwen2; <see cref="AttentionBias"/> for the others).</summary>
+    internal bool QkvBias => Architecture == ModelArchitecture.Qwen2 || AttentionBias;
+
+    /// <summary>True when o_proj carries a bias (<see cref="AttentionBias"/>, never for Qwen2).</summary>
+    internal bool OutputProjectionBias => Architecture != ModelArchitecture.Qwen2 && AttentionBias;
+
+    /// <summary>True when each head's queries and keys pass an RMSNorm (<c>q_norm</c>, <c>k_norm</c>) before rotary: Qwen3.</summary>
+    internal bool QueryKeyNorm => Architecture == ModelArchitecture.Qwen3;
+
     /// <summary>Rows of the embedding and of <c>lm_head</c> (151,936 for Qwen2.5 up to 3B, 152,064 for 7B).</summary>
     public long VocabSize { get; init; } = 151936;
 
@@ -104,24 +129,27 @@ public sealed record Qwen2Config
     {
         var f = JsonFields.Parse(json, source);
         var modelType = f.GetString("model_type");
-        if (modelType is not null && modelType != "qwen2")
-        {
-            throw f.Error("model_type", $"\"{modelType}\"", "is not a Qwen2 architecture",
-                "use a Qwen2 or Qwen2.5 checkpoint (model_type \"qwen2\"); Qwen3, Llama and others differ in their layers");
-        }
+        var architecture = modelType is null ? ModelArchitecture.Qwen2 : ModelArchitectures.FromModelType(modelType)
+            ?? throw f.Error("model_type", $"\"{modelType}\"", "is not an architecture this library implements",
+                "use a Qwen2/Qwen2.5 (\"qwen2\"), Qwen3 dense (\"qwen3\") or Llama 3.x (\"llama\") checkpoint");
+        var llama = architecture == ModelArchitecture.Llama;
         var heads = f.GetLong("num_attention_heads", 32);
         var config = new Qwen2Config
         {
-            VocabSize = f.GetLong("vocab_size", 151936),
+            Architecture = architecture,
+            AttentionBias = f.GetBool("attention_bias", false),
+            MlpBias = llama && f.GetBool("mlp_bias", false),
+            VocabSize = f.GetLong("vocab_size", llama ? 32000 : 151936),
             HiddenSize = f.GetLong("hidden_size", 4096),
-            IntermediateSize = f.GetLong("intermediate_size", 22016),
+            IntermediateSize = f.GetLong("intermediate_size", llama ? 11008 : 22016),
             NumHiddenLayers = f.GetLong("num_hidden_layers", 32),
             NumAttentionHeads = heads,
             // transformers: "if num_key_value_heads is None: num_key_value_heads = num_attention_heads".
             NumKeyValueHeads = f.GetLong("num_key_value_heads", heads),
-            ExplicitHeadDim = f.GetLongOrNull("head_dim"),
+            // Qwen3Config's head_dim defaults to 128; Qwen2Config and LlamaConfig fall back to hidden / heads.
+            ExplicitHeadDim = f.GetLongOrNull("head_dim") ?? (architecture == ModelArchitecture.Qwen3 ? 128 : null),
             HiddenAct = f.GetString("hidden_act") ?? "silu",
-            MaxPositionEmbeddings = f.GetLong("max_position_embeddings", 32768),
+            MaxPositionEmbeddings = f.GetLong("max_position_embeddings", llama ? 2048 : 32768),
             InitializerRange = f.GetDouble("initializer_range", 0.02),
             RmsNormEps = f.GetDouble("rms_norm_eps", 1e-6),
             RopeTheta = f.GetDouble("rope_theta", 10000.0),
@@ -136,18 +164,44 @@ public sealed record Qwen2Config
             TorchDtype = f.GetString("torch_dtype") ?? f.GetString("dtype"),
             OriginalJson = json,
         };
-        var ropeScaling = f.Raw("rope_scaling");
-        if (ropeScaling is JsonObject scaling)
-        {
-            var type = (scaling["rope_type"] ?? scaling["type"])?.ToString();
-            if (type is not null && type != "default")
-            {
-                throw f.Error("rope_scaling", scaling.ToJsonString(), "asks for a RoPE scaling this library does not implement",
-                    "remove rope_scaling (Qwen2.5 ships without it; it is only needed beyond 32,768 tokens)");
-            }
-        }
+        config = config with { RopeScaling = ParseRopeScaling(f, architecture) };
         config.Validate(source);
         return config;
+    }
+
+    /// <summary>
+    /// <c>rope_scaling</c>: absent or "default" is plain RoPE; Llama accepts type "llama3" with its four numbers. Other
+    /// types (linear, dynamic, yarn, longrope) are refused rather than run with the wrong positions.
+    /// </summary>
+    private static Llama3RopeScaling? ParseRopeScaling(JsonFields f, ModelArchitecture architecture)
+    {
+        if (f.Raw("rope_scaling") is not JsonObject scaling)
+        {
+            return null;
+        }
+        var type = (scaling["rope_type"] ?? scaling["type"])?.ToString();
+        if (type is null or "default")
+        {
+            return null;
+        }
+        if (type != "llama3" || architecture != ModelArchitecture.Llama)
+        {
+            throw f.Error("rope_scaling", scaling.ToJsonString(), "asks for a RoPE scaling this library does not implement",
+                architecture == ModelArchitecture.Llama
+                    ? "use rope_type \"llama3\" as Llama 3.1/3.2 ship it, or remove rope_scaling"
+                    : "remove rope_scaling (Qwen2.5 and Qwen3 ship without it; it is only needed beyond their native context)");
+        }
+        var numbers = new JsonFields(scaling, f.Source + " rope_scaling");
+        foreach (var key in new[] { "factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings" })
+        {
+            if (!numbers.Has(key))
+            {
+                throw f.Error("rope_scaling", scaling.ToJsonString(), $"has rope_type \"llama3\" but no '{key}'",
+                    "copy rope_scaling from the model's original config.json (factor, low_freq_factor, high_freq_factor, original_max_position_embeddings)");
+            }
+        }
+        return new Llama3RopeScaling(numbers.GetDouble("factor", 8), numbers.GetDouble("low_freq_factor", 1), numbers.GetDouble("high_freq_factor", 4),
+            numbers.GetLong("original_max_position_embeddings", 8192));
     }
 
     /// <summary>
@@ -185,7 +239,27 @@ public sealed record Qwen2Config
         }
         if (HiddenAct != "silu")
         {
-            throw Bad("hidden_act", $"\"{HiddenAct}\"", "is not supported", "use \"silu\" (the Qwen2 activation)");
+            throw Bad("hidden_act", $"\"{HiddenAct}\"", "is not supported", "use \"silu\" (the activation of Qwen2, Qwen3 and Llama)");
+        }
+        if (RopeScaling is { } rs)
+        {
+            if (Architecture != ModelArchitecture.Llama)
+            {
+                throw Bad("rope_scaling", "llama3", $"is only defined for Llama, not {Architecture.ModelType()}", "remove rope_scaling");
+            }
+            if (!(rs.Factor >= 1) || double.IsInfinity(rs.Factor))
+            {
+                throw Bad("rope_scaling.factor", JsonFields.Num(rs.Factor), "must be a number ≥ 1", "use the model's original value (8 for Llama 3.1, 32 for 3.2)");
+            }
+            if (!(rs.LowFreqFactor > 0) || !(rs.HighFreqFactor > rs.LowFreqFactor) || double.IsInfinity(rs.HighFreqFactor))
+            {
+                throw Bad("rope_scaling.high_freq_factor", JsonFields.Num(rs.HighFreqFactor), $"must exceed low_freq_factor = {JsonFields.Num(rs.LowFreqFactor)} > 0",
+                    "use the model's original values (low 1, high 4)");
+            }
+            if (rs.OriginalMaxPositionEmbeddings <= 0)
+            {
+                throw Bad("rope_scaling.original_max_position_embeddings", rs.OriginalMaxPositionEmbeddings, "must be a positive integer", "use 8192 as Llama 3.x does");
+            }
         }
         RequirePositive(MaxPositionEmbeddings, "max_position_embeddings");
         if (!(RmsNormEps > 0) || double.IsInfinity(RmsNormEps))
@@ -206,7 +280,7 @@ public sealed record Qwen2Config
         }
         if (UseSlidingWindow)
         {
-            throw Bad("use_sliding_window", "true", "is not supported", "set it to false as every Qwen2.5 checkpoint does");
+            throw Bad("use_sliding_window", "true", "is not supported", "set it to false as every Qwen2.5 and Qwen3 checkpoint does");
         }
         // Special ids are not range-checked against vocab_size: transformers does not, and generated test models
         // (tools/model/qwen2_eager.py make) keep Qwen's ids with a small vocabulary. Negative ids are refused when parsed.
@@ -234,8 +308,8 @@ public sealed record Qwen2Config
     public string ToJson(IReadOnlyDictionary<string, JsonNode?>? overrides = null)
     {
         var root = OriginalJson is null ? new JsonObject() : (JsonNode.Parse(OriginalJson) as JsonObject ?? new JsonObject());
-        root["architectures"] ??= new JsonArray("Qwen2ForCausalLM");
-        root["model_type"] = "qwen2";
+        root["architectures"] ??= new JsonArray(Architecture.CausalLmClass());
+        root["model_type"] = Architecture.ModelType();
         root["vocab_size"] = VocabSize;
         root["hidden_size"] = HiddenSize;
         root["intermediate_size"] = IntermediateSize;
@@ -252,9 +326,37 @@ public sealed record Qwen2Config
         root["rms_norm_eps"] = RmsNormEps;
         root["rope_theta"] = RopeTheta;
         root["tie_word_embeddings"] = TieWordEmbeddings;
-        root["use_sliding_window"] = UseSlidingWindow;
-        root["sliding_window"] = SlidingWindow;
-        root["max_window_layers"] = MaxWindowLayers;
+        if (Architecture != ModelArchitecture.Llama)
+        {
+            root["use_sliding_window"] = UseSlidingWindow;
+            root["sliding_window"] = SlidingWindow;
+            root["max_window_layers"] = MaxWindowLayers;
+        }
+        if (Architecture != ModelArchitecture.Qwen2)
+        {
+            root["attention_bias"] = AttentionBias;
+        }
+        if (Architecture == ModelArchitecture.Llama)
+        {
+            root["mlp_bias"] = MlpBias;
+        }
+        // The original object is kept when it says the same (its number spelling, extra keys); a changed one is rewritten.
+        var originalScaling = OriginalJson is null ? null : ParseRopeScaling(JsonFields.Parse(OriginalJson, "config"), Architecture);
+        if (RopeScaling is { } rs && rs != originalScaling)
+        {
+            root["rope_scaling"] = new JsonObject
+            {
+                ["rope_type"] = "llama3",
+                ["factor"] = rs.Factor,
+                ["low_freq_factor"] = rs.LowFreqFactor,
+                ["high_freq_factor"] = rs.HighFreqFactor,
+                ["original_max_position_embeddings"] = rs.OriginalMaxPositionEmbeddings,
+            };
+        }
+        else if (RopeScaling is null && originalScaling is not null)
+        {
+            root.Remove("rope_scaling");
+        }
         root["attention_dropout"] = AttentionDropout;
         root["bos_token_id"] = BosTokenId;
         root["eos_token_id"] = EosTokenIds.Count switch

@@ -5,7 +5,8 @@ using static ToolRL.Torch.torch;
 namespace ToolRL.Models;
 
 /// <summary>
-/// Qwen2 / Qwen2.5 causal language model: the decoder (<see cref="Model"/>, names <c>model.*</c>) and the output
+/// Qwen2 / Qwen2.5 causal language model, and by <see cref="Qwen2Config.Architecture"/> also Qwen3 and Llama 3.x
+/// (<c>Qwen3ForCausalLM</c>, <c>LlamaForCausalLM</c>; the variations are marked in Qwen2Model.cs): the decoder (<see cref="Model"/>, names <c>model.*</c>) and the output
 /// projection <c>lm_head</c> (tied to <c>model.embed_tokens.weight</c> when <c>tie_word_embeddings</c>).
 /// Loads and saves Hugging Face checkpoint folders; its state dict is the Hugging Face one.
 /// </summary>
@@ -90,7 +91,7 @@ public sealed class Qwen2ForCausalLM : Module
     /// not changed): the folder is a plain Hugging Face model (<c>toolrl merge</c>); <see cref="SaveAdapter"/> saves the adapter alone.
     /// </summary>
     public void SavePretrained(string directory, DType? dtype = null, long maxShardBytes = 5L << 30) =>
-        Checkpoint.SaveModel(this, Model, Config, "Qwen2ForCausalLM", directory, dtype ?? DType, maxShardBytes, SourceDirectory);
+        Checkpoint.SaveModel(this, Model, Config, Config.Architecture.CausalLmClass(), directory, dtype ?? DType, maxShardBytes, SourceDirectory);
 
     /// <summary>
     /// Saves the LoRA adapters in PEFT's layout: adapter_config.json (task_type CAUSAL_LM, base_model_name_or_path the

@@ -7,6 +7,11 @@ namespace ToolRL.Models;
 // The Qwen2 decoder, in forward order, with Hugging Face eager semantics (transformers
 // models/qwen2/modeling_qwen2.py; docs/model.md):
 //   ids → embed_tokens → N × [x + Attn(RMSNorm(x)); x + MLP(RMSNorm(x))] → norm → hidden states.
+// Qwen3 (modeling_qwen3.py) and Llama 3.x (modeling_llama.py) are the same stack with three variations, each marked
+// "VARIATION" where it acts (Qwen2Config.Architecture):
+//   biases      Qwen2: q, k, v.  Qwen3 / Llama: none, or q, k, v, o with attention_bias; Llama's MLP with mlp_bias.
+//   q/k norm    Qwen3: RMSNorm over each head's hd features of q and k, before rotary.
+//   rotary      Llama: rope_scaling "llama3" rescales the inverse frequencies once, at construction.
 // Shapes: B batch, T new tokens, S attended positions (cache length + T), H hidden, nH/nKV query/key-value
 // heads, hd head_dim, I intermediate. Module and parameter names are the checkpoint names, so the state
 // dict of Qwen2ForCausalLM is exactly the Hugging Face one (model.layers.0.self_attn.q_proj.weight …).
@@ -20,13 +25,18 @@ internal sealed class RotaryEmbedding
     {
         // inv_freq_i = 1 / θ^(2i/hd), evaluated in float32 like `arange(0, hd, 2).float() / hd`.
         var hd = config.HeadDim;
-        _inverseFrequencies = new float[hd / 2];
-        for (var i = 0; i < _inverseFrequencies.Length; i++)
+        var inverse = new float[hd / 2];
+        for (var i = 0; i < inverse.Length; i++)
         {
             var exponent = (float)(2 * i) / hd;
-            _inverseFrequencies[i] = 1f / MathF.Pow((float)config.RopeTheta, exponent);
+            inverse[i] = 1f / MathF.Pow((float)config.RopeTheta, exponent);
         }
+        // VARIATION rotary (Llama 3.x): low frequencies divided by the factor, a smooth band between.
+        _inverseFrequencies = config.RopeScaling?.Apply(inverse) ?? inverse;
     }
+
+    /// <summary>The inverse frequencies [hd/2] the angles are made of (after any scaling).</summary>
+    public IReadOnlyList<float> InverseFrequencies => _inverseFrequencies;
 
     /// <summary>cos, sin [B, 1, T, hd] in <paramref name="dtype"/> for integer positions [B, T].</summary>
     public (Tensor Cos, Tensor Sin) Tables(Tensor positions, DType dtype)
@@ -142,25 +152,35 @@ internal sealed class Qwen2Embedding : Module
     public Tensor Forward(Tensor ids) => Embedding(Weight, ids);
 }
 
-/// <summary>Grouped-query self-attention with q/k/v bias, RoPE and an optional KV cache.</summary>
+/// <summary>Grouped-query self-attention with RoPE and an optional KV cache (q/k/v bias for Qwen2, q/k norm for Qwen3).</summary>
 internal sealed class Qwen2Attention : Module
 {
     private readonly long _heads, _kvHeads, _headDim;
     private readonly double _scale;
     private readonly Qwen2Linear _q, _k, _v, _o;
+    private readonly Qwen2RmsNorm? _qNorm, _kNorm;
 
     public Qwen2Attention(WeightSource source, string prefix, Qwen2Config c)
     {
         (_heads, _kvHeads, _headDim) = (c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim);
         _scale = 1.0 / Math.Sqrt(_headDim);                                   // scaling = head_dim ** -0.5
-        _q = new Qwen2Linear(source, prefix + ".q_proj", c.HiddenSize, _heads * _headDim, bias: true);
-        _k = new Qwen2Linear(source, prefix + ".k_proj", c.HiddenSize, _kvHeads * _headDim, bias: true);
-        _v = new Qwen2Linear(source, prefix + ".v_proj", c.HiddenSize, _kvHeads * _headDim, bias: true);
-        _o = new Qwen2Linear(source, prefix + ".o_proj", _heads * _headDim, c.HiddenSize, bias: false);
+        // VARIATION biases: Qwen2 q/k/v; Qwen3 and Llama none unless attention_bias (then o too).
+        _q = new Qwen2Linear(source, prefix + ".q_proj", c.HiddenSize, _heads * _headDim, c.QkvBias);
+        _k = new Qwen2Linear(source, prefix + ".k_proj", c.HiddenSize, _kvHeads * _headDim, c.QkvBias);
+        _v = new Qwen2Linear(source, prefix + ".v_proj", c.HiddenSize, _kvHeads * _headDim, c.QkvBias);
+        _o = new Qwen2Linear(source, prefix + ".o_proj", _heads * _headDim, c.HiddenSize, c.OutputProjectionBias);
         RegisterModule("q_proj", _q);
         RegisterModule("k_proj", _k);
         RegisterModule("v_proj", _v);
         RegisterModule("o_proj", _o);
+        if (c.QueryKeyNorm)
+        {
+            // VARIATION q/k norm (Qwen3): weights [hd], shared by every head.
+            _qNorm = new Qwen2RmsNorm(source, prefix + ".q_norm", _headDim, c.RmsNormEps);
+            _kNorm = new Qwen2RmsNorm(source, prefix + ".k_norm", _headDim, c.RmsNormEps);
+            RegisterModule("q_norm", _qNorm);
+            RegisterModule("k_norm", _kNorm);
+        }
     }
 
     /// <summary>The four projections by PEFT module name.</summary>
@@ -175,9 +195,16 @@ internal sealed class Qwen2Attention : Module
     {
         long b = h.Size(0), t = h.Size(1);
         var stream = cache is not null;
-        var q = _q.Forward(h, stream).View(b, t, _heads, _headDim).Transpose(1, 2);        // [B,nH,T,hd]
-        var k = _k.Forward(h, stream).View(b, t, _kvHeads, _headDim).Transpose(1, 2);      // [B,nKV,T,hd]
+        var q = _q.Forward(h, stream).View(b, t, _heads, _headDim);                        // [B,T,nH,hd]
+        var k = _k.Forward(h, stream).View(b, t, _kvHeads, _headDim);                      // [B,T,nKV,hd]
         var v = _v.Forward(h, stream).View(b, t, _kvHeads, _headDim).Transpose(1, 2);      // [B,nKV,T,hd]
+        if (_qNorm is not null && _kNorm is not null)
+        {
+            q = _qNorm.Forward(q);                                                 // VARIATION q/k norm: RMSNorm over hd
+            k = _kNorm.Forward(k);
+        }
+        q = q.Transpose(1, 2);                                                     // [B,nH,T,hd]
+        k = k.Transpose(1, 2);                                                     // [B,nKV,T,hd]
         q = Functional.ApplyRotary(q, cos, sin);                                   // q·cos + rotate_half(q)·sin
         k = Functional.ApplyRotary(k, cos, sin);
         if (cache is { } slot)
@@ -191,16 +218,16 @@ internal sealed class Qwen2Attention : Module
     }
 }
 
-/// <summary>SwiGLU MLP without biases: down(silu(gate(x)) · up(x)).</summary>
+/// <summary>SwiGLU MLP: down(silu(gate(x)) · up(x)), without biases (Llama: with them under mlp_bias).</summary>
 internal sealed class Qwen2Mlp : Module
 {
     private readonly Qwen2Linear _gate, _up, _down;
 
     public Qwen2Mlp(WeightSource source, string prefix, Qwen2Config c)
     {
-        _gate = new Qwen2Linear(source, prefix + ".gate_proj", c.HiddenSize, c.IntermediateSize, bias: false);
-        _up = new Qwen2Linear(source, prefix + ".up_proj", c.HiddenSize, c.IntermediateSize, bias: false);
-        _down = new Qwen2Linear(source, prefix + ".down_proj", c.IntermediateSize, c.HiddenSize, bias: false);
+        _gate = new Qwen2Linear(source, prefix + ".gate_proj", c.HiddenSize, c.IntermediateSize, c.MlpBias);   // VARIATION biases
+        _up = new Qwen2Linear(source, prefix + ".up_proj", c.HiddenSize, c.IntermediateSize, c.MlpBias);
+        _down = new Qwen2Linear(source, prefix + ".down_proj", c.IntermediateSize, c.HiddenSize, c.MlpBias);
         RegisterModule("gate_proj", _gate);
         RegisterModule("up_proj", _up);
         RegisterModule("down_proj", _down);
@@ -249,7 +276,8 @@ internal sealed class Qwen2DecoderLayer : Module
 }
 
 /// <summary>
-/// The Qwen2 decoder stack (<c>Qwen2Model</c> in transformers): token ids → final-norm hidden states [B,T,H].
+/// The Qwen2 decoder stack (<c>Qwen2Model</c> in transformers; with <see cref="Qwen2Config.Architecture"/> also
+/// <c>Qwen3Model</c> and <c>LlamaModel</c>): token ids → final-norm hidden states [B,T,H].
 /// Parameter names are the Hugging Face names below the <c>model.</c> prefix.
 /// </summary>
 public sealed partial class Qwen2Model : Module

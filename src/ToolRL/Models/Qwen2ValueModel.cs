@@ -129,9 +129,9 @@ public sealed class Qwen2ValueModel : Module
         return new Qwen2ValueModel(config, weights, head) { SourceDirectory = Path.GetFullPath(directory) };
     }
 
-    /// <summary>Saves in <c>Qwen2ForTokenClassification</c> layout (num_labels 1), loadable by AutoModelForTokenClassification.</summary>
+    /// <summary>Saves in <c>Qwen2ForTokenClassification</c> (<c>Qwen3…</c>, <c>Llama…</c>) layout (num_labels 1), loadable by AutoModelForTokenClassification.</summary>
     public void SavePretrained(string directory, DType? dtype = null, long maxShardBytes = 5L << 30) =>
-        Checkpoint.SaveModel(this, Model, Config, "Qwen2ForTokenClassification", directory, dtype ?? Model.EmbedTokensWeight.DType, maxShardBytes,
+        Checkpoint.SaveModel(this, Model, Config, Config.Architecture.TokenClassificationClass(), directory, dtype ?? Model.EmbedTokensWeight.DType, maxShardBytes,
             SourceDirectory, new Dictionary<string, JsonNode?>
             {
                 ["num_labels"] = 1,

@@ -57,7 +57,7 @@ public class Qwen2ConfigTests
     [InlineData("\"vocab_size\": 0", "vocab_size", "0")]
     [InlineData("\"hidden_size\": \"896\"", "hidden_size", "\"896\"")]
     [InlineData("\"hidden_act\": \"gelu\"", "hidden_act", "gelu")]
-    [InlineData("\"model_type\": \"llama\"", "model_type", "llama")]
+    [InlineData("\"model_type\": \"mistral\"", "model_type", "mistral")]
     [InlineData("\"rms_norm_eps\": -1", "rms_norm_eps", "-1")]
     [InlineData("\"use_sliding_window\": true", "use_sliding_window", "true")]
     [InlineData("\"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4.0}", "rope_scaling", "yarn")]

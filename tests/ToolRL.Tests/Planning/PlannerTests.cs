@@ -134,7 +134,7 @@ public class PlannerTests
         var folder = Directory.CreateTempSubdirectory("toolrl-plan-bad-");
         try
         {
-            File.WriteAllText(Path.Combine(folder.FullName, "config.json"), """{"model_type": "llama", "hidden_size": 64, "num_attention_heads": 4}""");
+            File.WriteAllText(Path.Combine(folder.FullName, "config.json"), """{"model_type": "mistral", "hidden_size": 64, "num_attention_heads": 4}""");
             var e = Assert.Throws<ConfigurationException>(() => ModelShape.FromConfigJson(Path.Combine(folder.FullName, "config.json")));
             Assert.Contains("model_type", e.Message);
             Assert.Contains("config.json", e.Message);

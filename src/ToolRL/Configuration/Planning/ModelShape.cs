@@ -3,9 +3,10 @@ using ToolRL.Models;
 namespace ToolRL.Configuration.Planning;
 
 /// <summary>
-/// The dimensions of a Qwen2-architecture model that decide its size, read from a config.json or a tiny spec,
-/// never from weights. Parameter counts follow the Qwen2 layout: embeddings, per layer q/k/v (with bias) and o
-/// projections, a SwiGLU MLP (gate, up, down) and two RMSNorms, a final norm, and an lm_head unless tied.
+/// The dimensions of a Qwen2-family model (Qwen2, Qwen3, Llama 3.x) that decide its size, read from a config.json or a
+/// tiny spec, never from weights. Parameter counts follow the layout: embeddings, per layer q/k/v and o projections
+/// (biases as the architecture has them; Qwen3's per-head q/k norms), a SwiGLU MLP (gate, up, down) and two RMSNorms,
+/// a final norm, and an lm_head unless tied.
 /// </summary>
 /// <param name="VocabSize">vocab_size.</param>
 /// <param name="HiddenSize">hidden_size.</param>
@@ -23,6 +24,15 @@ public sealed record ModelShape(long VocabSize, long HiddenSize, long NumHiddenL
     /// <summary>Per-head dimension.</summary>
     public long HeadDim => ExplicitHeadDim ?? HiddenSize / NumAttentionHeads;
 
+    /// <summary>The decoder architecture (config.json model_type); it decides biases and norms.</summary>
+    public ModelArchitecture Architecture { get; init; } = ModelArchitecture.Qwen2;
+
+    /// <summary>Qwen3 / Llama <c>attention_bias</c> (biases on q, k, v and o).</summary>
+    public bool AttentionBias { get; init; }
+
+    /// <summary>Llama <c>mlp_bias</c> (biases on gate, up and down).</summary>
+    public bool MlpBias { get; init; }
+
     /// <summary>Parameters of one decoder layer.</summary>
     public long ParametersPerLayer
     {
@@ -30,8 +40,12 @@ public sealed record ModelShape(long VocabSize, long HiddenSize, long NumHiddenL
         {
             var kvWidth = NumKeyValueHeads * HeadDim;
             var queryWidth = NumAttentionHeads * HeadDim;
-            var attention = (HiddenSize * queryWidth + queryWidth) + 2 * (HiddenSize * kvWidth + kvWidth) + queryWidth * HiddenSize;
-            var mlp = 3 * HiddenSize * IntermediateSize;
+            var qkvBias = Architecture == ModelArchitecture.Qwen2 || AttentionBias;
+            var attention = HiddenSize * queryWidth + 2 * HiddenSize * kvWidth + queryWidth * HiddenSize
+                + (qkvBias ? queryWidth + 2 * kvWidth : 0)
+                + (Architecture != ModelArchitecture.Qwen2 && AttentionBias ? HiddenSize : 0)
+                + (Architecture == ModelArchitecture.Qwen3 ? 2 * HeadDim : 0);             // q_norm, k_norm
+            var mlp = 3 * HiddenSize * IntermediateSize + (MlpBias ? 2 * IntermediateSize + HiddenSize : 0);
             return attention + mlp + 2 * HiddenSize;
         }
     }
@@ -78,14 +92,20 @@ public sealed record ModelShape(long VocabSize, long HiddenSize, long NumHiddenL
         }
         catch (ModelConfigException e)
         {
-            throw new ConfigurationException(path, [new ConfigError("$", null, e.Message, "use the model's original config.json (a Qwen2 / Qwen2.5 model)")]);
+            throw new ConfigurationException(path, [new ConfigError("$", null, e.Message, "use the model's original config.json (a Qwen2/Qwen2.5, Qwen3 or Llama 3.x model)")]);
         }
     }
 
     /// <summary>The shape of a parsed model config.</summary>
     public static ModelShape FromQwen2Config(Qwen2Config config) =>
         new(config.VocabSize, config.HiddenSize, config.NumHiddenLayers, config.NumAttentionHeads, config.NumKeyValueHeads,
-            config.IntermediateSize, config.TieWordEmbeddings) { ExplicitHeadDim = config.ExplicitHeadDim };
+            config.IntermediateSize, config.TieWordEmbeddings)
+        {
+            ExplicitHeadDim = config.ExplicitHeadDim,
+            Architecture = config.Architecture,
+            AttentionBias = config.AttentionBias,
+            MlpBias = config.MlpBias,
+        };
 
     /// <summary>The shape of a tiny spec with the given vocabulary size.</summary>
     public static ModelShape FromTiny(TinyModelSpec tiny, long vocabSize) =>
