@@ -39,13 +39,15 @@ public sealed record AdvantageEstimator(string Name, bool NeedsValues, Advantage
 /// <summary>
 /// Advantage estimators by name, as verl's <c>register_adv_est</c> (core_algos.py): the config's
 /// <c>adv_estimator</c> selects one, and a new estimator is a pure function plus one <see cref="Register"/> call.
-/// Built in: <c>gae</c>, <c>grpo</c>, <c>dr_grpo</c>, <c>rloo</c>, <c>reinforce_plus_plus</c>,
+/// Built in: <c>gae</c>, <c>gae_decaying</c> (trl 0.10.1 / StepTool), <c>turn_reward_to_go</c>, <c>grpo</c>, <c>dr_grpo</c>, <c>rloo</c>, <c>reinforce_plus_plus</c>,
 /// <c>reinforce_plus_plus_baseline</c>. Names are unique; an unknown name lists the known ones.
 /// </summary>
 public sealed class AdvantageEstimators
 {
 #pragma warning disable CS1591 // The names are their own documentation.
     public const string Gae = "gae";
+    public const string GaeDecaying = "gae_decaying";
+    public const string TurnRewardToGo = "turn_reward_to_go";
     public const string Grpo = "grpo";
     public const string DrGrpo = "dr_grpo";
     public const string Rloo = "rloo";
@@ -67,6 +69,9 @@ public sealed class AdvantageEstimators
         var registry = new AdvantageEstimators();
         registry.Register(Gae, i => Algorithms.Gae.Compute(i.TokenLevelRewards,
             i.Values ?? throw new ArgumentException("gae needs critic values", nameof(i)), i.ResponseMask, i.Gamma, i.Lam, i.NormalizeAdvantages), needsValues: true);
+        registry.Register(GaeDecaying, i => DecayingGae.Compute(i.TokenLevelRewards,
+            i.Values ?? throw new ArgumentException("gae_decaying needs critic values", nameof(i)), i.ResponseMask, i.Gamma, i.Lam, i.NormalizeAdvantages), needsValues: true);
+        registry.Register(TurnRewardToGo, i => SameTwice(TurnLevelAdvantage.Compute(i.TokenLevelRewards, i.ResponseMask, i.GroupIds, i.Gamma, i.Epsilon, i.NormalizeByStd)));
         registry.Register(Grpo, i => SameTwice(GrpoAdvantage.Compute(i.TokenLevelRewards, i.ResponseMask, i.GroupIds, i.Epsilon, i.NormalizeByStd)));
         registry.Register(DrGrpo, i => SameTwice(GrpoAdvantage.Compute(i.TokenLevelRewards, i.ResponseMask, i.GroupIds, i.Epsilon, normalizeByStd: false)));
         registry.Register(Rloo, i => SameTwice(RlooAdvantage.Compute(i.TokenLevelRewards, i.ResponseMask, i.GroupIds)));

@@ -67,11 +67,11 @@ public sealed class EstimatorRegistryTests
     }
 
     [Fact]
-    public void TheBuiltInsAreRegisteredAndOnlyGaeNeedsValues()
+    public void TheBuiltInsAreRegisteredAndOnlyTheGaesNeedValues()
     {
         var registry = AdvantageEstimators.CreateWithBuiltIns();
-        Assert.Equal(["dr_grpo", "gae", "grpo", "reinforce_plus_plus", "reinforce_plus_plus_baseline", "rloo"], registry.Names);
-        Assert.Equal(["gae"], registry.Names.Where(n => registry.Get(n).NeedsValues));
+        Assert.Equal(["dr_grpo", "gae", "gae_decaying", "grpo", "reinforce_plus_plus", "reinforce_plus_plus_baseline", "rloo", "turn_reward_to_go"], registry.Names);
+        Assert.Equal(["gae", "gae_decaying"], registry.Names.Where(n => registry.Get(n).NeedsValues));
         Assert.Contains(PolicyLosses.Vanilla, PolicyLosses.Default.Names);
     }
 
