@@ -1,5 +1,6 @@
 // Bridge core: errors, handle lifetime, metadata, data transfer, factories, generators, autograd, threads.
 #include "bridge.h"
+#include "op_codes.h"
 
 #include <ATen/Parallel.h>
 #include <ATen/detail/CUDAHooksInterface.h>
@@ -150,17 +151,18 @@ TRL_API int trl_tensor_item_long(TrlTensor t, int64_t* out) {
 
 // ---- factories ----------------------------------------------------------------------------------------------
 
-/// kind: 0 zeros, 1 ones, 2 full(value), 3 empty.
+/// kind: a FillKind (op_codes.h); value is Full's.
 TRL_API TrlTensor trl_full(const int64_t* shape, int ndim, int kind, double value, int dtype, int dev_type,
                            int dev_index, int requires_grad) {
     TRL_TRY
     auto opts = options(dtype, dev_type, dev_index);
     at::Tensor t;
     switch (kind) {
-        case 0: t = at::zeros(dims(shape, ndim), opts); break;
-        case 1: t = at::ones(dims(shape, ndim), opts); break;
-        case 2: t = at::full(dims(shape, ndim), value, opts); break;
-        default: t = at::empty(dims(shape, ndim), opts); break;
+        case op::FillKind::Zeros: t = at::zeros(dims(shape, ndim), opts); break;
+        case op::FillKind::Ones: t = at::ones(dims(shape, ndim), opts); break;
+        case op::FillKind::Full: t = at::full(dims(shape, ndim), value, opts); break;
+        case op::FillKind::Empty: t = at::empty(dims(shape, ndim), opts); break;
+        default: throw std::invalid_argument("unknown fill kind " + std::to_string(kind));
     }
     if (requires_grad) t.set_requires_grad(true);
     return wrap(std::move(t));
@@ -173,10 +175,11 @@ TRL_API TrlTensor trl_full_like(TrlTensor like, int kind, double value, int dtyp
     auto opts = like->options().requires_grad(false);
     if (dtype >= 0) opts = opts.dtype(to_scalar_type(dtype));
     switch (kind) {
-        case 0: return wrap(at::zeros_like(*like, opts));
-        case 1: return wrap(at::ones_like(*like, opts));
-        case 2: return wrap(at::full_like(*like, value, opts));
-        default: return wrap(at::empty_like(*like, opts));
+        case op::FillKind::Zeros: return wrap(at::zeros_like(*like, opts));
+        case op::FillKind::Ones: return wrap(at::ones_like(*like, opts));
+        case op::FillKind::Full: return wrap(at::full_like(*like, value, opts));
+        case op::FillKind::Empty: return wrap(at::empty_like(*like, opts));
+        default: throw std::invalid_argument("unknown fill kind " + std::to_string(kind));
     }
     TRL_CATCH_RET(nullptr)
 }
@@ -198,15 +201,16 @@ static c10::optional<at::Generator> gen_opt(TrlGenerator g) {
     return *g;
 }
 
-/// kind: 0 randn (normal 0,1), 1 rand (uniform [0,1)), 2 randint [low, high).
+/// kind: a RandomKind (op_codes.h): randn (normal 0,1), rand (uniform [0,1)), randint [low, high).
 TRL_API TrlTensor trl_random(const int64_t* shape, int ndim, int kind, int64_t low, int64_t high, TrlGenerator g,
                              int dtype, int dev_type, int dev_index) {
     TRL_TRY
     auto opts = options(dtype, dev_type, dev_index);
     switch (kind) {
-        case 0: return wrap(at::randn(dims(shape, ndim), gen_opt(g), opts));
-        case 1: return wrap(at::rand(dims(shape, ndim), gen_opt(g), opts));
-        default: return wrap(at::randint(low, high, dims(shape, ndim), gen_opt(g), opts));
+        case op::RandomKind::Normal: return wrap(at::randn(dims(shape, ndim), gen_opt(g), opts));
+        case op::RandomKind::Uniform: return wrap(at::rand(dims(shape, ndim), gen_opt(g), opts));
+        case op::RandomKind::Integer: return wrap(at::randint(low, high, dims(shape, ndim), gen_opt(g), opts));
+        default: throw std::invalid_argument("unknown random kind " + std::to_string(kind));
     }
     TRL_CATCH_RET(nullptr)
 }
@@ -219,13 +223,15 @@ TRL_API TrlTensor trl_multinomial(TrlTensor probs, int64_t n, int replacement, T
     TRL_TENSOR(at::multinomial(*probs, n, replacement != 0, gen_opt(g)))
 }
 
-/// In-place fills: 0 normal_(a, b) (mean, std), 1 uniform_(a, b), 2 bernoulli_(a) (probability).
+/// In-place fills, kind a RandomFillKind (op_codes.h): normal_(a, b) (mean, std), uniform_(a, b), bernoulli_(a)
+/// (probability).
 TRL_API int trl_random_(TrlTensor t, int kind, double a, double b, TrlGenerator g) {
     TRL_STATUS(
         switch (kind) {
-            case 0: t->normal_(a, b, gen_opt(g)); break;
-            case 1: t->uniform_(a, b, gen_opt(g)); break;
-            default: t->bernoulli_(a, gen_opt(g)); break;
+            case op::RandomFillKind::Normal: t->normal_(a, b, gen_opt(g)); break;
+            case op::RandomFillKind::Uniform: t->uniform_(a, b, gen_opt(g)); break;
+            case op::RandomFillKind::Bernoulli: t->bernoulli_(a, gen_opt(g)); break;
+            default: throw std::invalid_argument("unknown random fill kind " + std::to_string(kind));
         })
 }
 

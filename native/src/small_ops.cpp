@@ -15,6 +15,8 @@
 // caller goes through libtorch. TOOLRL_SMALL_OPS=0 in the environment turns the path off (for A/B measurements).
 #include "small_ops.h"
 
+#include "op_codes.h"
+
 #include <ATen/EmptyTensor.h>
 #include <ATen/Parallel.h>
 
@@ -29,12 +31,16 @@ namespace {
 
 enum class Arith { Add, Sub, Mul, Div };
 
+// arith_of reads binary and scalar codes alike, which agree on the four it takes.
+static_assert(int{op::Binary::Add} == int{op::ScalarOp::Add} && int{op::Binary::Sub} == int{op::ScalarOp::Sub} &&
+              int{op::Binary::Mul} == int{op::ScalarOp::Mul} && int{op::Binary::Div} == int{op::ScalarOp::Div});
+
 bool arith_of(int op, Arith& out) {
     switch (op) {
-        case 0: out = Arith::Add; return true;
-        case 1: out = Arith::Sub; return true;
-        case 2: out = Arith::Mul; return true;
-        case 3: out = Arith::Div; return true;
+        case op::Binary::Add: out = Arith::Add; return true;
+        case op::Binary::Sub: out = Arith::Sub; return true;
+        case op::Binary::Mul: out = Arith::Mul; return true;
+        case op::Binary::Div: out = Arith::Div; return true;
         default: return false;
     }
 }

@@ -5,10 +5,10 @@
 
 namespace trl {
 
-/// x op y for binary codes 0 add, 1 sub, 2 mul, 3 div when the fast path applies; an undefined tensor otherwise.
+/// x op y for the binary codes Add, Sub, Mul, Div when the fast path applies; an undefined tensor otherwise.
 at::Tensor try_small_binary(int op, const at::Tensor& x, const at::Tensor& y, double alpha);
 
-/// x op s for scalar codes 0 add, 1 sub, 2 mul, 3 div when the fast path applies; an undefined tensor otherwise.
+/// x op s for the scalar codes Add, Sub, Mul, Div when the fast path applies; an undefined tensor otherwise.
 at::Tensor try_small_scalar(int op, const at::Tensor& x, const at::Scalar& s);
 
 }  // namespace trl

@@ -140,14 +140,14 @@ public partial class Tensor
     public Tensor NonZero() => Unary(Native.Unary.NonZero);
 
     /// <summary>Pieces of <paramref name="size"/> along <paramref name="dim"/> (the last may be smaller).</summary>
-    public Tensor[] Split(long size, long dim = 0) => SplitCore(0, size, dim);
+    public Tensor[] Split(long size, long dim = 0) => SplitCore(SplitOp.Split, size, dim);
 
     /// <summary><paramref name="chunks"/> nearly equal pieces along <paramref name="dim"/>.</summary>
-    public Tensor[] Chunk(long chunks, long dim = 0) => SplitCore(1, chunks, dim);
+    public Tensor[] Chunk(long chunks, long dim = 0) => SplitCore(SplitOp.Chunk, chunks, dim);
 
-    private unsafe Tensor[] SplitCore(int op, long size, long dim)
+    private unsafe Tensor[] SplitCore(SplitOp op, long size, long dim)
     {
-        var count = trl_split(Handle, op, size, dim, NativeAllocator.Callback);
+        var count = trl_split(Handle, (int)op, size, dim, NativeAllocator.Callback);
         GC.KeepAlive(this);
         return Array.ConvertAll(NativeAllocator.ReadHandles(count), h => new Tensor(h));
     }

@@ -55,15 +55,15 @@ public static partial class torch
 
     /// <summary>Fills <paramref name="tensor"/> in place with normal samples N(mean, std²) (nn.init.normal_).</summary>
     public static Tensor NormalInPlace(Tensor tensor, double mean = 0, double std = 1, Generator? generator = null) =>
-        RandomInPlace(tensor, 0, mean, std, generator);
+        RandomInPlace(tensor, RandomFillKind.Normal, mean, std, generator);
 
     /// <summary>Fills <paramref name="tensor"/> in place with uniform samples in [low, high) (nn.init.uniform_).</summary>
     public static Tensor UniformInPlace(Tensor tensor, double low = 0, double high = 1, Generator? generator = null) =>
-        RandomInPlace(tensor, 1, low, high, generator);
+        RandomInPlace(tensor, RandomFillKind.Uniform, low, high, generator);
 
-    private static Tensor RandomInPlace(Tensor tensor, int kind, double a, double b, Generator? generator)
+    private static Tensor RandomInPlace(Tensor tensor, RandomFillKind kind, double a, double b, Generator? generator)
     {
-        Check(trl_random_(tensor.Handle, kind, a, b, generator?.Handle ?? IntPtr.Zero));
+        Check(trl_random_(tensor.Handle, (int)kind, a, b, generator?.Handle ?? IntPtr.Zero));
         GC.KeepAlive(tensor);
         GC.KeepAlive(generator);
         return tensor;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ToolRL.Configuration;
 using ToolRL.Data;
+using ToolRL.Rewards;
 
 namespace ToolRL.Cli.Commands;
 
@@ -48,7 +49,7 @@ public sealed class DataCommand : ICliCommand
         var command = new Command("stats", "Rows, roles, tool/response ground truths, calls per ground truth and prompt lengths.") { input };
         command.SetAction(parse =>
         {
-            parse.InvocationConfiguration.Output.Write(DatasetStats.Compute(parse.GetValue(input)!.FullName).ToText());
+            parse.InvocationConfiguration.Output.Write(DatasetStats.Compute(parse.GetValue(input)!.FullName, ToolRLGroundTruthRules.Validate).ToText());
             return 0;
         });
         return command;

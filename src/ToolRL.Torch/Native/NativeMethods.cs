@@ -111,6 +111,8 @@ internal static unsafe class NativeMethods
     [DllImport(Lib)] internal static extern int trl_tensor_is_inference(IntPtr t);
 
     // ---- op families (codes in OpCodes.cs) ----
+    /// <summary>The bridge's op codes as "Family.Name=code" lines (static text; see native/src/op_codes.h).</summary>
+    [DllImport(Lib)] internal static extern IntPtr trl_op_codes();
     [DllImport(Lib)] internal static extern IntPtr trl_unary(IntPtr t, int op);
     [DllImport(Lib)] internal static extern IntPtr trl_binary(IntPtr a, IntPtr b, int op, double alpha);
     [DllImport(Lib)] internal static extern IntPtr trl_binary_scalar(IntPtr a, double value, int op);

@@ -1,6 +1,7 @@
 namespace ToolRL.Torch.Native;
 
-// Op codes of the bridge's op families; the numbers must match the switch statements in native/src/ops.cpp.
+// Op codes of the bridge's op families. native/src/op_codes.h is the one list; these enums mirror it and
+// OpCodeTests compares them with the bridge's own table (trl_op_codes) member by member, both ways.
 
 internal enum Unary
 {
@@ -51,6 +52,9 @@ internal enum DimOp
 
 internal enum ShapeOp { Reshape = 0, View = 1, Expand = 2, Permute = 3, Repeat = 4, SumToSize = 5, BroadcastTo = 6 }
 
+/// <summary>Kinds of trl_split.</summary>
+internal enum SplitOp { Split = 0, Chunk = 1 }
+
 internal enum IndexOp { IndexSelect = 0, Gather = 1, TakeAlongDim = 2 }
 
 internal enum ScatterOp
@@ -64,3 +68,6 @@ internal enum FillKind { Zeros = 0, Ones = 1, Full = 2, Empty = 3 }
 
 /// <summary>Kinds of trl_random.</summary>
 internal enum RandomKind { Normal = 0, Uniform = 1, Integer = 2 }
+
+/// <summary>Kinds of trl_random_ (in-place fills).</summary>
+internal enum RandomFillKind { Normal = 0, Uniform = 1, Bernoulli = 2 }

@@ -32,9 +32,9 @@ public sealed record DatasetLoadOptions
     public InvalidRowPolicy InvalidRows { get; init; } = InvalidRowPolicy.Skip;
 
     /// <summary>
-    /// Checks a ground truth and returns null when the reward rules can read it, else the reason. Null means
-    /// <see cref="GroundTruthRules.Validate"/>: the ToolRL reward's own parser
-    /// (<see cref="Rewards.ToolRLGroundTruth.Validate"/>) plus format and call-shape checks.
+    /// Checks a ground truth and returns null when the reward can score against it, else the reason; null (the
+    /// default) checks only that it is a string. The reward owns its rules: for the ToolRL reward pass
+    /// <c>ToolRL.Rewards.ToolRLGroundTruthRules.Validate</c> (the training pipeline does).
     /// </summary>
     public Func<string, string?>? GroundTruthValidator { get; init; }
 
@@ -47,6 +47,6 @@ public sealed record DatasetLoadOptions
     /// <summary>What happens to an over-long prompt; see <see cref="PromptTruncation"/>.</summary>
     public PromptTruncation Truncation { get; init; } = PromptTruncation.Error;
 
-    /// <summary>The default options: skip invalid rows, ToolRL ground-truth check, no length limit.</summary>
+    /// <summary>The default options: skip invalid rows, no ground-truth check, no length limit.</summary>
     public static DatasetLoadOptions Default { get; } = new();
 }

@@ -8,7 +8,7 @@ namespace ToolRL.Data;
 /// ground truth and a prompt length histogram (in characters: the tokenizer is not needed to read data).
 /// </summary>
 /// <param name="Rows">Rows in the file.</param>
-/// <param name="ValidRows">Rows that parse as RL rows and pass the ground-truth check.</param>
+/// <param name="ValidRows">Rows that parse as RL rows and pass the ground-truth check (when one was given).</param>
 /// <param name="Problems">The first problems found (at most 20).</param>
 /// <param name="Roles">Messages per role over all prompts.</param>
 /// <param name="GroundTruthKinds">Ground truths by kind: tool_call, response, tool_call+response, neither.</param>
@@ -29,10 +29,12 @@ public sealed record DatasetStats(
     double MeanPromptChars,
     int MaxPromptChars)
 {
-    /// <summary>Computes the statistics of <paramref name="path"/> (.parquet, .jsonl or .json).</summary>
+    /// <summary>
+    /// Computes the statistics of <paramref name="path"/> (.parquet, .jsonl or .json); a row is valid when it parses
+    /// and <paramref name="validator"/> (if any; see <see cref="DatasetLoadOptions.GroundTruthValidator"/>) accepts its ground truth.
+    /// </summary>
     public static DatasetStats Compute(string path, Func<string, string?>? validator = null)
     {
-        validator ??= GroundTruthRules.Validate;
         var roles = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var kinds = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var calls = new SortedDictionary<int, int>();
@@ -42,7 +44,7 @@ public sealed record DatasetStats(
         foreach (var raw in RowSource.Read(path))
         {
             var (row, error) = RowParser.ParseRl(raw, rows);
-            error ??= validator(row!.GroundTruth);
+            error ??= validator?.Invoke(row!.GroundTruth);
             rows++;
             if (error is not null)
             {

@@ -2,7 +2,8 @@ namespace ToolRL.Data;
 
 /// <summary>
 /// An RL dataset in the verl/ToolRL layout, loaded whole (rows are small; parquet is still read one row group
-/// at a time). Every row is validated: roles, ground truth readable by the reward rules, prompt length.
+/// at a time). Every row is validated: roles, fields, prompt length, and the ground truth by
+/// <see cref="DatasetLoadOptions.GroundTruthValidator"/> when one is given.
 /// </summary>
 public sealed class RlDataset
 {
@@ -26,8 +27,8 @@ public sealed class RlDataset
     public static RlDataset Load(string path, DatasetLoadOptions? options = null)
     {
         options ??= DatasetLoadOptions.Default;
-        var validator = options.GroundTruthValidator ?? GroundTruthRules.Validate;
-        var (rows, problems) = DatasetLoader.Load(path, options, RowParser.ParseRl, row => row.Prompt, row => validator(row.GroundTruth));
+        var validator = options.GroundTruthValidator;
+        var (rows, problems) = DatasetLoader.Load(path, options, RowParser.ParseRl, row => row.Prompt, row => validator?.Invoke(row.GroundTruth));
         return new RlDataset(rows, problems);
     }
 

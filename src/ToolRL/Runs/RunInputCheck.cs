@@ -1,5 +1,6 @@
 using ToolRL.Configuration;
 using ToolRL.Data;
+using ToolRL.Rewards;
 
 namespace ToolRL.Runs;
 
@@ -16,7 +17,7 @@ public static class RunInputCheck
     public static void Check(TrainingConfig config)
     {
         var problems = new List<string>();
-        var options = new DatasetLoadOptions { InvalidRows = config.Data.InvalidRows };
+        var options = new DatasetLoadOptions { InvalidRows = config.Data.InvalidRows, GroundTruthValidator = ToolRLGroundTruthRules.Validate };
         var trainRows = 0;
         foreach (var path in config.Data.TrainFiles)
         {

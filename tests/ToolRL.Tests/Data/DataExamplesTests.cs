@@ -10,7 +10,7 @@ public class DataExamplesTests
     [Fact]
     public void RllaExampleRowsLoadAndTheirGroundTruthsScoreTheMaximum()
     {
-        var rows = RlDataset.Load(TestPaths.InRepo("data", "examples", "rlla_rows.jsonl"));
+        var rows = RlDataset.Load(TestPaths.InRepo("data", "examples", "rlla_rows.jsonl"), new DatasetLoadOptions { GroundTruthValidator = ToolRLGroundTruthRules.Validate });
         Assert.Empty(rows.Problems);
         Assert.Equal(3, rows.Count);
         var scores = rows.Rows.Select(r => ToolRLReward.Score(r.GroundTruth, r.GroundTruth, ToolRLRewardOptions.Default)).ToList();

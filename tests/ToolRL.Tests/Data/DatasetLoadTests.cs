@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ToolRL.Data;
+using ToolRL.Rewards;
 using ToolRL.Testing;
 using ToolRL.Tokenization;
 
@@ -9,13 +10,16 @@ public sealed class DatasetLoadTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("toolrl-data-").FullName;
 
+    /// <summary>The ToolRL reward's ground-truth rules, as the training pipeline loads data.</summary>
+    private static readonly DatasetLoadOptions ToolRLRules = new() { GroundTruthValidator = ToolRLGroundTruthRules.Validate };
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [ReferenceFact]
     public void RllaParquetAndJsonlLoadToTheSameRows()
     {
-        var fromParquet = RlDataset.Load(TestPaths.Reference("data", "rlla", "test.parquet"));
-        var fromJsonl = RlDataset.Load(TestPaths.Reference("data", "rlla", "test.jsonl"));
+        var fromParquet = RlDataset.Load(TestPaths.Reference("data", "rlla", "test.parquet"), ToolRLRules);
+        var fromJsonl = RlDataset.Load(TestPaths.Reference("data", "rlla", "test.jsonl"), ToolRLRules);
 
         Assert.Equal(80, fromParquet.Count);
         Assert.Empty(fromParquet.Problems);
@@ -45,7 +49,7 @@ public sealed class DatasetLoadTests : IDisposable
     public void RlRowsServeAsSftRowsWithTheGroundTruthAsAnswer()
     {
         var sft = SftDataset.Load(TestPaths.Reference("data", "rlla", "rlla_sft_rlformat.jsonl"));
-        var rl = RlDataset.Load(TestPaths.Reference("data", "rlla", "rlla_sft_rlformat.jsonl"));
+        var rl = RlDataset.Load(TestPaths.Reference("data", "rlla", "rlla_sft_rlformat.jsonl"), ToolRLRules);
 
         Assert.Equal(400, sft.Count);
         Assert.Equal(rl.Rows.Select(r => r.GroundTruth), sft.Rows.Select(r => r.Response.Content));
@@ -60,7 +64,7 @@ public sealed class DatasetLoadTests : IDisposable
         var noPrompt = "{\"data_source\":\"rlla\",\"reward_model\":{\"ground_truth\":\"x\"}}";
         var path = Write("bad.jsonl", [good[2], badRole, badGroundTruth, noPrompt]);
 
-        var skipped = RlDataset.Load(path);
+        var skipped = RlDataset.Load(path, ToolRLRules);
         Assert.Single(skipped.Rows);
         Assert.Equal([1, 2, 3], skipped.Problems.Select(p => p.Index));
         Assert.Contains("prompt[1].role", skipped.Problems[0].Reason);
@@ -68,9 +72,14 @@ public sealed class DatasetLoadTests : IDisposable
         Assert.Contains("line 1", skipped.Problems[1].Reason);
         Assert.Contains("field 'prompt' is null", skipped.Problems[2].Reason);
 
-        var e = Assert.Throws<DatasetException>(() => RlDataset.Load(path, new DatasetLoadOptions { InvalidRows = InvalidRowPolicy.Fail }));
+        var e = Assert.Throws<DatasetException>(() => RlDataset.Load(path, ToolRLRules with { InvalidRows = InvalidRowPolicy.Fail }));
         Assert.Contains("row 1", e.Message);
         Assert.Contains("bad.jsonl", e.Message);
+
+        // Without a validator the data layer checks only the row's shape: the ToolRL-unreadable ground truth stays.
+        var shapeOnly = RlDataset.Load(path);
+        Assert.Equal([1, 3], shapeOnly.Problems.Select(p => p.Index));
+        Assert.Contains(shapeOnly.Rows, r => r.GroundTruth.Contains("{oops"));
     }
 
     [Fact]

@@ -45,11 +45,11 @@ public sealed class SyntheticRewardTests
     {
         const string Thought = "<think> t </think>\n";
 
-        Assert.Null(GroundTruthRules.Validate(Thought + "<tool_call>\n{\"name\": \"a\", \"parameters\": {}}\n</tool_call>"));
-        Assert.Contains("json.loads", GroundTruthRules.Validate(Thought + "<tool_call>\n{\"name\": \"a\",\n\"parameters\": {}}\n</tool_call>"));
-        Assert.Contains("neither", GroundTruthRules.Validate(Thought.Trim()));
-        Assert.Contains("own format rule", GroundTruthRules.Validate("<response> hi </response>"));
-        Assert.Contains("\"parameters\" object", GroundTruthRules.Validate(Thought + "<tool_call>\n{\"name\": \"a\"}\n</tool_call>"));
+        Assert.Null(ToolRLGroundTruthRules.Validate(Thought + "<tool_call>\n{\"name\": \"a\", \"parameters\": {}}\n</tool_call>"));
+        Assert.Contains("json.loads", ToolRLGroundTruthRules.Validate(Thought + "<tool_call>\n{\"name\": \"a\",\n\"parameters\": {}}\n</tool_call>"));
+        Assert.Contains("neither", ToolRLGroundTruthRules.Validate(Thought.Trim()));
+        Assert.Contains("own format rule", ToolRLGroundTruthRules.Validate("<response> hi </response>"));
+        Assert.Contains("\"parameters\" object", ToolRLGroundTruthRules.Validate(Thought + "<tool_call>\n{\"name\": \"a\"}\n</tool_call>"));
         Assert.Null(ToolRLGroundTruth.Validate(Thought + "<tool_call>\n{\"name\": \"a\"}\n</tool_call>"));
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ToolRL.Data;
+using ToolRL.Rewards;
 using ToolRL.Tokenization;
 
 namespace ToolRL.Tests.Data;
@@ -39,7 +40,7 @@ public sealed class SyntheticToolTaskTests
             Assert.Matches(@"^\*\*Dialogue Records History\*\*\n<user> .+ </user>$", row.Prompt[1].Content);
             Assert.Equal(row.GroundTruth, row.Raw["reward_model"]!["ground_truth"]!.GetValue<string>());
             Assert.Equal(row.GroundTruth, row.ExtraInfo!["output"]!.GetValue<string>());
-            Assert.Null(GroundTruthRules.Validate(row.GroundTruth));
+            Assert.Null(ToolRLGroundTruthRules.Validate(row.GroundTruth));
         }
     }
 
@@ -163,7 +164,7 @@ public sealed class SyntheticToolTaskTests
         try
         {
             RlJsonl.Write(path, Rows.Take(40));
-            var loaded = RlDataset.Load(path, new DatasetLoadOptions { InvalidRows = InvalidRowPolicy.Fail });
+            var loaded = RlDataset.Load(path, new DatasetLoadOptions { InvalidRows = InvalidRowPolicy.Fail, GroundTruthValidator = ToolRLGroundTruthRules.Validate });
 
             Assert.Equal(40, loaded.Count);
             Assert.Equal(Rows.Take(40).Select(r => r.GroundTruth), loaded.Rows.Select(r => r.GroundTruth));

@@ -51,6 +51,10 @@ public sealed class PpoTrainerTests : IDisposable
             Assert.All(steps, s => Assert.True(s[name] is { } v && double.IsFinite(v), $"step {s.Step}: {name} = {s[name]}"));
         }
         Assert.NotNull(steps[^1][MetricNames.PgLoss]);
+        // The critic's optimizer metrics come from the same ParameterGroup as the actor's (and SFT's), under its name.
+        Assert.All(steps, s => Assert.True(s["critic/grad_norm"] is > 0 and var n && double.IsFinite(n), $"step {s.Step}: critic/grad_norm = {s["critic/grad_norm"]}"));
+        Assert.All(steps, s => Assert.Equal(0, s["critic/skipped_steps"]));
+        Assert.True(steps[^1][MetricNames.GradNorm] is > 0, $"actor/grad_norm = {steps[^1][MetricNames.GradNorm]}");
         var early = steps.Take(2).Average(s => s[MetricNames.VfExplainedVar]!.Value);
         var late = steps.TakeLast(3).Average(s => s[MetricNames.VfExplainedVar]!.Value);
         Assert.True(late > early + 0.1, $"explained variance did not rise: first steps {early:0.000}, last steps {late:0.000}");

@@ -40,6 +40,23 @@ public sealed class SftScheduleTests
     }
 
     [Fact]
+    public async Task EveryStepReportsTheSameOptimizerMetricsAsTheActorAndCritic()
+    {
+        // One ParameterGroup serves SFT, actor and critic: each logs {group}/grad_norm, skipped_steps and lr.
+        var config = Config(null);
+        using var policy = TinyRun.Policy();
+        using var trainer = new SftTrainer(config, policy, new PromptEncoder(TinyRun.Tokenizer, config.MaxPromptLength), TinyRun.Rows(8).Select(SftRow.FromRlRow).ToList());
+        var steps = 0;
+        await foreach (var step in trainer.TrainAsync())
+        {
+            Assert.True(step.Metrics.Get("sft/grad_norm") is > 0 and var n && double.IsFinite(n), $"sft/grad_norm = {step.Metrics.Get("sft/grad_norm")}");
+            Assert.Equal(0, step.Metrics.Get("sft/skipped_steps"));
+            steps++;
+        }
+        Assert.Equal(4, steps);
+    }
+
+    [Fact]
     public async Task DefaultIsOneWarmupStepThenConstant()
     {
         var rates = await Rates(Config(null));

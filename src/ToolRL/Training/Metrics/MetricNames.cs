@@ -49,7 +49,6 @@ public static class MetricNames
     public const string TimingUpdate = "timing_s/update";
     public const string TimingUpdateCritic = "timing_s/update_critic";
     public const string TimingTesting = "timing_s/testing";
-    public const string TimingSave = "timing_s/save_checkpoint";
     public const string TimingStep = "timing_s/step";
 
     public const string ValRewardMean = "val/reward/mean";
@@ -60,7 +59,6 @@ public static class MetricNames
     public const string SftLr = "sft/lr";
 
     public const string Epoch = "training/epoch";
-    public const string GlobalStep = "training/global_step";
 #pragma warning restore CS1591
 
     /// <summary>

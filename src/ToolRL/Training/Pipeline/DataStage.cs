@@ -1,5 +1,6 @@
 using ToolRL.Configuration;
 using ToolRL.Data;
+using ToolRL.Rewards;
 using ToolRL.Training.Checkpoints;
 
 namespace ToolRL.Training.Pipeline;
@@ -15,7 +16,7 @@ internal static class DataStage
 {
     public static PromptData Run(TrainingConfig config, string outputDir, Action<string> log)
     {
-        var options = new DatasetLoadOptions { InvalidRows = config.Data.InvalidRows };
+        var options = new DatasetLoadOptions { InvalidRows = config.Data.InvalidRows, GroundTruthValidator = ToolRLGroundTruthRules.Validate };
         if (config.Data.Synthetic is { } synthetic)
         {
             var dataDir = Path.Combine(outputDir, "data");

@@ -1,13 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ToolRL.Rewards;
+using ToolRL.Data;
 using ToolRL.Rewards.Python;
 
-namespace ToolRL.Data;
+namespace ToolRL.Rewards;
 
 /// <summary>
-/// The ground-truth check used when <see cref="DatasetLoadOptions.GroundTruthValidator"/> is null. It accepts a
-/// ground truth only if the ToolRL reward can award full marks against it:
+/// The ToolRL reward's ground-truth check, for <see cref="DatasetLoadOptions.GroundTruthValidator"/> (the training
+/// pipeline passes it, so bad rows are found at load rather than when scored). It accepts a ground truth only if
+/// the ToolRL reward can award full marks against it:
 /// <list type="number">
 /// <item>the reward can parse it at all (<see cref="ToolRLGroundTruth.Validate"/>: the reference crashes otherwise);</item>
 /// <item>it holds a <c>&lt;tool_call&gt;</c> or a <c>&lt;response&gt;</c> block;</item>
@@ -16,7 +17,7 @@ namespace ToolRL.Data;
 /// answer, even a copy of the ground truth, gets the minimum correctness).</item>
 /// </list>
 /// </summary>
-public static class GroundTruthRules
+public static class ToolRLGroundTruthRules
 {
     /// <summary>Returns null when <paramref name="groundTruth"/> is usable, else the reason.</summary>
     public static string? Validate(string groundTruth)
