@@ -47,4 +47,4 @@ foreach (var (metric, value) in RewardMetrics.Summarize(reward.Name, scores).Whe
 }
 
 // 2. Training with the combined reward.
-return await DemoTraining.RunAsync(reward, steps);
+return await DemoTraining.RunAsync(penalty, steps);

@@ -87,11 +87,12 @@ public static class Train
         }
         if (request.TrainData is { } train)
         {
-            config = config with { Data = config.Data with { Synthetic = null, TrainFiles = train.Path is { } path ? [path] : [], ValFiles = [] } };
+            // Synthetic held-out rows go with the synthetic training rows; configured val_files stay.
+            config = config with { Data = config.Data with { Synthetic = null, TrainFiles = train.Path is { } path ? [path] : [] } };
             inputs = inputs with { TrainRows = train.Rows };
             if (train.Rows is not null)
             {
-                inputs = inputs with { ValRows = [] };
+                inputs = inputs with { ValRows = [.. config.Data.ValFiles.SelectMany(file => Datasets(file, config))] };
             }
         }
         if (request.ValData is { } val)
@@ -115,6 +116,15 @@ public static class Train
                 Reward = config.Reward with { Functions = [.. terms.Select(t => new RewardFunctionSpec(t.Name, t.Weight) { Options = t.Options })] },
             };
             inputs = inputs with { Rewards = terms.Where(t => t.Function is not null).ToDictionary(t => t.Name, t => t.Function!, StringComparer.Ordinal) };
+        }
+
+        if (request.Tools is { Count: > 0 } tools)
+        {
+            if (config.Environment is null)
+            {
+                throw new ArgumentException("Tools are offered to an agent in an environment, and the configuration has none; add an \"environment\" section (e.g. { \"name\": \"retail\" }) or leave Tools out.", nameof(request));
+            }
+            inputs = inputs with { AgentTools = [.. tools] };
         }
 
         Validate(config, inputs);

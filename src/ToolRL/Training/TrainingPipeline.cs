@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
+using ToolRL.Agents;
+using ToolRL.Agents.Mcp;
 using ToolRL.Agents.Training;
 using ToolRL.Configuration;
 using ToolRL.Data;
@@ -132,7 +134,9 @@ public sealed class TrainingPipeline
         torch.ManualSeed(Config.Seed);
 
         // An environment brings its own tasks (rows naming them), tokenizer corpus, gold SFT data, rollout and evaluation.
-        await using var agent = Config.Environment is { } environment ? await AgentRun.StartAsync(environment, _log, cancellationToken: cancellationToken) : null;
+        await using var agent = Config.Environment is { } environment
+            ? await AgentRun.StartAsync(environment, _log, ToolsAdded(environment), cancellationToken)
+            : null;
         var (train, val) = agent is not null ? new PromptData(agent.TrainRows(), [])
             : _inputs.TrainRows is { } rows ? new PromptData(rows, _inputs.ValRows ?? [])
             : Stage("data", () => DataStage.Run(Config, OutputDir, _log));
@@ -275,6 +279,21 @@ public sealed class TrainingPipeline
                 metrics.Append(row);
             }
         }, replaceComplete: true);
+    }
+
+    /// <summary>
+    /// A registry whose <paramref name="environment"/> offers the script's extra tools beside its own (as MCP servers'
+    /// tools are added); null = the default registry.
+    /// </summary>
+    private EnvironmentRegistry? ToolsAdded(EnvironmentConfig environment)
+    {
+        if (_inputs.AgentTools is not { Count: > 0 } tools)
+        {
+            return null;
+        }
+        var registry = new EnvironmentRegistry();
+        registry.Register(environment.Name, options => new WithExtraTools(EnvironmentRegistry.Default.Create(environment.Name, options), tools));
+        return registry;
     }
 
     /// <summary>Asks <see cref="TrainingHooks.StopWhen"/> after a step of a phase the pipeline runs itself (SFT, RFT).</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using ToolRL.Runs;
 
@@ -33,11 +34,18 @@ public sealed record TrainingRequest
     /// <summary>The training prompts: rows or a file; null = the configuration's <c>data</c> section.</summary>
     public DataSource? TrainData { get; init; }
 
-    /// <summary>The held-out prompts: rows or a file; null = the configuration's (none when <see cref="TrainData"/> is given in memory).</summary>
+    /// <summary>The held-out prompts: rows or a file; null = the configuration's <c>data.val_files</c> (synthetic held-out rows only with synthetic training rows).</summary>
     public DataSource? ValData { get; init; }
 
     /// <summary>The reward's weighted terms; null = the configuration's <c>reward.functions</c> (by default the ToolRL reward).</summary>
     public IReadOnlyList<RewardTerm>? Rewards { get; init; }
+
+    /// <summary>
+    /// Tools of your own (e.g. made by <c>AIFunctionFactory.Create</c>) offered to the model in the configuration's
+    /// <c>environment</c> beside the environment's tools; a call to one runs it and its result (or error) is the
+    /// observation. Names must differ from the environment's tools. Null = the environment's tools only.
+    /// </summary>
+    public IReadOnlyList<AIFunction>? Tools { get; init; }
 
     /// <summary>The run's folder; null = the configuration's <c>trainer.output_dir</c>, which defaults to <c>runs/EXPERIMENT_NAME</c>.</summary>
     public string? OutputDir { get; init; }

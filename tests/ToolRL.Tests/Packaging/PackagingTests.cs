@@ -11,7 +11,8 @@ namespace ToolRL.Tests.Packaging;
 /// The NuGet packages as a user gets them: contents and metadata of the packed files, and the CustomReward
 /// sample restored from them (never from the repository's projects), built and run.
 /// </summary>
-public sealed class PackagingTests(PackedSample packed) : IClassFixture<PackedSample>
+[Collection(PackedCollection.Name)]
+public sealed class PackagingTests(PackedSample packed)
 {
     [Fact]
     public void TorchPackageCarriesTheBuiltBridgeItsSourcesDocsAndReadme()

@@ -5,14 +5,17 @@ using ToolRL.Testing;
 namespace ToolRL.Tests.Packaging;
 
 /// <summary>
-/// Packs the repository (as the docs say: <c>dotnet pack ToolRL.sln -c Release -o FEED</c>, from the build
-/// `test.sh` just made), then consumes the fresh packages the way a user does: the CustomReward sample is
+/// Packs the repository once (as the docs say: <c>dotnet pack ToolRL.sln -c Release -o artifacts/packages</c>, from
+/// the build `test.sh` just made), then consumes the fresh packages the way a user does: the CustomReward sample is
 /// copied out of the repository, its nuget.config pointed at the feed, restored into an isolated
 /// NUGET_PACKAGES cache (so a stale cached ToolRL 0.1.0 can never be used), built and run; the toolrl tool
-/// is installed from the same feed and run. Everything lives in one temporary folder, deleted afterwards.
+/// is installed from the same feed and run; the file-based scripts of samples/scripts run (<see cref="Script"/>)
+/// in a copy of the repository's layout. Everything lives in one temporary folder, deleted afterwards.
 /// </summary>
 public sealed class PackedSample : IDisposable
 {
+    private readonly Dictionary<string, Lazy<ProcessResult>> _scripts = [];
+
     private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(4);
 
     /// <summary>The relative feed path in the sample's nuget.config (the pack output of docs/packaging.md).</summary>
@@ -24,7 +27,8 @@ public sealed class PackedSample : IDisposable
     public PackedSample()
     {
         Root = Directory.CreateTempSubdirectory("toolrl-packaging-").FullName;
-        Feed = Path.Combine(Root, "feed");
+        // The repository's layout: the scripts' nuget.config points at ../../artifacts/packages as it is.
+        Feed = Path.Combine(Root, "artifacts", "packages");
         PackagesCache = Path.Combine(Root, "nuget-packages");
         SampleDir = Path.Combine(Root, "CustomReward");
         Version = RepoVersion();
@@ -62,7 +66,25 @@ public sealed class PackedSample : IDisposable
         Dotnet(["tool", "install", "ToolRL.Cli", "--version", Version, "--tool-path", toolPath, "--configfile", toolConfig], Root, environment)
             .EnsureSuccess();
         ToolVersion = DotnetProcess.Run(Path.Combine(toolPath, "toolrl"), ["version"], Root, environment, StepTimeout).EnsureSuccess();
+
+        CopySample(TestPaths.InRepo("samples", "scripts"), Path.Combine(Root, "samples", "scripts"));
+        foreach (var name in ScriptNames)
+        {
+            // `dotnet run samples/scripts/NAME.cs` from the root, as the docs say; score-and-generate reads the model
+            // that sft-then-grpo writes, so that one runs first.
+            _scripts[name] = new Lazy<ProcessResult>(() =>
+            {
+                if (name == "score-and-generate")
+                {
+                    Script("sft-then-grpo");
+                }
+                return Dotnet(["run", $"samples/scripts/{name}.cs"], Root, environment);
+            });
+        }
     }
+
+    /// <summary>The file-based scripts of samples/scripts, each run by a test.</summary>
+    public static readonly IReadOnlyList<string> ScriptNames = ["grpo-custom-reward", "sft-then-grpo", "score-and-generate", "agent-with-tool"];
 
     /// <summary>The temporary folder holding everything.</summary>
     public string Root { get; }
@@ -107,6 +129,9 @@ public sealed class PackedSample : IDisposable
 #else
         "Release";
 #endif
+
+    /// <summary>The run of script <c>samples/scripts/NAME.cs</c> (run on first use; its build included).</summary>
+    public ProcessResult Script(string name) => _scripts[name].Value;
 
     /// <summary>The packed file of package <paramref name="id"/>.</summary>
     public string PackageFile(string id) => Path.Combine(Feed, $"{id}.{Version}.nupkg");

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using ToolRL.Configuration;
 using ToolRL.Models;
@@ -173,6 +174,31 @@ public sealed class TrainFacadeTests : IDisposable
         var odd = Assert.Throws<ConfigurationException>(() => Train.Pipeline(new TrainingRequest { Config = config with { PpoMiniBatchSize = 3 }, Model = TinyModel(), Tokenizer = TinyRun.Tokenizer }));
         Assert.Contains("$.ppo_mini_batch_size", odd.Message);
         Assert.False(Directory.Exists(Output("bad")));
+    }
+
+    [Fact]
+    public async Task ToolsReachTheEnvironmentBesideItsOwn()
+    {
+        // A tool named like one of retail's own is refused when the environment is reset: proof that the request's
+        // tools are offered in the environment (WithExtraTools), before any training step.
+        var config = TrainingConfig.FromJson(JsonNode.Parse("""
+            {
+              "algorithm": "grpo", "seed": 3, "batch_size": 2, "n": 2, "max_prompt_length": 2048, "max_response_length": 8,
+              "ppo_mini_batch_size": 2, "ppo_micro_batch_size": 4, "kl_coef": 0, "use_kl_in_reward": false,
+              "model": { "tiny": { "hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1, "intermediate_size": 32 } },
+              "tokenizer": { "train_bpe": { "vocab_size": 400 } },
+              "environment": { "name": "retail", "options": { "train_tasks": 2, "validation_tasks": 1, "users": 1 }, "max_assistant_turns": 1, "eval_trials": 1 },
+              "trainer": { "experiment_name": "tools", "save_freq": -1, "test_freq": -1, "val_before_train": false, "total_training_steps": 1 }
+            }
+            """)!.AsObject());
+        var clash = AIFunctionFactory.Create(() => "x", "list_products", "A second list_products.");
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            Train.GrpoAsync(new TrainingRequest { Config = config, Tools = [clash], OutputDir = Output("clash") }));
+        Assert.Contains("the extra tool 'list_products' has the name of one of the environment's tools", error.Message);
+
+        // Without an environment there is nowhere to offer them.
+        var noEnvironment = Assert.Throws<ArgumentException>(() => Train.Pipeline(new TrainingRequest { Config = TinyRun.GrpoConfig(Output("x")), Tools = [clash] }));
+        Assert.Contains("add an \"environment\" section", noEnvironment.Message);
     }
 
     private static Qwen2ForCausalLM TinyModel() => TinyRun.Policy().Model;

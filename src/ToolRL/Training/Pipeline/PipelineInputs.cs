@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using ToolRL.Data;
 using ToolRL.Models;
 using ToolRL.Rewards;
@@ -19,6 +20,9 @@ internal sealed record PipelineInputs
     public Qwen2Tokenizer? Tokenizer { get; init; }
 
     public Qwen2ForCausalLM? Model { get; init; }
+
+    /// <summary>Tools offered in the configured environment beside its own.</summary>
+    public IReadOnlyList<AIFunction>? AgentTools { get; init; }
 
     /// <summary>Reward functions by their configured name (<c>reward.functions[].name</c>), used instead of the registry's.</summary>
     public IReadOnlyDictionary<string, IRewardFunction> Rewards { get; init; } = new Dictionary<string, IRewardFunction>();
