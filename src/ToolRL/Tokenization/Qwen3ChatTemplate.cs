@@ -39,16 +39,7 @@ public static class Qwen3ChatTemplate
             {
                 text.Append(messages[0].Content).Append("\n\n");
             }
-            text.Append("# Tools\n\nYou may call one or more functions to assist with the user query.\n\n")
-                .Append("You are provided with function signatures within <tools></tools> XML tags:\n<tools>");
-            foreach (var tool in tools)
-            {
-                text.Append('\n');
-                PythonJson.Write(text, tool);
-            }
-            text.Append("\n</tools>\n\nFor each function call, return a json object with function name and arguments within ")
-                .Append("<tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n")
-                .Append("</tool_call><|im_end|>\n");
+            Qwen25ChatTemplate.AppendToolsSection(text, tools);
         }
         else if (firstIsSystem)
         {
@@ -81,15 +72,7 @@ public static class Qwen3ChatTemplate
             }
             else if (message.Role == "tool")
             {
-                if (i == 0 || messages[i - 1].Role != "tool")
-                {
-                    text.Append("<|im_start|>user");
-                }
-                text.Append("\n<tool_response>\n").Append(message.Content).Append("\n</tool_response>");
-                if (last || messages[i + 1].Role != "tool")
-                {
-                    text.Append("<|im_end|>\n");
-                }
+                Qwen25ChatTemplate.AppendToolResponse(text, messages, i);
             }
         }
         if (addGenerationPrompt)
