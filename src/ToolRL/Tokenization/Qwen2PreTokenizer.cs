@@ -5,6 +5,7 @@ namespace ToolRL.Tokenization;
 /// <summary>
 /// A hand-written matcher for the Qwen2 split pattern (tokenizer.json pre_tokenizer, behaviour "Isolated"):
 /// <code>(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+</code>
+/// and for Llama 3's (<see cref="Llama3Pattern"/>), which differs only in taking digits three at a time (<c>\p{N}{1,3}</c>).
 /// It works on Unicode code points like Oniguruma does in Hugging Face <c>tokenizers</c>, so letters and
 /// digits outside the Basic Multilingual Plane (surrogate pairs in .NET strings, which <c>Regex</c>'s
 /// <c>\p{L}</c> would not see) are classified correctly. Every character is covered by some alternative,
@@ -15,6 +16,13 @@ internal static class Qwen2PreTokenizer
     /// <summary>The pattern string this matcher implements, exactly as tokenizer.json spells it.</summary>
     public const string Pattern =
         @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+    /// <summary>The Llama 3 pattern, exactly as its tokenizer.json spells it.</summary>
+    public const string Llama3Pattern =
+        @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+    /// <summary>The pattern with digit runs of at most <paramref name="maxDigitRun"/> (1 or 3).</summary>
+    public static string PatternFor(int maxDigitRun) => maxDigitRun == 3 ? Llama3Pattern : Pattern;
 
     /// <summary>Code point classes the pattern distinguishes.</summary>
     internal enum CharClass : byte
@@ -49,7 +57,10 @@ internal static class Qwen2PreTokenizer
     }
 
     /// <summary>The end (exclusive) of the pre-token that starts at <paramref name="i"/> (&lt; text.Length).</summary>
-    public static int PieceEnd(ReadOnlySpan<char> s, int i)
+    public static int PieceEnd(ReadOnlySpan<char> s, int i) => PieceEnd(s, i, maxDigitRun: 1);
+
+    /// <summary>As <see cref="PieceEnd(ReadOnlySpan{char}, int)"/>, with digit runs of up to <paramref name="maxDigitRun"/> code points.</summary>
+    public static int PieceEnd(ReadOnlySpan<char> s, int i, int maxDigitRun)
     {
         var n = s.Length;
         var c0 = Classify(s, i, out var l0);
@@ -74,10 +85,15 @@ internal static class Qwen2PreTokenizer
             return SkipClass(s, i + l0 + l1, CharClass.Letter);
         }
 
-        // \p{N}
+        // \p{N} (Qwen2) or \p{N}{1,3} (Llama 3)
         if (c0 == CharClass.Number)
         {
-            return i + l0;
+            var end = i + l0;
+            for (var taken = 1; taken < maxDigitRun && end < n && Classify(s, end, out var ln) == CharClass.Number; taken++)
+            {
+                end += ln;
+            }
+            return end;
         }
 
         // ' ?[^\s\p{L}\p{N}]+[\r\n]*'

@@ -7,9 +7,9 @@ using Microsoft.ML.Tokenizers;
 namespace ToolRL.Tokenization;
 
 /// <summary>
-/// The Qwen2 / Qwen2.5 / Qwen3 byte-level BPE tokenizer, giving exactly the ids of Hugging Face
+/// The Qwen2 / Qwen2.5 / Qwen3 and Llama 3.x byte-level BPE tokenizer, giving exactly the ids of Hugging Face
 /// <c>tokenizers</c>: added tokens are split out first (leftmost-longest), each remaining run is NFC
-/// normalized, split by the Qwen2 pattern (on code points, so supplementary-plane letters count as
+/// normalized (Qwen; Llama 3 has no normalizer), split by the Qwen2 pattern (Llama 3: digits three at a time) (on code points, so supplementary-plane letters count as
 /// letters), mapped to GPT-2 byte symbols and merged by rank. Instances are immutable apart from a
 /// concurrent piece cache, so one instance can be shared by any number of threads.
 /// It is a <see cref="Tokenizer"/> of Microsoft.ML.Tokenizers, so it plugs into any .NET code that takes one;
@@ -27,6 +27,12 @@ public sealed class Qwen2Tokenizer : Tokenizer
     /// <summary>Closes a chat turn (EOS of Instruct models).</summary>
     public const string ImEndToken = "<|im_end|>";
 
+    /// <summary>Llama 3: ends a message (the EOS of Instruct models).</summary>
+    public const string Llama3EndOfTurnToken = "<|eot_id|>";
+
+    /// <summary>Llama 3: opens a message header (<c>&lt;|start_header_id|&gt;role&lt;|end_header_id|&gt;</c>).</summary>
+    public const string Llama3StartHeaderToken = "<|start_header_id|>";
+
     /// <summary>Beyond this many cached pieces the cache is emptied (bounds memory on unbounded input).</summary>
     private const int MaxCachedPieces = 250_000;
 
@@ -35,6 +41,7 @@ public sealed class Qwen2Tokenizer : Tokenizer
 
     private readonly TokenizerDefinition _definition;
     private readonly Dictionary<string, int> _vocab;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocabBySpan;
     private readonly string?[] _idToToken;
     private readonly byte[]?[] _idToBytes;
     private readonly bool[] _isSpecial;
@@ -54,6 +61,7 @@ public sealed class Qwen2Tokenizer : Tokenizer
             ? ready
             : new Dictionary<string, int>(definition.Vocab, StringComparer.Ordinal);
         _cacheBySpan = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
+        _vocabBySpan = _vocab.GetAlternateLookup<ReadOnlySpan<char>>();
 
         var maxId = Math.Max(definition.Vocab.Values.Max(), definition.AddedTokens.Count == 0 ? -1 : definition.AddedTokens.Max(t => t.Id));
         VocabSize = maxId + 1;
@@ -88,9 +96,13 @@ public sealed class Qwen2Tokenizer : Tokenizer
         _splitter = new AddedTokenSplitter(definition.AddedTokens);
         _merger = new BpeMerger(ResolveMerges(definition, _vocab, source));
 
-        ImStartTokenId = RequiredAdded(ImStartToken, source);
-        ImEndTokenId = RequiredAdded(ImEndToken, source);
-        EosTokenId = TokenToId(definition.EosToken ?? ImEndToken)
+        // Turn delimiters: Qwen's <|im_start|> … <|im_end|>, or Llama 3's <|start_header_id|> … <|eot_id|>.
+        var (turnStart, turnEnd) = TokenToId(ImStartToken) is null && TokenToId(Llama3EndOfTurnToken) is not null
+            ? (Llama3StartHeaderToken, Llama3EndOfTurnToken)
+            : (ImStartToken, ImEndToken);
+        ImStartTokenId = RequiredAdded(turnStart, source);
+        ImEndTokenId = RequiredAdded(turnEnd, source);
+        EosTokenId = TokenToId(definition.EosToken ?? turnEnd)
             ?? throw new TokenizerFileException(source, $"eos_token \"{definition.EosToken}\" is not a token of this tokenizer");
         PadTokenId = definition.PadToken is { } pad
             ? TokenToId(pad) ?? throw new TokenizerFileException(source, $"pad_token \"{pad}\" is not a token of this tokenizer")
@@ -109,10 +121,10 @@ public sealed class Qwen2Tokenizer : Tokenizer
     /// <summary>The padding id (tokenizer_config.json <c>pad_token</c>; &lt;|endoftext|&gt; when not given).</summary>
     public int? PadTokenId { get; }
 
-    /// <summary>The id of &lt;|im_start|&gt;.</summary>
+    /// <summary>The id of the token that opens a chat turn: &lt;|im_start|&gt; (Qwen), &lt;|start_header_id|&gt; (Llama 3).</summary>
     public int ImStartTokenId { get; }
 
-    /// <summary>The id of &lt;|im_end|&gt;.</summary>
+    /// <summary>The id of the token that closes a chat turn: &lt;|im_end|&gt; (Qwen), &lt;|eot_id|&gt; (Llama 3).</summary>
     public int ImEndTokenId { get; }
 
     /// <summary>Added tokens flagged special (skipped by <see cref="Decode(IEnumerable{int}, bool)"/> with skipSpecialTokens), content → id.</summary>
@@ -120,6 +132,23 @@ public sealed class Qwen2Tokenizer : Tokenizer
 
     /// <summary>All added tokens with their flags, in file order.</summary>
     public IReadOnlyList<AddedToken> AddedTokens => _definition.AddedTokens;
+
+    /// <summary>
+    /// Renders a conversation with the chat template of this tokenizer's model family, as transformers'
+    /// <c>apply_chat_template</c> does: <see cref="Llama3ChatTemplate"/> for a Llama 3 tokenizer (turns end with
+    /// &lt;|eot_id|&gt;), <see cref="Qwen3ChatTemplate"/> for Qwen3's (it has the &lt;think&gt; token), otherwise
+    /// <see cref="Qwen25ChatTemplate"/>.
+    /// </summary>
+    public string ApplyChatTemplate(IReadOnlyList<ChatMessage> messages, IReadOnlyList<System.Text.Json.Nodes.JsonObject>? tools = null, bool addGenerationPrompt = false)
+    {
+        if (TokenToId(Llama3EndOfTurnToken) is { } eot && eot == ImEndTokenId)
+        {
+            return Llama3ChatTemplate.Render(messages, tools, addGenerationPrompt);
+        }
+        return _addedByContent.ContainsKey("<think>")
+            ? Qwen3ChatTemplate.Render(messages, tools, addGenerationPrompt)
+            : Qwen25ChatTemplate.Render(messages, tools, addGenerationPrompt);
+    }
 
     /// <summary>The chat template of tokenizer_config.json, when the folder had one.</summary>
     public string? ChatTemplate => _definition.ChatTemplate;
@@ -324,7 +353,7 @@ public sealed class Qwen2Tokenizer : Tokenizer
     {
         var run = text.AsSpan(start, end - start);
         NfcText nfc = default;
-        if (!NfcText.IsTriviallyNfc(run))
+        if (_definition.NfcNormalize && !NfcText.IsTriviallyNfc(run))
         {
             nfc = NfcText.Create(run.ToString(), tokens is not null);
             run = nfc.Text.AsSpan();
@@ -333,7 +362,7 @@ public sealed class Qwen2Tokenizer : Tokenizer
         var position = 0;
         while (position < run.Length)
         {
-            var pieceEnd = Qwen2PreTokenizer.PieceEnd(run, position);
+            var pieceEnd = Qwen2PreTokenizer.PieceEnd(run, position, _definition.MaxDigitRun);
             var piece = run[position..pieceEnd];
             var pieceIds = PieceIds(piece);
             count += pieceIds.Length;
@@ -362,7 +391,7 @@ public sealed class Qwen2Tokenizer : Tokenizer
         {
             symbols[k] = _byteIds[bytes[k]];
         }
-        var result = symbols[.._merger.Merge(symbols)].ToArray();
+        var result = _definition.IgnoreMerges && WholeWordId(bytes) is { } whole ? new[] { whole } : symbols[.._merger.Merge(symbols)].ToArray();
         if (piece.Length <= MaxCachedPieceLength)
         {
             // ConcurrentDictionary.Count takes every lock: keep an approximate count instead.
@@ -374,6 +403,17 @@ public sealed class Qwen2Tokenizer : Tokenizer
             _cacheBySpan.TryAdd(piece, result);
         }
         return result;
+    }
+
+    /// <summary>ignore_merges: the id of the pre-token's byte-level spelling when the vocabulary holds it whole.</summary>
+    private int? WholeWordId(ReadOnlySpan<byte> bytes)
+    {
+        Span<char> spelled = bytes.Length <= 256 ? stackalloc char[bytes.Length] : new char[bytes.Length];
+        for (var k = 0; k < bytes.Length; k++)
+        {
+            spelled[k] = ByteLevelAlphabet.ByteToChar[bytes[k]];
+        }
+        return _vocabBySpan.TryGetValue(spelled, out var id) ? id : null;
     }
 
     /// <summary>Adds the tokens of one piece with offsets mapped from UTF-8 bytes to characters of the caller's text.</summary>
@@ -409,7 +449,7 @@ public sealed class Qwen2Tokenizer : Tokenizer
     }
 
     private int RequiredAdded(string content, string source) =>
-        TokenToId(content) ?? throw new TokenizerFileException(source, $"lacks the {content} token that Qwen2 chat formatting needs");
+        TokenToId(content) ?? throw new TokenizerFileException(source, $"lacks the {content} token that chat formatting needs (Qwen's <|im_start|>/<|im_end|> or Llama 3's <|start_header_id|>/<|eot_id|>)");
 
     /// <summary>Turns merge strings into (left id, right id, merged id), refusing merges outside the vocabulary.</summary>
     private static List<(int, int, int)> ResolveMerges(TokenizerDefinition definition, Dictionary<string, int> vocab, string source)

@@ -23,4 +23,13 @@ internal sealed record TokenizerDefinition(
 
     /// <summary>tokenizer_config.json <c>model_max_length</c>, when known.</summary>
     public long? ModelMaxLength { get; init; }
+
+    /// <summary>tokenizer.json <c>normalizer</c> NFC (Qwen); false for none (Llama 3).</summary>
+    public bool NfcNormalize { get; init; } = true;
+
+    /// <summary>Longest digit run of one pre-token: 1 for the Qwen2 split (<c>\p{N}</c>), 3 for Llama 3's (<c>\p{N}{1,3}</c>).</summary>
+    public int MaxDigitRun { get; init; } = 1;
+
+    /// <summary>BPE <c>ignore_merges</c> (Llama 3): a pre-token that is itself a vocabulary entry becomes that one token.</summary>
+    public bool IgnoreMerges { get; init; }
 }

@@ -33,16 +33,16 @@ internal static class TokenizerJsonReader
                 throw new TokenizerFileException(path, "the top level must be a JSON object");
             }
             var model = Required(path, root, "model", JsonValueKind.Object);
-            CheckModel(path, model);
-            CheckNormalizer(path, root);
-            CheckPreTokenizer(path, root);
+            var ignoreMerges = CheckModel(path, model);
+            var nfc = CheckNormalizer(path, root);
+            var maxDigitRun = CheckPreTokenizer(path, root);
             CheckDecoder(path, root);
             var vocab = ReadVocab(path, Required(path, model, "vocab", JsonValueKind.Object), "model.vocab");
             var merges = ReadMerges(path, Required(path, model, "merges", JsonValueKind.Array));
             var added = root.TryGetProperty("added_tokens", out var addedElement) && addedElement.ValueKind == JsonValueKind.Array
                 ? ReadAddedTokens(path, addedElement)
                 : [];
-            return new TokenizerDefinition(vocab, merges, added);
+            return new TokenizerDefinition(vocab, merges, added) { NfcNormalize = nfc, MaxDigitRun = maxDigitRun, IgnoreMerges = ignoreMerges };
         }
     }
 
@@ -129,7 +129,8 @@ internal static class TokenizerJsonReader
     internal static bool Flag(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
 
-    private static void CheckModel(string path, JsonElement model)
+    /// <summary>Checks the BPE model; returns its ignore_merges flag (Llama 3: true).</summary>
+    private static bool CheckModel(string path, JsonElement model)
     {
         var type = OptionalString(model, "type");
         if (type is not null and not "BPE")
@@ -144,10 +145,6 @@ internal static class TokenizerJsonReader
         {
             throw new TokenizerFileException(path, $"model.dropout is {dropout.GetRawText()}; BPE dropout is a training-time option, set it to null");
         }
-        if (Flag(model, "ignore_merges"))
-        {
-            throw new TokenizerFileException(path, "model.ignore_merges is true; Qwen2 tokenizers use false (every merge is applied)");
-        }
         foreach (var affix in new[] { "continuing_subword_prefix", "end_of_word_suffix" })
         {
             var value = OptionalString(model, affix);
@@ -156,19 +153,25 @@ internal static class TokenizerJsonReader
                 throw new TokenizerFileException(path, $"model.{affix} is \"{value}\"; Qwen2 byte-level BPE has none");
             }
         }
+        return Flag(model, "ignore_merges");
     }
 
-    private static void CheckNormalizer(string path, JsonElement root)
+    /// <summary>True for the NFC normalizer (Qwen), false for none (null or absent: Llama 3); anything else is refused.</summary>
+    private static bool CheckNormalizer(string path, JsonElement root)
     {
-        if (!root.TryGetProperty("normalizer", out var normalizer) || normalizer.ValueKind != JsonValueKind.Object
-            || OptionalString(normalizer, "type") != "NFC")
+        if (!root.TryGetProperty("normalizer", out var normalizer) || normalizer.ValueKind == JsonValueKind.Null)
         {
-            var found = root.TryGetProperty("normalizer", out var n) ? Shorten(n.GetRawText()) : "missing";
-            throw new TokenizerFileException(path, $"normalizer is {found}; the Qwen2 pipeline needs {{\"type\": \"NFC\"}}");
+            return false;
         }
+        if (normalizer.ValueKind != JsonValueKind.Object || OptionalString(normalizer, "type") != "NFC")
+        {
+            throw new TokenizerFileException(path, $"normalizer is {Shorten(normalizer.GetRawText())}; only {{\"type\": \"NFC\"}} (Qwen) or none (Llama 3) is implemented");
+        }
+        return true;
     }
 
-    private static void CheckPreTokenizer(string path, JsonElement root)
+    /// <summary>Checks the split + ByteLevel pre-tokenizer; returns the longest digit run (1 Qwen2, 3 Llama 3).</summary>
+    private static int CheckPreTokenizer(string path, JsonElement root)
     {
         var expected = $"{{\"type\": \"Sequence\", \"pretokenizers\": [{{\"type\": \"Split\", \"pattern\": {{\"Regex\": <the Qwen2 pattern>}}, \"behavior\": \"Isolated\"}}, {{\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"use_regex\": false}}]}}";
         if (!root.TryGetProperty("pre_tokenizer", out var pre) || pre.ValueKind != JsonValueKind.Object
@@ -181,17 +184,18 @@ internal static class TokenizerJsonReader
         var regex = split.TryGetProperty("pattern", out var pattern) && pattern.ValueKind == JsonValueKind.Object
             ? OptionalString(pattern, "Regex")
             : null;
-        if (OptionalString(split, "type") != "Split" || regex != Qwen2PreTokenizer.Pattern
+        if (OptionalString(split, "type") != "Split" || regex is not (Qwen2PreTokenizer.Pattern or Qwen2PreTokenizer.Llama3Pattern)
             || OptionalString(split, "behavior") != "Isolated" || Flag(split, "invert"))
         {
             throw new TokenizerFileException(path,
-                $"pre_tokenizer.pretokenizers[0] is {Shorten(split.GetRawText())}; only the Qwen2 split {Qwen2PreTokenizer.Pattern} (behavior Isolated) is implemented");
+                $"pre_tokenizer.pretokenizers[0] is {Shorten(split.GetRawText())}; only the Qwen2 split {Qwen2PreTokenizer.Pattern} or Llama 3's (digits as \\p{{N}}{{1,3}}), behavior Isolated, is implemented");
         }
         var byteLevel = steps[1];
         if (OptionalString(byteLevel, "type") != "ByteLevel" || Flag(byteLevel, "add_prefix_space") || Flag(byteLevel, "use_regex"))
         {
             throw new TokenizerFileException(path, $"pre_tokenizer.pretokenizers[1] is {Shorten(byteLevel.GetRawText())}; expected ByteLevel with add_prefix_space false and use_regex false");
         }
+        return regex == Qwen2PreTokenizer.Llama3Pattern ? 3 : 1;
     }
 
     private static void CheckDecoder(string path, JsonElement root)

@@ -53,16 +53,23 @@ internal static class TokenizerWriter
             w.WriteEndObject();
         }
         w.WriteEndArray();
-        w.WriteStartObject("normalizer");
-        w.WriteString("type", "NFC");
-        w.WriteEndObject();
+        if (definition.NfcNormalize)
+        {
+            w.WriteStartObject("normalizer");
+            w.WriteString("type", "NFC");
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("normalizer");                                    // Llama 3
+        }
         w.WriteStartObject("pre_tokenizer");
         w.WriteString("type", "Sequence");
         w.WriteStartArray("pretokenizers");
         w.WriteStartObject();
         w.WriteString("type", "Split");
         w.WriteStartObject("pattern");
-        w.WriteString("Regex", Qwen2PreTokenizer.Pattern);
+        w.WriteString("Regex", Qwen2PreTokenizer.PatternFor(definition.MaxDigitRun));
         w.WriteEndObject();
         w.WriteString("behavior", "Isolated");
         w.WriteBoolean("invert", false);
@@ -80,7 +87,7 @@ internal static class TokenizerWriter
         w.WriteString("end_of_word_suffix", "");
         w.WriteBoolean("fuse_unk", false);
         w.WriteBoolean("byte_fallback", false);
-        w.WriteBoolean("ignore_merges", false);
+        w.WriteBoolean("ignore_merges", definition.IgnoreMerges);
         w.WriteStartObject("vocab");
         foreach (var (token, id) in definition.Vocab.OrderBy(pair => pair.Value))
         {

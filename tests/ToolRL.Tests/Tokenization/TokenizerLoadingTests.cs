@@ -92,7 +92,8 @@ public sealed class TokenizerLoadingTests : IDisposable
 
     [Theory]
     [InlineData("""{"model": {"type": "WordPiece", "vocab": {}}}""", "model.type is \"WordPiece\"")]
-    [InlineData("""{"normalizer": null, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}""", "normalizer is null")]
+    [InlineData("""{"normalizer": {"type": "NFKC"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}""", "normalizer is {\"type\": \"NFKC\"}")]
+    [InlineData("""{"normalizer": null, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}""", "pre_tokenizer is missing")]
     [InlineData("""{"normalizer": {"type": "NFC"}, "pre_tokenizer": {"type": "ByteLevel"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}""", "pre_tokenizer is")]
     [InlineData("""{"normalizer": {"type": "NFC"}, "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "Split", "pattern": {"Regex": "\\p{N}{1,3}"}, "behavior": "Isolated"}, {"type": "ByteLevel"}]}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}""", "only the Qwen2 split")]
     [InlineData("""{"model": {"type": "BPE", "byte_fallback": true, "vocab": {"a": 0}, "merges": []}}""", "byte_fallback is true")]

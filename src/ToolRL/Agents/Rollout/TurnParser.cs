@@ -21,7 +21,8 @@ public static class TurnParser
         {
             return new AssistantTurn(text, text, []);
         }
-        var content = text[..text.IndexOf(Open, StringComparison.Ordinal)];
+        var open = text.IndexOf(Open, StringComparison.Ordinal);
+        var content = open < 0 ? "" : text[..open];                  // Llama 3.x: the reply is the call(s) alone
         if (content.EndsWith('\n'))
         {
             content = content[..^1];

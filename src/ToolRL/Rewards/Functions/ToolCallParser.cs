@@ -9,7 +9,9 @@ namespace ToolRL.Rewards;
 /// itself uses the reference's strict rules instead). Every <c>&lt;tool_call&gt;…&lt;/tool_call&gt;</c> block
 /// counts; a block is either one JSON object (possibly pretty-printed) or one object per line; a call is an
 /// object with a string <c>"name"</c> and an <c>"arguments"</c> or <c>"parameters"</c> object (empty if
-/// absent). Anything unreadable is skipped. Never throws.
+/// absent). A completion without any <c>&lt;tool_call&gt;</c> tag is read in Llama 3.x's format instead: the whole
+/// reply (after <c>&lt;|python_tag|&gt;</c>, when kept) is one call object, or several separated by <c>;</c>, and counts
+/// as one block; a reply that is not entirely calls is text. Anything unreadable is skipped. Never throws.
 /// </summary>
 public static class ToolCallParser
 {
@@ -29,6 +31,14 @@ public static class ToolCallParser
         var blocks = new List<ToolCallSpan>();
         if (string.IsNullOrEmpty(completion))
         {
+            return blocks;
+        }
+        if (!completion.Contains(Open, StringComparison.Ordinal))
+        {
+            if (ReadLlama3Calls(completion) is { } llama)
+            {
+                blocks.Add(llama);
+            }
             return blocks;
         }
         var rest = completion.AsSpan();
@@ -68,6 +78,42 @@ public static class ToolCallParser
             }
         }
     }
+
+    /// <summary>
+    /// Llama 3.x: the reply is <c>{"name": …, "parameters": {…}}</c> (the chat template's form; "arguments" is read too),
+    /// or several such objects separated by <c>;</c>. Null unless every part is a call.
+    /// </summary>
+    private static ToolCallSpan? ReadLlama3Calls(string completion)
+    {
+        var text = completion.AsSpan().Trim();
+        if (text.StartsWith(PythonTag, StringComparison.Ordinal))
+        {
+            text = text[PythonTag.Length..].TrimStart();
+        }
+        if (text.IsEmpty || text[0] != '{')
+        {
+            return null;
+        }
+        var calls = new List<ChatToolCall>();
+        if (TryReadCall(text) is ChatToolCall whole)
+        {
+            calls.Add(whole);
+        }
+        else
+        {
+            foreach (var range in text.Split(';'))
+            {
+                if (TryReadCall(text[range].Trim()) is not ChatToolCall call)
+                {
+                    return null;
+                }
+                calls.Add(call);
+            }
+        }
+        return new ToolCallSpan(text.ToString(), calls, Closed: true);
+    }
+
+    private const string PythonTag = "<|python_tag|>";
 
     private static readonly JsonDocumentOptions StrictKeys = new() { AllowDuplicateProperties = false };
 

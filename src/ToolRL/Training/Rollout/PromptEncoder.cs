@@ -29,7 +29,7 @@ public sealed class PromptEncoder(Qwen2Tokenizer tokenizer, int maxPromptLength)
     /// <summary>The ids of a conversation rendered with the generation prompt, truncated on the left to max_prompt_length.</summary>
     public IReadOnlyList<int> Encode(IReadOnlyList<ChatMessage> prompt)
     {
-        var ids = Tokenizer.EncodeToIds(Qwen25ChatTemplate.Render(prompt, addGenerationPrompt: true));
+        var ids = Tokenizer.EncodeToIds(Tokenizer.ApplyChatTemplate(prompt, addGenerationPrompt: true));
         return ids.Count <= maxPromptLength ? ids : ids.Skip(ids.Count - maxPromptLength).ToArray();
     }
 
