@@ -8,14 +8,18 @@ public delegate PolicyLossResult PolicyLossFn(Tensor oldLogProbs, Tensor logProb
 
 /// <summary>
 /// Policy losses by name, as verl's <c>register_policy_loss</c> (core_algos.py): the config's <c>policy_loss</c>
-/// selects one. Built in: <c>vanilla</c>, verl's default, the PPO clipped surrogate with clip-higher and the dual
-/// clip for negative advantages (<see cref="PolicyLoss.ComputeClipped"/>). Names are unique; an unknown name lists the
-/// known ones.
+/// selects one. Built in, under verl's names: <c>vanilla</c>, verl's default, the PPO clipped surrogate with
+/// clip-higher and the dual clip for negative advantages (<see cref="PolicyLoss.ComputeClipped"/>; verl has no
+/// separate dual-clip loss, <c>clip_ratio_c</c> is part of vanilla), and <c>gspo</c>, the sequence-level ratio
+/// (<see cref="GspoPolicyLoss.Compute"/>). Names are unique; an unknown name lists the known ones.
 /// </summary>
 public sealed class PolicyLosses
 {
     /// <summary>verl's <c>vanilla</c> loss (clipped surrogate + dual clip).</summary>
     public const string Vanilla = "vanilla";
+
+    /// <summary>verl's <c>gspo</c> loss (sequence-level importance ratio).</summary>
+    public const string Gspo = "gspo";
 
     private readonly NamedRegistry<PolicyLossFn> _registry = new("policy_loss", "PolicyLosses.Default.Register");
 
@@ -30,6 +34,7 @@ public sealed class PolicyLosses
     {
         var registry = new PolicyLosses();
         registry.Register(Vanilla, PolicyLoss.ComputeClipped);
+        registry.Register(Gspo, GspoPolicyLoss.Compute);
         return registry;
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Parquet;
 using Parquet.Serialization;
 using ToolRL.Data.Parquet;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Data;
 
@@ -36,26 +37,12 @@ public static class ParquetRowWriter
             schema.Add(row);
         }
         var parquetSchema = schema.ToParquetSchema();
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null)
+        AtomicFile.Write(path, stream =>
         {
-            Directory.CreateDirectory(directory);
-        }
-        var temporary = path + ".partial";
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write))
-            {
-                var options = new ParquetOptions { CompressionMethod = CompressionMethod.Snappy, RowGroupSize = RowGroupSize };
-                var untyped = all.Select(schema.ToUntyped).ToList();
-                ParquetSerializer.SerializeUntypedAsync(untyped, parquetSchema, stream, options).GetAwaiter().GetResult();
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+            var options = new ParquetOptions { CompressionMethod = CompressionMethod.Snappy, RowGroupSize = RowGroupSize };
+            var untyped = all.Select(schema.ToUntyped).ToList();
+            ParquetSerializer.SerializeUntypedAsync(untyped, parquetSchema, stream, options).GetAwaiter().GetResult();
+        });
         return all.Count;
     }
 }

@@ -8,7 +8,7 @@ namespace ToolRL.Data;
 /// Turns raw JSON rows into <see cref="RlRow"/> and <see cref="SftRow"/>. Each method returns the row or the
 /// reason it is unusable (naming the field and value), so the caller can skip or fail as configured.
 /// </summary>
-public static class RowParser
+internal static class RowParser
 {
     /// <summary>Parses a verl/ToolRL RL row (<c>prompt</c>, <c>reward_model.ground_truth</c>, <c>data_source</c>, <c>extra_info</c>).</summary>
     public static (RlRow? Row, string? Error) ParseRl(JsonObject raw, int index)

@@ -32,9 +32,7 @@ internal static class PeftAdapter
     {
         Directory.CreateDirectory(directory);
         var named = tensors.ToDictionary(t => NamePrefix + t.Name, t => t.Tensor, StringComparer.Ordinal);
-        var weightsTemp = Path.Combine(directory, WeightsFileName + ".tmp");
-        Safetensors.Save(weightsTemp, named, new Dictionary<string, string> { ["format"] = "pt" });
-        File.Move(weightsTemp, Path.Combine(directory, WeightsFileName), overwrite: true);
+        Safetensors.Save(Path.Combine(directory, WeightsFileName), named, new Dictionary<string, string> { ["format"] = "pt" });   // atomic
         AtomicFile.WriteAllText(Path.Combine(directory, ConfigFileName), ConfigJson(config, taskType, baseModel, modulesToSave));
     }
 

@@ -9,7 +9,7 @@ namespace ToolRL.Runs;
 /// <c>config_history.jsonl</c> of a run folder: one line per start or resume with the changed keys, so a run's
 /// configuration can be followed through every <c>--allow-config-change</c>. Each revision's number is its line index.
 /// </summary>
-public static class ConfigHistory
+internal static class ConfigHistory
 {
     /// <summary>File name inside the run folder.</summary>
     public const string FileName = "config_history.jsonl";

@@ -10,7 +10,7 @@ namespace ToolRL.Runs;
 /// tokenizer and base-model folders exist. Reads only; every problem is reported, each naming the key, the
 /// path and the fix.
 /// </summary>
-public static class RunInputCheck
+internal static class RunInputCheck
 {
     /// <summary>Checks the inputs of <paramref name="config"/>.</summary>
     /// <exception cref="RunSetupException">Some input is missing, unreadable or empty.</exception>

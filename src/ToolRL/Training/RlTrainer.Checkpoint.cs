@@ -17,7 +17,7 @@ public abstract partial class RlTrainer
     private const string ConfigFile = "training_config.json";
 
     /// <summary>The run's checkpoints.</summary>
-    public CheckpointStore Checkpoints => _checkpoints;
+    internal CheckpointStore Checkpoints => _checkpoints;
 
     /// <summary>
     /// Test hook: milliseconds to pause inside every checkpoint save, after the files are written and before the

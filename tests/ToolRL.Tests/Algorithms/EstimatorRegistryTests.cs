@@ -84,7 +84,7 @@ public sealed class EstimatorRegistryTests
         Assert.Contains("rloo", unknown.Message);
         var taken = Assert.Throws<ArgumentException>(() => registry.Register("rloo", i => new AdvantageResult(i.TokenLevelRewards, i.TokenLevelRewards)));
         Assert.Contains("already registered", taken.Message);
-        Assert.Throws<ArgumentException>(() => PolicyLosses.CreateWithBuiltIns().Get("gspo"));
+        Assert.Throws<ArgumentException>(() => PolicyLosses.CreateWithBuiltIns().Get("clip_cov"));
     }
 
     private static TrainingConfig Read(string algorithm, string? estimator) => TrainingConfig.FromJson(JsonNode.Parse($$"""

@@ -108,7 +108,7 @@ public class RewardFunctionTests
         Assert.StartsWith("unknown reward function 'nope'. Registered: bfcl_ast, toolrl.", unknown.Message);
 
         var duplicate = Assert.Throws<ArgumentException>(() => registry.Register("toolrl", _ => new SingleCallReward()));
-        Assert.StartsWith("a reward function named 'toolrl' is already registered", duplicate.Message);
+        Assert.StartsWith("reward function 'toolrl' is already registered", duplicate.Message);
 
         var badKey = Assert.Throws<ArgumentException>(() => registry.Create(JsonNode.Parse("""[{"name": "toolrl", "wieght": 2}]""")!));
         Assert.Equal("reward[0] has unknown key 'wieght'; allowed keys are name, weight, options.", badKey.Message);

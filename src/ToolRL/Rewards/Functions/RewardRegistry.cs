@@ -19,23 +19,13 @@ namespace ToolRL.Rewards;
 /// </remarks>
 public sealed class RewardRegistry
 {
-    private readonly Dictionary<string, Func<JsonObject?, IRewardFunction>> _factories = new(StringComparer.Ordinal);
-    private readonly Lock _lock = new();
+    private readonly NamedRegistry<Func<JsonObject?, IRewardFunction>> _factories = new("reward function", "RewardRegistry.Register");
 
     /// <summary>The process-wide registry, with the built-ins <c>"toolrl"</c> and <c>"bfcl_ast"</c>.</summary>
     public static RewardRegistry Default { get; } = CreateWithBuiltIns();
 
     /// <summary>The registered names, sorted.</summary>
-    public IReadOnlyList<string> Names
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _factories.Keys.Order(StringComparer.Ordinal)];
-            }
-        }
-    }
+    public IReadOnlyList<string> Names => _factories.Names;
 
     /// <summary>A new registry holding the built-ins: <c>"toolrl"</c> (its options: <see cref="ToolRLRewardOptions.FromJson"/>) and
     /// <c>"bfcl_ast"</c> (<see cref="Evaluation.Bfcl.BfclAstReward"/>, no options).</summary>
@@ -50,35 +40,11 @@ public sealed class RewardRegistry
 
     /// <summary>Registers <paramref name="factory"/>, which builds the function from its config <c>options</c> (null when absent).</summary>
     /// <exception cref="ArgumentException">The name is empty or already registered.</exception>
-    public void Register(string name, Func<JsonObject?, IRewardFunction> factory)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(factory);
-        lock (_lock)
-        {
-            if (!_factories.TryAdd(name, factory))
-            {
-                throw new ArgumentException($"a reward function named '{name}' is already registered; choose another name.", nameof(name));
-            }
-        }
-    }
+    public void Register(string name, Func<JsonObject?, IRewardFunction> factory) => _factories.Register(name, factory);
 
     /// <summary>Builds the function registered as <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">Unknown name (the message lists the known ones).</exception>
-    public IRewardFunction Create(string name, JsonObject? options = null)
-    {
-        Func<JsonObject?, IRewardFunction>? factory;
-        lock (_lock)
-        {
-            _factories.TryGetValue(name, out factory);
-        }
-        if (factory is null)
-        {
-            throw new ArgumentException(
-                $"unknown reward function '{name}'. Registered: {string.Join(", ", Names)}. Register it with RewardRegistry.Register first.", nameof(name));
-        }
-        return factory(options);
-    }
+    public IRewardFunction Create(string name, JsonObject? options = null) => _factories.Get(name)(options);
 
     /// <summary>Builds a function from a config node: a name, an object with <c>name</c>/<c>options</c>, or a weighted list.</summary>
     /// <exception cref="ArgumentException">The config has an unknown name, key or a value of the wrong type; the message names it and the fix.</exception>

@@ -10,7 +10,7 @@ namespace ToolRL.Training.Checkpoints;
 /// process killed at any moment leaves either the finished directory or an ignorable temporary one.
 /// Used for checkpoints and for each finished stage of the training pipeline (data, tokenizer, SFT model).
 /// </summary>
-public static class AtomicDirectory
+internal static class AtomicDirectory
 {
     /// <summary>The file written last; its presence means every other file of the directory is complete.</summary>
     public const string CompleteMarker = "COMPLETE";

@@ -11,7 +11,7 @@ namespace ToolRL.Training.Checkpoints;
 /// is at most <see cref="MaxCopiedBytes"/>, else a short note with its size and SHA-256 pointing at the run's
 /// <c>config.resolved.json</c>, so a configuration carrying large inline options is not copied into every checkpoint.
 /// </summary>
-public static class CheckpointConfig
+internal static class CheckpointConfig
 {
     /// <summary>Largest resolved configuration copied whole (a real one is a few kilobytes).</summary>
     public const int MaxCopiedBytes = 256 * 1024;

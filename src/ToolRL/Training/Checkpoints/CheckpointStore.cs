@@ -10,7 +10,7 @@ namespace ToolRL.Training.Checkpoints;
 /// complete checkpoint or a temporary directory that is ignored and swept on the next start:
 /// <see cref="Latest"/> never returns a half-written one.
 /// </summary>
-public sealed class CheckpointStore
+internal sealed class CheckpointStore
 {
     /// <summary>The file written last inside a checkpoint (see <see cref="AtomicDirectory.CompleteMarker"/>).</summary>
     public const string CompleteMarker = AtomicDirectory.CompleteMarker;

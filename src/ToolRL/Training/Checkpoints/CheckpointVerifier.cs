@@ -10,7 +10,7 @@ namespace ToolRL.Training.Checkpoints;
 /// checkpoint that is marked complete but damaged afterwards (a truncated optimizer file, a disk error) is
 /// renamed out of the way, kept for inspection, and named in a warning; the previous one is used instead.
 /// </summary>
-public static class CheckpointVerifier
+internal static class CheckpointVerifier
 {
     /// <summary>Name prefix of a damaged checkpoint set aside (not a <c>global_step_N</c> name, so never resumed or pruned).</summary>
     public const string DamagedPrefix = "damaged-";

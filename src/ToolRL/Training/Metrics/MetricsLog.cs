@@ -15,7 +15,7 @@ namespace ToolRL.Training.Metrics;
 /// (<c>trainer.logger</c> holds <c>"tensorboard"</c>) every appended row also goes to an event file under
 /// <c>tensorboard/</c>, scalars under the same names.
 /// </summary>
-public sealed class MetricsLog : IDisposable
+internal sealed class MetricsLog : IDisposable
 {
     /// <summary>The TensorBoard folder under the log's directory.</summary>
     public const string TensorBoardFolder = "tensorboard";

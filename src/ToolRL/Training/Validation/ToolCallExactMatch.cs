@@ -10,7 +10,7 @@ namespace ToolRL.Training.Validation;
 /// with the lenient <see cref="ToolCallParser"/>, so formatting slips that the format reward punishes do not
 /// hide a correct call here.
 /// </summary>
-public static class ToolCallExactMatch
+internal static class ToolCallExactMatch
 {
     /// <summary>True when the calls of <paramref name="response"/> equal those of <paramref name="groundTruth"/>.</summary>
     public static bool Matches(string response, string groundTruth) =>

@@ -12,7 +12,7 @@ namespace ToolRL.Training.Validation;
 /// Validation on held-out rows: greedy decoding (n = 1), the configured reward, and exact match of tool calls.
 /// Generation runs in chunks so memory stays bounded for large validation sets.
 /// </summary>
-public sealed class Validator(IReadOnlyList<RlRow> rows, PromptEncoder prompts, IRewardFunction reward, SamplingSettings greedy, int chunkSize = 32)
+internal sealed class Validator(IReadOnlyList<RlRow> rows, PromptEncoder prompts, IRewardFunction reward, SamplingSettings greedy, int chunkSize = 32)
 {
     /// <summary>
     /// The validation a configuration asks for, the same for the RL and the SFT-only paths: the first

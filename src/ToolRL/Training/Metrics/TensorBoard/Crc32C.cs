@@ -8,7 +8,7 @@ namespace ToolRL.Training.Metrics.TensorBoard;
 /// TensorFlow's masked form. <see cref="BitOperations.Crc32C(uint, ulong)"/> is the SSE4.2/ARMv8 instruction where
 /// the CPU has it (software otherwise); System.IO.Hashing offers only CRC-32 (IEEE) and CRC-64.
 /// </summary>
-public static class Crc32C
+internal static class Crc32C
 {
     /// <summary>TensorFlow's mask delta (tensorflow/core/lib/hash/crc32c.h).</summary>
     private const uint MaskDelta = 0xa282ead8;

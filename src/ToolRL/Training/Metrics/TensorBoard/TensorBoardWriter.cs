@@ -8,7 +8,7 @@ namespace ToolRL.Training.Metrics.TensorBoard;
 /// first slash) and texts such as validation samples. Each record is flushed as written, so TensorBoard shows a
 /// running job live and a killed job loses at most the record being written (TensorBoard skips a torn tail).
 /// </summary>
-public sealed class TensorBoardWriter : IDisposable
+internal sealed class TensorBoardWriter : IDisposable
 {
     private static int _opened;
 

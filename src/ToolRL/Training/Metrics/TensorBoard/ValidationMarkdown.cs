@@ -5,7 +5,7 @@ using ToolRL.Training.Validation;
 namespace ToolRL.Training.Metrics.TensorBoard;
 
 /// <summary>Validation samples as a markdown table for TensorBoard's text tab (verl logs a table of samples too).</summary>
-public static class ValidationMarkdown
+internal static class ValidationMarkdown
 {
     /// <summary>The text tag.</summary>
     public const string Tag = "val/generations";
