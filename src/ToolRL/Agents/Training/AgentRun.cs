@@ -89,6 +89,7 @@ public sealed class AgentRun : IAsyncDisposable
         MaxTurns = Config.MaxAssistantTurns,
         MaxTotalTokens = maxTotalTokens,
         StopAtToolCallEnd = Config.StopAtToolCallEnd,
+        AsynchronousTools = Config.AsynchronousTools,
         Temperature = temperature,
     };
 
