@@ -116,7 +116,8 @@ public class AgentTrainingTests
         // Threshold 0 keeps all 3 × 2 trajectories: one optimizer step of 6.
         Assert.Equal(["sft", "rft"], phases);
         Assert.True(File.Exists(Path.Combine(temp.Path, "rft", "model", "config.json")));
-        Assert.Equal(["before"], File.ReadAllLines(Path.Combine(temp.Path, AgentRun.EvalFileName)).Select(l => JsonNode.Parse(l)!["phase"]!.GetValue<string>()));
+        // The SFT start and the RL start (after RFT) are both evaluated.
+        Assert.Equal(["after_sft", "before"], File.ReadAllLines(Path.Combine(temp.Path, AgentRun.EvalFileName)).Select(l => JsonNode.Parse(l)!["phase"]!.GetValue<string>()));
         var e = Assert.Throws<ConfigurationException>(() => TrainingConfig.Parse(config.ToJsonString().Replace("\"environment\"", "\"environment_off\"", StringComparison.Ordinal)));
         Assert.Contains("environment_off", e.Message, StringComparison.Ordinal);
     }
