@@ -21,6 +21,12 @@ public sealed record EnvironmentConfig
     /// <summary><c>stop_at_tool_call_end</c>: a turn also ends at &lt;/tool_call&gt; (one call per turn; default false).</summary>
     public bool StopAtToolCallEnd { get; init; }
 
+    /// <summary>
+    /// <c>asynchronous_tools</c>: a row waiting on its tools sits out while the other rows keep decoding (default false:
+    /// observations enter at the next decoding step, so a run is reproducible from its seed).
+    /// </summary>
+    public bool AsynchronousTools { get; init; }
+
     /// <summary><c>reward_weight</c>: weight of the environment's score in the trajectory reward (default 1).</summary>
     public double RewardWeight { get; init; } = 1.0;
 
@@ -45,6 +51,7 @@ public sealed record EnvironmentConfig
             Options = s.Object("options")?.DeepClone().AsObject(),
             MaxAssistantTurns = s.Int("max_assistant_turns", d.MaxAssistantTurns, 1, "must be at least 1", "set environment.max_assistant_turns to e.g. 6"),
             StopAtToolCallEnd = s.Bool("stop_at_tool_call_end", d.StopAtToolCallEnd),
+            AsynchronousTools = s.Bool("asynchronous_tools", d.AsynchronousTools),
             RewardWeight = s.Double("reward_weight", d.RewardWeight, v => v >= 0 && double.IsFinite(v), "must be ≥ 0", "set environment.reward_weight to e.g. 1.0"),
             UseRewardFunctions = s.Bool("use_reward_functions", d.UseRewardFunctions),
             EvalTrials = s.Int("eval_trials", d.EvalTrials, 1, "must be at least 1", "set environment.eval_trials to e.g. 4"),
@@ -62,6 +69,7 @@ public sealed record EnvironmentConfig
             ["name"] = Name,
             ["max_assistant_turns"] = MaxAssistantTurns,
             ["stop_at_tool_call_end"] = StopAtToolCallEnd,
+            ["asynchronous_tools"] = AsynchronousTools,
             ["reward_weight"] = RewardWeight,
             ["use_reward_functions"] = UseRewardFunctions,
             ["eval_trials"] = EvalTrials,

@@ -165,6 +165,11 @@ public sealed class TrainingPipeline
 
         if (agent is not null && Config.Rft is { } rft)
         {
+            // The SFT start, so the report can say what RFT and RL each added.
+            if (!AgentRun.HasEvaluation(OutputDir, "after_sft"))
+            {
+                await agent.EvaluateAsync(policy.Model, tokenizer, Config.MaxResponseLength, Config.Seed, "after_sft", OutputDir, cancellationToken);
+            }
             await foreach (var step in RejectionSamplingAsync(agent, rft, policy, tokenizer, prompts.PadTokenId, cancellationToken))
             {
                 yield return step;

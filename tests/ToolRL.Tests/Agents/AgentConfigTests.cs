@@ -10,19 +10,25 @@ public class AgentConfigTests
           "model": { "tiny": { "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1, "intermediate_size": 64 } },
           "tokenizer": { "train_bpe": { "vocab_size": 400 } },
           "environment": {
-            "name": "retail", "options": { "train_tasks": 8 }, "max_assistant_turns": 4, "eval_trials": 3,
+            "name": "retail", "options": { "train_tasks": 8 }, "max_assistant_turns": 4, "eval_trials": 3, "asynchronous_tools": true,
             "mcp_servers": [ { "command": "dotnet", "args": ["server.dll", "--quiet"] } ]
           }
         }
         """;
 
     [Fact]
-    public void An_environment_replaces_the_data_section_and_round_trips()
+    public async Task An_environment_replaces_the_data_section_and_round_trips()
     {
         var config = TrainingConfig.Parse(Agent);
         var environment = config.Environment!;
         Assert.Equal(("retail", 4, 3, 1.0), (environment.Name, environment.MaxAssistantTurns, environment.EvalTrials, environment.RewardWeight));
         Assert.Equal(8, environment.Options!["train_tasks"]!.GetValue<int>());
+        Assert.True(environment.AsynchronousTools);
+        await using (var run = await ToolRL.Agents.Training.AgentRun.StartAsync(environment with { McpServers = [] }))
+        {
+            Assert.True(run.RolloutOptions(64, 1.0).AsynchronousTools);
+        }
+        Assert.False(TrainingConfig.Parse(Agent.Replace("\"asynchronous_tools\": true,", "", StringComparison.Ordinal)).Environment!.AsynchronousTools);
         Assert.Equal("dotnet", environment.McpServers[0].Command);
         Assert.Equal(["server.dll", "--quiet"], environment.McpServers[0].Args);
         var again = TrainingConfig.Parse(config.ToJsonString());

@@ -116,8 +116,24 @@ public class AgentTrainingTests
         // Threshold 0 keeps all 3 × 2 trajectories: one optimizer step of 6.
         Assert.Equal(["sft", "rft"], phases);
         Assert.True(File.Exists(Path.Combine(temp.Path, "rft", "model", "config.json")));
-        Assert.Equal(["before"], File.ReadAllLines(Path.Combine(temp.Path, AgentRun.EvalFileName)).Select(l => JsonNode.Parse(l)!["phase"]!.GetValue<string>()));
+        // The SFT start and the RL start (after RFT) are both evaluated.
+        Assert.Equal(["after_sft", "before"], File.ReadAllLines(Path.Combine(temp.Path, AgentRun.EvalFileName)).Select(l => JsonNode.Parse(l)!["phase"]!.GetValue<string>()));
         var e = Assert.Throws<ConfigurationException>(() => TrainingConfig.Parse(config.ToJsonString().Replace("\"environment\"", "\"environment_off\"", StringComparison.Ordinal)));
         Assert.Contains("environment_off", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rejection_sampling_plays_every_task_in_memory_bounded_batches()
+    {
+        // 40 tasks × 4 samples = 160 trajectories: more than one batch of AgentRun.MaxRowsPerRollout.
+        var config = new EnvironmentConfig { Options = new JsonObject { ["train_tasks"] = 40, ["validation_tasks"] = 1, ["users"] = 2 }, MaxAssistantTurns = 1 };
+        await using var run = await AgentRun.StartAsync(config);
+        using var policy = TinyPolicy();
+        var rft = new RftConfig { SamplesPerTask = 4, Threshold = double.NegativeInfinity };
+        Assert.True(40 * rft.SamplesPerTask > AgentRun.MaxRowsPerRollout);
+        var kept = await run.RejectionSampleAsync(policy.Model, AgentFixtures.Tokenizer, 12, rft, seed: 3);
+        Assert.Equal(160, kept.Count);
+        // Task-major order across batches: each task's four samples share its prompt.
+        Assert.All(Enumerable.Range(0, 40), g => Assert.Equal(kept[4 * g].PromptIds, kept[4 * g + 3].PromptIds));
     }
 }

@@ -117,4 +117,32 @@ public class RetailDomainTests
         Assert.Throws<ArgumentException>(() => EnvironmentRegistry.Default.Create("airline"));
         Assert.IsType<RetailEnvironmentFactory>(EnvironmentRegistry.Default.Create("retail", new JsonObject { ["train_tasks"] = 2 }));
     }
+
+    [Fact]
+    public async Task Offered_tools_are_the_only_ones_shown_and_callable()
+    {
+        var options = RetailOptions.FromJson(JsonNode.Parse("""
+            { "train_tasks": 6, "validation_tasks": 2, "kinds": ["order_status", "cancel"], "tools": ["get_order_details", "cancel_pending_order"] }
+            """)!.AsObject());
+        var factory = new RetailEnvironmentFactory(options);
+        var task = factory.Tasks(TaskSplit.Train).First(t => t.Data["kind"]!.GetValue<string>() == "cancel");
+        await using var env = factory.Create(task);
+        var reset = await env.ResetAsync();
+        Assert.Equal(["get_order_details", "cancel_pending_order"], reset.Tools.Select(t => t.Name));
+        var gold = (await factory.GoldAsync(task))!;
+        Assert.Equal(["get_order_details", "cancel_pending_order"], gold.Tools.Select(t => t["function"]!["name"]!.GetValue<string>()));
+        var hidden = TurnParser.Parse("<tool_call>\n{\"name\": \"list_products\", \"arguments\": {}}\n</tool_call>");
+        var step = await env.StepAsync(hidden);
+        Assert.True(step.Observations[0].IsError);
+        Assert.Contains("no tool named 'list_products'", step.Observations[0].Content, StringComparison.Ordinal);
+        // The gold solution still solves the task with the offered tools.
+        var played = await new AgentRollout(AgentFixtures.Tokenizer, new AgentRolloutOptions())
+            .RunAsync(factory, [task], 1, (_, _) => new ScriptedTokenPolicy([[.. gold.Messages.Where(m => m.Role == "assistant").Select(m => AgentFixtures.AssistantIds(AgentFixtures.Tokenizer, m))]]), CancellationToken.None);
+        Assert.Equal(1.0, played[0].Score.Reward);
+
+        var e = Assert.Throws<ArgumentException>(() => new RetailEnvironmentFactory(options with { Kinds = ["order_status", "return"] }));
+        Assert.Contains("leaves out 'return_delivered_order'", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => RetailOptions.FromJson(new JsonObject { ["tools"] = new JsonArray("get_order") }));
+        Assert.Contains("'get_order'", e.Message, StringComparison.Ordinal);
+    }
 }

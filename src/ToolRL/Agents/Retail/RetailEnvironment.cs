@@ -35,13 +35,13 @@ public sealed class RetailEnvironment : IAgentEnvironment
         ArgumentNullException.ThrowIfNull(options);
         _task = task;
         _db = NewDatabase(task);
-        Tools = new RetailTools(_db).Functions();
+        Tools = new RetailTools(_db).Functions(options.OfferedTools);
         _executor = new ToolExecutor(Tools, options.Tools);
         _maxTotalErrors = options.MaxTotalErrors;
         _userLines = new Queue<string>(task.Data["user_lines"]!.AsArray().Select(l => l!.GetValue<string>()));
     }
 
-    /// <summary>The tools over this trajectory's shop.</summary>
+    /// <summary>The tools over this trajectory's shop (those offered, <see cref="RetailOptions.OfferedTools"/>).</summary>
     public IReadOnlyList<AIFunction> Tools { get; }
 
     /// <summary>The number of tool errors so far.</summary>

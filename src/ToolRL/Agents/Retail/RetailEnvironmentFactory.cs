@@ -24,7 +24,14 @@ public sealed class RetailEnvironmentFactory : IAgentEnvironmentFactory
         Options.Validate();
         _train = RetailTaskGenerator.Generate(Options.TrainSeed, Options.TrainTasks, Options.Kinds, "train", Options.Users);
         _validation = RetailTaskGenerator.Generate(Options.ValidationSeed, Options.ValidationTasks, Options.Kinds, "val", Options.Users);
+        if (Options.OfferedTools is { } offered && _train.Concat(_validation).SelectMany(GoldToolNames).FirstOrDefault(n => !offered.Contains(n)) is { } missing)
+        {
+            throw new ArgumentException($"environment.options.tools leaves out '{missing}', which the gold actions of the chosen kinds use; fix: add it to tools");
+        }
     }
+
+    private static IEnumerable<string> GoldToolNames(AgentTask task) =>
+        task.Data["gold_turns"]!.AsArray().SelectMany(t => t!["tool_calls"] is JsonArray calls ? calls.Select(c => c!["name"]!.GetValue<string>()) : []);
 
     /// <summary>The options.</summary>
     public RetailOptions Options { get; }

@@ -34,6 +34,12 @@ public sealed record RetailOptions
     /// <summary>Tool execution limits.</summary>
     public ToolExecutionOptions Tools { get; init; } = new();
 
+    /// <summary>
+    /// The tools offered to the agent, by name (null = all ten). A smaller set makes the system prompt shorter (every
+    /// schema is rendered into it); the tools the chosen kinds' gold actions use must be among them.
+    /// </summary>
+    public IReadOnlyList<string>? OfferedTools { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the field, the value and the fix.</summary>
     public void Validate()
     {
@@ -56,6 +62,10 @@ public sealed record RetailOptions
         if (MaxTotalErrors < 1)
         {
             throw new ArgumentException($"environment.options.max_total_errors is {MaxTotalErrors}; fix: give at least 1");
+        }
+        if (OfferedTools is not null && (OfferedTools.Count == 0 || OfferedTools.Any(t => !RetailTools.Names.Contains(t))))
+        {
+            throw new ArgumentException($"environment.options.tools holds {(OfferedTools.Count == 0 ? "nothing" : $"'{OfferedTools.First(t => !RetailTools.Names.Contains(t))}'")}; fix: name some of {string.Join(", ", RetailTools.Names)}, or leave it out for all");
         }
         Tools.Validate();
     }
@@ -82,6 +92,7 @@ public sealed record RetailOptions
                     "users" => result with { Users = Read<int>(value) },
                     "kinds" => result with { Kinds = Read<string[]>(value) },
                     "max_total_errors" => result with { MaxTotalErrors = Read<int>(value) },
+                    "tools" => result with { OfferedTools = Read<string[]>(value) },
                     _ => result,
                 };
                 tools = key switch
@@ -110,7 +121,7 @@ public sealed record RetailOptions
 
     private static readonly string[] Known =
     [
-        "train_seed", "validation_seed", "train_tasks", "validation_tasks", "users", "kinds", "max_total_errors",
+        "train_seed", "validation_seed", "train_tasks", "validation_tasks", "users", "kinds", "max_total_errors", "tools",
         "tool_timeout_seconds", "max_tool_calls_per_turn", "max_observation_chars",
     ];
 }

@@ -22,6 +22,13 @@ internal sealed class RetailTools(RetailDatabase db)
         "cancel_pending_order", "return_delivered_order", "modify_pending_order_address", "modify_user_address",
     };
 
+    /// <summary>The names of the ten tools, in the order they are shown to the model.</summary>
+    public static readonly IReadOnlyList<string> Names = [.. new RetailTools(new RetailDatabase()).Functions().Select(f => f.Name)];
+
+    /// <summary>The tools named in <paramref name="offered"/> (all when null), in the order they are shown to the model.</summary>
+    public IReadOnlyList<AIFunction> Functions(IReadOnlyList<string>? offered) =>
+        offered is null ? Functions() : [.. Functions().Where(f => offered.Contains(f.Name))];
+
     /// <summary>The tools as AIFunctions, in the order they are shown to the model.</summary>
     public IReadOnlyList<AIFunction> Functions() =>
     [

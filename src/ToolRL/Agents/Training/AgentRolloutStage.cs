@@ -17,7 +17,7 @@ namespace ToolRL.Agents.Training;
 /// sampling settings (<c>max_response_length</c> is the trajectory's token budget: generated and inserted tokens), and
 /// each trajectory is handed to GRPO/PPO with its loss mask and group. Its reward is the environment's score times
 /// <see cref="EnvironmentWeight"/> plus the configured reward functions, which see the final answer as the completion
-/// and every turn in <c>extra</c> (<c>messages</c>, <c>num_turns</c>, <c>tool_calls</c>, <c>tool_errors</c>,
+/// and every turn in <c>extra</c> (<c>messages</c> with each turn's parsed <c>tool_calls</c>, <c>num_turns</c>, <c>tool_calls</c>, <c>tool_errors</c>,
 /// <c>termination</c>). Per-turn environment rewards go on each turn's last generated token. Metrics:
 /// <see cref="AgentMetrics"/> and <c>timing_s/gen</c>.
 /// </summary>
@@ -56,26 +56,37 @@ public sealed class AgentRolloutStage(IAgentEnvironmentFactory environments, Qwe
         var metrics = AgentMetrics.Summarize(played);
         metrics[MetricNames.TimingGen] = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
-        var extra = reward is null ? null : ScoreWithRewardFunctions(played, request.Step, metrics);
-        var trajectories = played.Select((t, i) => new Trajectory
-        {
-            PromptIds = t.PromptIds,
-            ResponseIds = t.ResponseIds,
-            LossMask = t.LossMask,
-            GroupId = t.GroupIndex,
-            Reward = EnvironmentWeight * t.Score.Reward + (extra?[i] ?? 0),
-            TokenRewards = TokenRewards(t),
-            Stopped = t.Termination is TerminationReason.Answered or TerminationReason.AgentStop or TerminationReason.UserStop,
-        }).ToList();
+        var extra = reward is null ? null : ScoreWithRewardFunctions(reward, played, request.Step, metrics);
+        var trajectories = played.Select((t, i) => ForTrainer(t, EnvironmentWeight * t.Score.Reward + (extra?[i] ?? 0))).ToList();
         return new RolloutBatch(trajectories) { Metrics = metrics };
     }
+
+    /// <summary>
+    /// A played trajectory as the trainers take it: its ids and loss mask, its group, <paramref name="reward"/> (the
+    /// trainer puts it on the last generated token) and the environment's per-turn rewards on each turn's last
+    /// generated token (<see cref="Trajectory.TokenRewards"/>, added to the token-level rewards for GAE).
+    /// </summary>
+    internal static Trajectory ForTrainer(AgentTrajectory t, double reward) => new()
+    {
+        PromptIds = t.PromptIds,
+        ResponseIds = t.ResponseIds,
+        LossMask = t.LossMask,
+        GroupId = t.GroupIndex,
+        Reward = reward,
+        TokenRewards = TokenRewards(t),
+        Stopped = t.Termination is TerminationReason.Answered or TerminationReason.AgentStop or TerminationReason.UserStop,
+    };
 
     private AgentTask TaskOf(RlRow row) =>
         row.ExtraInfo?["task_id"]?.GetValue<string>() is { } id && _tasks.TryGetValue(id, out var task)
             ? task
             : throw new ArgumentException($"row {row.Index} names no task of the environment (extra_info.task_id is {row.ExtraInfo?["task_id"]?.ToJsonString() ?? "missing"}); build the rows with TaskRows.From");
 
-    private double[] ScoreWithRewardFunctions(IReadOnlyList<AgentTrajectory> played, int step, Dictionary<string, double> metrics)
+    /// <summary>
+    /// Scores whole trajectories with <paramref name="reward"/>: the opening (system, user) is the prompt, the final answer
+    /// the completion, and <c>extra</c> holds every turn (<c>messages</c>) and the counts; its metrics go into <paramref name="metrics"/>.
+    /// </summary>
+    internal static double[] ScoreWithRewardFunctions(IRewardFunction reward, IReadOnlyList<AgentTrajectory> played, int step, Dictionary<string, double> metrics)
     {
         var samples = played.Select(t => new RewardSample
         {
@@ -84,7 +95,7 @@ public sealed class AgentRolloutStage(IAgentEnvironmentFactory environments, Qwe
             Extra = new JsonObject
             {
                 ["task_id"] = t.Task.Id,
-                ["messages"] = new JsonArray([.. t.Messages.Select(m => (JsonNode?)new JsonObject { ["role"] = m.Role, ["content"] = m.Content })]),
+                ["messages"] = new JsonArray([.. t.Messages.Select(MessageJson)]),
                 ["num_turns"] = t.NumTurns,
                 ["tool_calls"] = t.ToolCalls,
                 ["tool_errors"] = t.ToolErrors,
@@ -92,12 +103,23 @@ public sealed class AgentRolloutStage(IAgentEnvironmentFactory environments, Qwe
             },
             Step = step,
         }).ToList();
-        var output = reward!.Score(samples);
+        var output = reward.Score(samples);
         foreach (var (name, value) in RewardMetrics.Summarize(reward.Name, output))
         {
             metrics[name] = value;
         }
         return [.. output.Values.Select(v => v ?? 0)];
+    }
+
+    /// <summary>A turn as the reward functions see it: role, content and, for a turn that called tools, its parsed calls.</summary>
+    private static JsonNode MessageJson(ChatMessage m)
+    {
+        var json = new JsonObject { ["role"] = m.Role, ["content"] = m.Content };
+        if (m.ToolCalls is { Count: > 0 } calls)
+        {
+            json["tool_calls"] = new JsonArray([.. calls.Select(c => (JsonNode?)new JsonObject { ["name"] = c.Name, ["arguments"] = c.Arguments.DeepClone() })]);
+        }
+        return json;
     }
 
     private static float[]? TokenRewards(AgentTrajectory t)

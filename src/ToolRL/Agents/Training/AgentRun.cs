@@ -23,6 +23,9 @@ public sealed class AgentRun : IAsyncDisposable
     /// <summary>The evaluation log in the run folder.</summary>
     public const string EvalFileName = "agent_eval.jsonl";
 
+    /// <summary>Trajectories played together in one rejection-sampling batch (their KV caches share memory).</summary>
+    internal const int MaxRowsPerRollout = 64;
+
     private readonly McpToolServers? _servers;
     private readonly Action<string> _log;
 
@@ -89,6 +92,7 @@ public sealed class AgentRun : IAsyncDisposable
         MaxTurns = Config.MaxAssistantTurns,
         MaxTotalTokens = maxTotalTokens,
         StopAtToolCallEnd = Config.StopAtToolCallEnd,
+        AsynchronousTools = Config.AsynchronousTools,
         Temperature = temperature,
     };
 
@@ -115,7 +119,15 @@ public sealed class AgentRun : IAsyncDisposable
         model.Eval();
         var rollout = new AgentRollout(tokenizer, RolloutOptions(maxTotalTokens, rft.Temperature));
         var tasks = Environments.Tasks(TaskSplit.Train);
-        var played = await rollout.RunAsync(model, Environments, tasks, rft.SamplesPerTask, seed, cancellationToken).ConfigureAwait(false);
+        // In batches of at most MaxRowsPerRollout trajectories: one batch of every task's samples holds all their KV
+        // caches and prefill activations at once (128 tasks × 4 samples took 8 GB and was OOM-killed).
+        var tasksPerBatch = Math.Max(1, MaxRowsPerRollout / rft.SamplesPerTask);
+        var played = new List<AgentTrajectory>(tasks.Count * rft.SamplesPerTask);
+        for (var start = 0; start < tasks.Count; start += tasksPerBatch)
+        {
+            var batch = tasks.Skip(start).Take(tasksPerBatch).ToList();
+            played.AddRange(await rollout.RunAsync(model, Environments, batch, rft.SamplesPerTask, seed + start, cancellationToken).ConfigureAwait(false));
+        }
         var kept = played.Where(t => t.Termination != TerminationReason.EnvError && t.Score.Reward >= rft.Threshold).ToList();
         _log($"rft: kept {kept.Count} of {played.Count} trajectories (reward ≥ {rft.Threshold}), {kept.Select(t => t.Task.Id).Distinct().Count()} of {tasks.Count} tasks");
         return [.. kept.Select(ToSequence)];
