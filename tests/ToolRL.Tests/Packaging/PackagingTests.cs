@@ -5,6 +5,8 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using ToolRL.Testing;
 
+using static ToolRL.Tests.Packaging.PrintedValues;
+
 namespace ToolRL.Tests.Packaging;
 
 /// <summary>
@@ -162,9 +164,4 @@ public sealed class PackagingTests(PackedSample packed)
         root.Descendants().Where(e => e.Name.LocalName == localName);
 
     private static XElement Single(XElement root, string localName) => All(root, localName).Single();
-
-    private static Dictionary<string, string> KeyValues(string line) =>
-        Regex.Matches(line, @"(\w+)=(\S+)").ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
-
-    private static double Number(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
 }

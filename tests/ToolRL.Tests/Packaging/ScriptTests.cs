@@ -5,6 +5,8 @@ using ToolRL.Rewards;
 using ToolRL.Testing;
 using ToolRL.Tokenization;
 
+using static ToolRL.Tests.Packaging.PrintedValues;
+
 namespace ToolRL.Tests.Packaging;
 
 /// <summary>
@@ -146,9 +148,4 @@ public sealed class ScriptTests(PackedSample packed)
 
     // "sft 1/4 sft/loss=..." → "sft 1/4"
     private static string Head(string line) => string.Join(' ', line.Split(' ').Take(2));
-
-    private static Dictionary<string, string> KeyValues(string line) =>
-        Regex.Matches(line, @"([\w/\-\^]+)=(\S+)").ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
-
-    private static double Number(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
 }
