@@ -55,8 +55,10 @@ public sealed class TrainCommand : ICliCommand
         {
             var config = TrainingConfig.Load(parse.GetValue(configArgument)!.FullName);
             var output = parse.GetValue(outputOption)?.FullName ?? config.Trainer.OutputDir;
-            // libtorch's own default here is one thread (OpenMP sees one), which leaves cores idle: use them all.
-            torch.IntraOpThreads = parse.GetValue(threadsOption) ?? Environment.ProcessorCount;
+            if ((parse.GetValue(threadsOption) ?? Program.DefaultTrainThreads) is { } threads)
+            {
+                torch.IntraOpThreads = threads;
+            }
             var start = new RunStartOptions
             {
                 Resume = parse.GetValue(resumeOption),
