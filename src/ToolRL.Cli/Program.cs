@@ -7,7 +7,19 @@ namespace ToolRL.Cli;
 public static class Program
 {
     /// <summary>Runs the command line and returns its exit code (see <see cref="ExitCodes"/>).</summary>
-    public static int Main(string[] args) => Run(args);
+    public static int Main(string[] args)
+    {
+        DefaultTrainThreads = Environment.ProcessorCount;
+        return Run(args);
+    }
+
+    /// <summary>
+    /// libtorch intra-op threads <c>toolrl train</c> uses without <c>--threads</c>: every core when this is the
+    /// <c>toolrl</c> process (libtorch's own default here is one thread, which leaves cores idle). In-process callers
+    /// of <see cref="Run"/> (tests, scripts) keep their own setting, since the thread count is process-wide and a
+    /// change would reach their other work.
+    /// </summary>
+    internal static int? DefaultTrainThreads { get; private set; }
 
     /// <summary>
     /// Parses and runs <paramref name="args"/>: parse errors and every exception a command throws go through the one

@@ -33,13 +33,13 @@ public sealed class TrainCommand : ICliCommand
         };
         var threadsOption = new Option<int?>("--threads")
         {
-            Description = "libtorch intra-op threads (default: libtorch's own, often 1 here; e.g. the core count trains a tiny model ~25% faster on 2 cores).",
+            Description = "libtorch intra-op threads (default: the machine's core count; libtorch's own default is often 1).",
         };
         threadsOption.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int?>() is < 1)
             {
-                result.AddError("--threads must be at least 1, e.g. --threads 2 (or leave it out for libtorch's default)");
+                result.AddError("--threads must be at least 1, e.g. --threads 2 (or leave it out for the core count)");
             }
         });
         var command = new Command("train", "Train a policy: data → tokenizer → model → SFT warm start → GRPO/PPO, as the configuration says.")
@@ -55,7 +55,7 @@ public sealed class TrainCommand : ICliCommand
         {
             var config = TrainingConfig.Load(parse.GetValue(configArgument)!.FullName);
             var output = parse.GetValue(outputOption)?.FullName ?? config.Trainer.OutputDir;
-            if (parse.GetValue(threadsOption) is { } threads)
+            if ((parse.GetValue(threadsOption) ?? Program.DefaultTrainThreads) is { } threads)
             {
                 torch.IntraOpThreads = threads;
             }

@@ -32,7 +32,8 @@ public sealed class KillDuringSaveTests : IDisposable
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "ToolRL.Cli.dll");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { cli, "train", Path.Combine(_temp.Path, "config.json"), "--output", Path.Combine(_temp.Path, "run") }.Concat(resume ? ["--resume"] : []))
+        // One thread: the suite runs tests in parallel, and an oversubscribed OpenMP team can miss the save deadline.
+        foreach (var arg in new[] { cli, "train", Path.Combine(_temp.Path, "config.json"), "--output", Path.Combine(_temp.Path, "run"), "--threads", "1" }.Concat(resume ? ["--resume"] : []))
         {
             info.ArgumentList.Add(arg);
         }

@@ -2,7 +2,10 @@ using System.Diagnostics;
 
 namespace ToolRL.Tests.Training;
 
-/// <summary><c>toolrl train --threads N</c> sets libtorch's intra-op threads for the run; a bad count is refused with the fix.</summary>
+/// <summary>
+/// <c>toolrl train --threads N</c> sets libtorch's intra-op threads for the run (default: the core count); a bad count
+/// is refused with the fix; a run on several threads is deterministic.
+/// </summary>
 public sealed class TrainThreadsOptionTests : IDisposable
 {
     private readonly TempDirectory _temp = new("threads");
@@ -20,14 +23,19 @@ public sealed class TrainThreadsOptionTests : IDisposable
         }
         """;
 
-    private (int ExitCode, string Output, string Error) Train(string threads)
+    private (int ExitCode, string Output, string Error) Train(string? threads, string run = "run")
     {
         Directory.CreateDirectory(_temp.Path);
         File.WriteAllText(Path.Combine(_temp.Path, "config.json"), Config);
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "ToolRL.Cli.dll"), "train", Path.Combine(_temp.Path, "config.json"), "--output", Path.Combine(_temp.Path, "run"), "--threads", threads })
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "ToolRL.Cli.dll"), "train", Path.Combine(_temp.Path, "config.json"), "--output", Path.Combine(_temp.Path, run) })
         {
             info.ArgumentList.Add(arg);
+        }
+        if (threads is not null)
+        {
+            info.ArgumentList.Add("--threads");
+            info.ArgumentList.Add(threads);
         }
         info.Environment["NO_COLOR"] = "1";
         using var process = Process.Start(info)!;
@@ -45,6 +53,26 @@ public sealed class TrainThreadsOptionTests : IDisposable
         Assert.True(exitCode == 0, error);
         Assert.Contains("libtorch intra-op threads: 2", output);
         Assert.True(File.Exists(Path.Combine(_temp.Path, "run", "sft", "model", "model.safetensors")));
+    }
+
+    [Fact]
+    public void WithoutTheOptionEveryCoreIsUsed()
+    {
+        var (exitCode, output, error) = Train(threads: null);
+
+        Assert.True(exitCode == 0, error);
+        Assert.Contains($"libtorch intra-op threads: {Environment.ProcessorCount}", output);
+    }
+
+    [Fact]
+    public void TwoRunsOnTwoThreadsTrainTheSameWeights()
+    {
+        Assert.Equal(0, Train("2", "first").ExitCode);
+        Assert.Equal(0, Train("2", "second").ExitCode);
+
+        var first = File.ReadAllBytes(Path.Combine(_temp.Path, "first", "sft", "model", "model.safetensors"));
+        var second = File.ReadAllBytes(Path.Combine(_temp.Path, "second", "sft", "model", "model.safetensors"));
+        Assert.Equal(first, second);
     }
 
     [Fact]
