@@ -109,24 +109,18 @@ public static class OpenAiServer
         var id = $"chatcmpl-{Guid.NewGuid():N}";
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         // The client's disconnect cancels the request: its rows leave the batch at the next step.
+        if (!request.Stream)
+        {
+            var choices = await Translate(() => policy.CompleteAsync(request.Messages, request.Tools, request.Sampling, request.ToolChoice, context.RequestAborted))
+                .ConfigureAwait(false);
+            return Json(200, CompletionJson(choices, policy.ModelId, created, id));
+        }
         var deltas = policy.StreamAsync(request.Messages, request.Tools, request.Sampling, request.ToolChoice, context.RequestAborted)
             .GetAsyncEnumerator(context.RequestAborted);
         await using (deltas.ConfigureAwait(false))
         {
             // The first delta comes after the prompt was checked and prefilled: a bad request still gets a JSON error.
-            var any = await Translate(() => deltas.MoveNextAsync()).ConfigureAwait(false);
-            if (!request.Stream)
-            {
-                var choices = new ChatCompletion[request.Sampling.Choices];
-                for (; any; any = await deltas.MoveNextAsync().ConfigureAwait(false))
-                {
-                    if (deltas.Current.Completion is { } done)
-                    {
-                        choices[deltas.Current.Choice] = done;
-                    }
-                }
-                return Json(200, CompletionJson(choices, policy.ModelId, created, id));
-            }
+            var any = await Translate(() => deltas.MoveNextAsync().AsTask()).ConfigureAwait(false);
             context.Response.ContentType = "text/event-stream";
             context.Response.Headers.CacheControl = "no-cache";
             var chunks = new ChunkWriter(id, created, policy.ModelId);
@@ -153,7 +147,7 @@ public static class OpenAiServer
     }
 
     /// <summary>Runs <paramref name="step"/>, turning the policy's refusals into API errors.</summary>
-    private static async Task<bool> Translate(Func<ValueTask<bool>> step)
+    private static async Task<T> Translate<T>(Func<Task<T>> step)
     {
         try
         {

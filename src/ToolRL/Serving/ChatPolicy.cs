@@ -150,7 +150,7 @@ public sealed class ChatPolicy : IDisposable
         ChatSampling sampling, ToolChoice? toolChoice = null, CancellationToken cancellationToken = default)
     {
         var choices = new ChatCompletion[sampling?.Choices ?? 1];
-        await foreach (var delta in StreamAsync(messages, tools, sampling!, toolChoice, cancellationToken).ConfigureAwait(false))
+        await foreach (var delta in GenerateAsync(messages, tools, sampling!, toolChoice, incremental: false, cancellationToken).ConfigureAwait(false))
         {
             if (delta.Completion is { } done)
             {
@@ -170,8 +170,16 @@ public sealed class ChatPolicy : IDisposable
     /// </summary>
     /// <exception cref="PromptTooLongException">The prompt (plus <see cref="ChatSampling.MaxTokens"/>) exceeds <see cref="ContextLength"/>.</exception>
     /// <exception cref="ArgumentException">A setting is out of range (the message names it).</exception>
-    public async IAsyncEnumerable<ChatDelta> StreamAsync(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools,
-        ChatSampling sampling, ToolChoice? toolChoice = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ChatDelta> StreamAsync(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools,
+        ChatSampling sampling, ToolChoice? toolChoice = null, CancellationToken cancellationToken = default) =>
+        GenerateAsync(messages, tools, sampling, toolChoice, incremental: true, cancellationToken);
+
+    /// <summary>
+    /// <see cref="StreamAsync"/>; without <paramref name="incremental"/> no text deltas are decoded on the way (each
+    /// token would decode the whole reply again), only the finished replies.
+    /// </summary>
+    private async IAsyncEnumerable<ChatDelta> GenerateAsync(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools,
+        ChatSampling sampling, ToolChoice? toolChoice, bool incremental, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(messages);
         ArgumentNullException.ThrowIfNull(sampling);
@@ -180,7 +188,7 @@ public sealed class ChatPolicy : IDisposable
         var constraint = ToolOpening.For(toolChoice, offered, this);
         var promptIds = EncodePrompt(messages, offered);
         var options = Options(sampling, promptIds.Count);
-        var replies = Enumerable.Range(0, sampling.Choices).Select(_ => new ReplyText(Decode, options.StopStrings, offered.Count > 0)).ToArray();
+        var replies = Enumerable.Range(0, sampling.Choices).Select(_ => new ReplyText(Decode, options.StopStrings, offered.Count > 0, incremental)).ToArray();
         await foreach (var token in Batcher.GenerateAsync(promptIds, options, sampling.Choices, constraint, cancellationToken).ConfigureAwait(false))
         {
             var reply = replies[token.Sample];

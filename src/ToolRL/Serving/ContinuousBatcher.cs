@@ -3,7 +3,6 @@ using System.Threading.Channels;
 using ToolRL.Generation;
 using ToolRL.Models;
 using ToolRL.Torch;
-using ToolRL.Torch.NN;
 using static ToolRL.Torch.torch;
 
 namespace ToolRL.Serving;
@@ -14,7 +13,7 @@ namespace ToolRL.Serving;
 /// waiting for them. Each step (on one dedicated thread, which owns the model's forward passes):
 /// <list type="number">
 /// <item>waiting requests are prefilled together (one left-padded forward, the last position's logits only);</item>
-/// <item>every row picks its next token: greedy rows in one argmax, sampled rows per request with that request's own
+/// <item>every row picks its next token: greedy rows together, sampled rows per request with that request's own
 /// seeded generator and settings, so a request's tokens do not depend on what else is in the batch;</item>
 /// <item>tokens go to their requests as they are produced (<see cref="GenerateAsync"/> is an async stream);</item>
 /// <item>rows that finished, or whose request was cancelled (a client that disconnected), leave the batch: the cache
@@ -316,44 +315,23 @@ public sealed class ContinuousBatcher : IDisposable
     {
         var next = new int[_rows.Count];
         var allowed = _rows.Select(r => r.Request.Constraint?.Allowed(r.Generated)).ToArray();
-        // Greedy rows without a penalty or a constraint: one argmax for all (row results do not depend on each other).
-        var plain = Enumerable.Range(0, _rows.Count)
-            .Where(j => _rows[j].Request.Options.IsGreedy && _rows[j].Request.Options.RepetitionPenalty == 1 && allowed[j] is null)
-            .ToList();
-        if (plain.Count > 0)
+        // Unconstrained greedy rows go together per repetition penalty (a row's argmax does not depend on the other
+        // rows); every other request alone, with its settings and its own generator (its own draws).
+        var groups = Enumerable.Range(0, _rows.Count).GroupBy(j =>
         {
-            var (ids, _) = TokenPick.Greedy(plain.Count == _rows.Count ? logits : logits.IndexSelect(0, Index(plain)));
-            var values = ids.ToArray<long>();
-            for (var i = 0; i < plain.Count; i++)
-            {
-                next[plain[i]] = (int)values[i];
-            }
-        }
-        // The rest per request: its settings, its generator (its own draws), its constraint.
-        var isPlain = new HashSet<int>(plain);
-        foreach (var group in Enumerable.Range(0, _rows.Count).Where(j => !isPlain.Contains(j)).GroupBy(j => _rows[j].Request))
+            var request = _rows[j].Request;
+            return request.Options.IsGreedy && allowed[j] is null ? (object)request.Options.RepetitionPenalty : request;
+        });
+        foreach (var group in groups)
         {
             var positions = group.ToList();
-            var request = group.Key;
-            var rows = logits.IndexSelect(0, Index(positions));                                             // [n,V]
-            var vocab = rows.Size(1);
+            var request = _rows[positions[0]].Request;
+            var rows = positions.Count == _rows.Count ? logits : logits.IndexSelect(0, Index(positions));   // [n,V]
             if (positions.Any(j => allowed[j] is not null))
             {
-                rows = rows + AllowedBias(positions.Select(j => allowed[j]).ToList(), vocab);
+                rows = rows + AllowedBias(positions.Select(j => allowed[j]).ToList(), rows.Size(1));
             }
-            Tensor? seen = null;
-            if (request.Options.RepetitionPenalty != 1)
-            {
-                var flags = new bool[positions.Count * vocab];
-                for (var i = 0; i < positions.Count; i++)
-                {
-                    foreach (var id in request.Prompt.Concat(_rows[positions[i]].Generated))
-                    {
-                        flags[i * vocab + id] = true;
-                    }
-                }
-                seen = FromArray(flags, positions.Count, vocab).To(_model.Device);
-            }
+            var seen = request.Options.RepetitionPenalty == 1 ? null : SeenTokens(positions, rows.Size(1));
             var (ids, _) = TokenSelection.ChooseWithLogProbs(rows, seen, request.Options, request.Generator);
             var values = ids.ToArray<long>();
             for (var i = 0; i < positions.Count; i++)
@@ -362,6 +340,25 @@ public sealed class ContinuousBatcher : IDisposable
             }
         }
         return next;
+    }
+
+    /// <summary>bool [n,V]: the prompt and generated tokens of each row (what the repetition penalty applies to).</summary>
+    private Tensor SeenTokens(IReadOnlyList<int> positions, long vocab)
+    {
+        var width = positions.Max(j => _rows[j].Request.Prompt.Length + _rows[j].Generated.Count);
+        var index = new long[positions.Count * width];
+        for (var i = 0; i < positions.Count; i++)
+        {
+            var row = _rows[positions[i]];
+            var k = 0;
+            foreach (var id in row.Request.Prompt.Concat(row.Generated))
+            {
+                index[i * width + k++] = id;
+            }
+            Array.Fill(index, row.Request.Prompt[0], i * width + k, width - k);   // padding repeats a seen id
+        }
+        var ids = FromArray(index, positions.Count, width).To(_model.Device);
+        return Zeros([positions.Count, vocab], DType.Bool, _model.Device).ScatterInPlace(1, ids, OnesLike(ids, DType.Bool));
     }
 
     /// <summary>0 where a row may pick a token, −∞ elsewhere ([n,V] float32); a row without a constraint now gets 0s.</summary>

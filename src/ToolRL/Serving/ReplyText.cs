@@ -6,9 +6,10 @@ namespace ToolRL.Serving;
 /// One reply's text as its tokens arrive, and how much of it can be sent to a streaming client yet. Held back: an
 /// incomplete UTF-8 character at the end (decoded as U+FFFD), the end of the text that could still become a stop
 /// string, and — when tools are offered — everything from the first <c>&lt;tool_call&gt;</c> (or the start of one) and
-/// a newline just before it, since the finished reply decides whether that is a call or text.
+/// a newline just before it, since the finished reply decides whether that is a call or text. Not
+/// <c>incremental</c>, it only collects the ids and decodes the finished reply.
 /// </summary>
-internal sealed class ReplyText(Func<IReadOnlyList<int>, string> decode, IReadOnlyList<string> stops, bool toolsOffered)
+internal sealed class ReplyText(Func<IReadOnlyList<int>, string> decode, IReadOnlyList<string> stops, bool toolsOffered, bool incremental = true)
 {
     private const string CallOpening = "<tool_call>";
     private readonly List<int> _ids = [];
@@ -26,6 +27,10 @@ internal sealed class ReplyText(Func<IReadOnlyList<int>, string> decode, IReadOn
     public string Add(int id, bool last)
     {
         _ids.Add(id);
+        if (!incremental && !last)
+        {
+            return "";
+        }
         var text = decode(_ids);
         var cut = stops.Count > 0 ? StopStrings.FirstIndex(text, stops) : -1;
         Text = cut >= 0 ? text[..cut] : text;
