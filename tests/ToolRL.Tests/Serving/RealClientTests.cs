@@ -142,10 +142,14 @@ public sealed class RealClientTests : IClassFixture<ServerFixture>
                 expected[(p, seed)] = (await _server.Policy.CompleteAsync([new RlMessage("user", prompts[p])], null, sampling))[0].Content;
             }
         }
-        var replies = await Task.WhenAll(Enumerable.Range(0, 32).Select(async i =>
+        // Task.Run: the clients' continuations go to the thread pool, not to xunit's two test threads, which tests of
+        // other classes may hold for minutes while the answers wait to be read.
+        var replies = await Task.WhenAll(Enumerable.Range(0, 32).Select(i => Task.Run(async () =>
         {
             var (p, seed, stream) = (i % prompts.Length, i / prompts.Length % 2, i % 3 == 0);
-            var client = new OpenAI.Chat.ChatClient("tiny", new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(_server.Address, "/v1") });
+            // The whole suite shares two cores: allow a slow answer (the SDK's default is 100 s without a byte).
+            var client = new OpenAI.Chat.ChatClient("tiny", new ApiKeyCredential("unused"),
+                new OpenAIClientOptions { Endpoint = new Uri(_server.Address, "/v1"), NetworkTimeout = TimeSpan.FromMinutes(10) });
 #pragma warning disable OPENAI001
             var options = new OpenAI.Chat.ChatCompletionOptions { Temperature = seed == 0 ? 0 : 1, Seed = seed, MaxOutputTokenCount = 12 };
 #pragma warning restore OPENAI001
@@ -170,7 +174,7 @@ public sealed class RealClientTests : IClassFixture<ServerFixture>
                 (text, completionTokens) = (string.Concat(reply.Value.Content.Select(c => c.Text)), reply.Value.Usage.OutputTokenCount);
             }
             return (p, seed, text, completionTokens, stream);
-        }));
+        }))).WaitAsync(TimeSpan.FromMinutes(10));
         foreach (var (p, seed, text, tokens, stream) in replies)
         {
             Assert.Equal(expected[(p, seed)], text);
