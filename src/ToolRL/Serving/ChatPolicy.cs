@@ -141,6 +141,15 @@ public sealed class ChatPolicy : IDisposable
     }
 
     /// <summary>
+    /// The first reply to <paramref name="messages"/>, waiting for it (for scripts and other synchronous callers; see
+    /// <see cref="CompleteAsync"/>).
+    /// </summary>
+    /// <exception cref="PromptTooLongException">The prompt (plus <see cref="ChatSampling.MaxTokens"/>) exceeds <see cref="ContextLength"/>.</exception>
+    /// <exception cref="ArgumentException">A setting is out of range (the message names it).</exception>
+    public ChatCompletion Complete(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools, ChatSampling sampling) =>
+        CompleteAsync(messages, tools, sampling).GetAwaiter().GetResult()[0];
+
+    /// <summary>
     /// Generates <see cref="ChatSampling.Choices"/> replies to <paramref name="messages"/> (see <see cref="StreamAsync"/>)
     /// and returns them whole, in choice order.
     /// </summary>
