@@ -19,21 +19,27 @@ public sealed class ServeCommand : ICliCommand
         var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "Port to listen on (0 = any free port).", DefaultValueFactory = _ => 8000 };
         var name = new Option<string?>("--served-model-name") { Description = "The model id clients send (default: the model folder's name)." };
+        var batch = new Option<int>("--max-batch") { Description = "Replies generated together at most (continuous batching); more requests wait.", DefaultValueFactory = _ => 64 };
         var command = new Command("serve", "Serve a Qwen2/Qwen2.5 model with an OpenAI-compatible chat-completions API.")
         {
-            model, adapter, host, port, name,
+            model, adapter, host, port, name, batch,
         };
-        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(adapter), parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(name)));
+        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(adapter), parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(name),
+            parse.GetValue(batch)));
         return command;
     }
 
-    private static int Run(DirectoryInfo dir, DirectoryInfo? adapter, string host, int port, string? name)
+    private static int Run(DirectoryInfo dir, DirectoryInfo? adapter, string host, int port, string? name, int maxBatch)
     {
+        if (maxBatch < 1)
+        {
+            throw new UsageException($"--max-batch {maxBatch} must be at least 1; fix: use e.g. 64");
+        }
         if (port is < 0 or > 65535)
         {
             throw new UsageException($"--port {port} is not a port; fix: use 0 … 65535");
         }
-        using var policy = ChatPolicy.Load(dir.FullName, adapter?.FullName, name);
+        using var policy = ChatPolicy.Load(dir.FullName, adapter?.FullName, name, maxBatch);
         var app = OpenAiServer.Build(policy, host, port);
         app.StartAsync().GetAwaiter().GetResult();
         Console.Error.WriteLine($"serve: model '{policy.ModelId}' on {OpenAiServer.Address(app).ToString().TrimEnd('/')}/v1 (Ctrl+C stops)");

@@ -8,17 +8,20 @@ namespace ToolRL.Cli.Serving;
 /// <summary>
 /// A <c>/v1/chat/completions</c> request read from its JSON body, every field checked with an <see cref="ApiError"/>
 /// naming it. Supported: model, messages (system, developer, user, assistant with tool_calls, tool), tools,
-/// tool_choice "auto"/"none", temperature, top_p, max_tokens/max_completion_tokens, seed, stop, n = 1, stream (with
-/// stream_options.include_usage).
+/// tool_choice (auto, none, required, a named function), temperature, top_p, max_tokens/max_completion_tokens, seed,
+/// stop, n, stream (with stream_options.include_usage).
 /// </summary>
 /// <param name="Model">The requested model id.</param>
 /// <param name="Messages">The conversation in the chat template's form.</param>
-/// <param name="Tools">The function schemas to offer (empty with tool_choice "none").</param>
+/// <param name="Tools">The function schemas given (<see cref="ToolChoice"/> "none" leaves them out of the prompt).</param>
 /// <param name="Sampling">The sampling settings.</param>
 public sealed record ChatRequest(string Model, IReadOnlyList<ChatMessage> Messages, IReadOnlyList<JsonObject> Tools, ChatSampling Sampling)
 {
     /// <summary>Answer as server-sent events (<c>chat.completion.chunk</c>s, then <c>data: [DONE]</c>).</summary>
     public bool Stream { get; init; }
+
+    /// <summary>How the reply may use the tools (auto, none, required, a named function).</summary>
+    public ToolChoice ToolChoice { get; init; } = ToolChoice.Auto;
 
     /// <summary>With <see cref="Stream"/>: end with a chunk carrying <c>usage</c> (<c>stream_options.include_usage</c>).</summary>
     public bool IncludeUsage { get; init; }
@@ -40,26 +43,14 @@ public sealed record ChatRequest(string Model, IReadOnlyList<ChatMessage> Messag
             _ => throw new ApiError(400, "'stream' must be true or false", "stream"),
         };
         var includeUsage = request["stream_options"] is JsonObject so && so["include_usage"] is JsonValue iu && iu.TryGetValue<bool>(out var u) && u;
-        if (request["n"] is JsonNode n && (Integer(n, "n") is not 1))
+        var choices = Integer(request["n"], "n") ?? 1;
+        if (choices is < 1 or > MaxChoices)
         {
-            throw new ApiError(422, "only n = 1 is supported; fix: send one request per sample", "n", "unsupported_parameter");
+            throw new ApiError(choices < 1 ? 400 : 422, $"n = {choices} must lie in [1, {MaxChoices}]", "n");
         }
         var messages = ReadMessages(request["messages"]);
         var tools = ReadTools(request["tools"]);
-        if (request["tool_choice"] is JsonNode choice)
-        {
-            var value = choice is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-            if (value == "none")
-            {
-                tools = [];
-            }
-            else if (value != "auto")
-            {
-                throw new ApiError(value is "required" || choice is JsonObject ? 422 : 400,
-                    "tool_choice must be \"auto\" or \"none\" (\"required\" and a named function are not supported yet)",
-                    "tool_choice", "unsupported_parameter");
-            }
-        }
+        var toolChoice = ReadToolChoice(request["tool_choice"], tools);
         var sampling = new ChatSampling
         {
             Temperature = Number(request["temperature"], "temperature", 0, 2, minInclusive: true),
@@ -67,12 +58,44 @@ public sealed record ChatRequest(string Model, IReadOnlyList<ChatMessage> Messag
             MaxTokens = (int?)(Integer(request["max_completion_tokens"], "max_completion_tokens") ?? Integer(request["max_tokens"], "max_tokens")),
             Seed = Integer(request["seed"], "seed"),
             Stop = Stop(request["stop"]),
+            Choices = (int)choices,
         };
         if (sampling.MaxTokens is < 1)
         {
             throw new ApiError(400, $"max_tokens = {sampling.MaxTokens} must be at least 1", "max_tokens");
         }
-        return new ChatRequest(model, messages, tools, sampling) { Stream = streaming, IncludeUsage = includeUsage };
+        return new ChatRequest(model, messages, tools, sampling) { Stream = streaming, IncludeUsage = includeUsage, ToolChoice = toolChoice };
+    }
+
+    /// <summary>Replies per request at most (<c>n</c>): they share the batch with every other request.</summary>
+    public const int MaxChoices = 16;
+
+    private static ToolChoice ReadToolChoice(JsonNode? node, List<JsonObject> tools)
+    {
+        const string Shape = "tool_choice must be \"auto\", \"none\", \"required\" or {\"type\": \"function\", \"function\": {\"name\": …}}";
+        var choice = node switch
+        {
+            null => ToolChoice.Auto,
+            JsonValue v when v.TryGetValue<string>(out var s) => s switch
+            {
+                "auto" => ToolChoice.Auto,
+                "none" => ToolChoice.None,
+                "required" => ToolChoice.Required,
+                _ => throw new ApiError(400, Shape, "tool_choice"),
+            },
+            JsonObject o when o["function"]?["name"] is JsonValue n && n.TryGetValue<string>(out var name) && name.Length > 0 => ToolChoice.Function(name),
+            _ => throw new ApiError(400, Shape, "tool_choice"),
+        };
+        var names = tools.Select(t => t["function"]!["name"]!.GetValue<string>()).ToList();
+        if (choice.Mode is ToolChoiceMode.Required or ToolChoiceMode.Function && names.Count == 0)
+        {
+            throw new ApiError(400, "tool_choice asks for a tool call but no 'tools' are given; fix: offer the functions in 'tools'", "tool_choice");
+        }
+        if (choice.Mode == ToolChoiceMode.Function && !names.Contains(choice.FunctionName!))
+        {
+            throw new ApiError(400, $"tool_choice names '{choice.FunctionName}', which is not among the tools ({string.Join(", ", names)})", "tool_choice");
+        }
+        return choice;
     }
 
     private static List<ChatMessage> ReadMessages(JsonNode? node)

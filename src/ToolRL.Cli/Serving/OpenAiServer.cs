@@ -6,16 +6,16 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using ToolRL.Generation;
 using ToolRL.Serving;
 
 namespace ToolRL.Cli.Serving;
 
 /// <summary>
 /// The OpenAI-compatible HTTP server of <c>toolrl serve</c> (ASP.NET Core minimal APIs): <c>GET /v1/models</c> and
-/// <c>POST /v1/chat/completions</c> (JSON, or server-sent events with <c>stream</c>) over one <see cref="ChatPolicy"/>. Requests are answered one at a
-/// time (the policy's lock); a bad request gets OpenAI's error JSON with 400/404/413/422, and an unexpected failure a
-/// 500 with a message only, never a stack trace.
+/// <c>POST /v1/chat/completions</c> (JSON, or server-sent events with <c>stream</c>, sent token by token) over one
+/// <see cref="ChatPolicy"/>. Concurrent requests share its continuous batch; a client that disconnects cancels its
+/// request. A bad request gets OpenAI's error JSON with 400/404/413/422, and an unexpected failure a 500 with a
+/// message only, never a stack trace.
 /// </summary>
 public static class OpenAiServer
 {
@@ -106,11 +106,52 @@ public static class OpenAiServer
         {
             throw new ApiError(404, $"the model '{request.Model}' does not exist; this server serves '{policy.ModelId}'", "model", "model_not_found");
         }
-        ChatCompletion completion;
+        var id = $"chatcmpl-{Guid.NewGuid():N}";
+        var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        // The client's disconnect cancels the request: its rows leave the batch at the next step.
+        if (!request.Stream)
+        {
+            var choices = await Translate(() => policy.CompleteAsync(request.Messages, request.Tools, request.Sampling, request.ToolChoice, context.RequestAborted))
+                .ConfigureAwait(false);
+            return Json(200, CompletionJson(choices, policy.ModelId, created, id));
+        }
+        var deltas = policy.StreamAsync(request.Messages, request.Tools, request.Sampling, request.ToolChoice, context.RequestAborted)
+            .GetAsyncEnumerator(context.RequestAborted);
+        await using (deltas.ConfigureAwait(false))
+        {
+            // The first delta comes after the prompt was checked and prefilled: a bad request still gets a JSON error.
+            var any = await Translate(() => deltas.MoveNextAsync().AsTask()).ConfigureAwait(false);
+            context.Response.ContentType = "text/event-stream";
+            context.Response.Headers.CacheControl = "no-cache";
+            var chunks = new ChunkWriter(id, created, policy.ModelId);
+            var finished = new List<ChatCompletion>();
+            for (var choice = 0; choice < request.Sampling.Choices; choice++)
+            {
+                await Send(context, chunks.Role(choice)).ConfigureAwait(false);
+            }
+            for (; any; any = await deltas.MoveNextAsync().ConfigureAwait(false))
+            {
+                await Send(context, chunks.Delta(deltas.Current)).ConfigureAwait(false);
+                if (deltas.Current.Completion is { } done)
+                {
+                    finished.Add(done);
+                }
+            }
+            if (request.IncludeUsage)
+            {
+                await Send(context, chunks.Usage(finished)).ConfigureAwait(false);
+            }
+            await context.Response.WriteAsync("data: [DONE]\n\n", context.RequestAborted).ConfigureAwait(false);
+            return Results.Empty;
+        }
+    }
+
+    /// <summary>Runs <paramref name="step"/>, turning the policy's refusals into API errors.</summary>
+    private static async Task<T> Translate<T>(Func<Task<T>> step)
+    {
         try
         {
-            completion = await Task.Run(() => policy.Complete(request.Messages, request.Tools, request.Sampling), context.RequestAborted)
-                .ConfigureAwait(false);
+            return await step().ConfigureAwait(false);
         }
         catch (PromptTooLongException e)
         {
@@ -120,107 +161,50 @@ public static class OpenAiServer
         {
             throw new ApiError(400, e.Message);
         }
-        var json = CompletionJson(completion, policy.ModelId, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-        if (!request.Stream)
-        {
-            return Json(200, json);
-        }
-        context.Response.ContentType = "text/event-stream";
-        context.Response.Headers.CacheControl = "no-cache";
-        foreach (var chunk in StreamChunks(json, request.IncludeUsage))
-        {
-            await context.Response.WriteAsync($"data: {chunk.ToJsonString()}\n\n", context.RequestAborted).ConfigureAwait(false);
-        }
-        await context.Response.WriteAsync("data: [DONE]\n\n", context.RequestAborted).ConfigureAwait(false);
-        return Results.Empty;
+    }
+
+    private static async Task Send(HttpContext context, JsonObject chunk)
+    {
+        await context.Response.WriteAsync($"data: {chunk.ToJsonString()}\n\n", context.RequestAborted).ConfigureAwait(false);
+        await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// The <c>chat.completion.chunk</c>s of a finished <paramref name="completion"/> (a <see cref="CompletionJson"/>
-    /// object): the role, the content, one delta per tool call (index, id, name, arguments), the finish reason, and the
-    /// usage when <paramref name="includeUsage"/>. The reply is generated before the first chunk is sent.
+    /// The <c>chat.completion</c> object of the <paramref name="choices"/>: tool calls with finish_reason "tool_calls",
+    /// usage (prompt tokens once, completion tokens of all choices).
     /// </summary>
-    public static IEnumerable<JsonObject> StreamChunks(JsonObject completion, bool includeUsage)
+    public static JsonObject CompletionJson(IReadOnlyList<ChatCompletion> choices, string modelId, long created, string? id = null)
     {
-        ArgumentNullException.ThrowIfNull(completion);
-        var choice = completion["choices"]![0]!;
-        var message = choice["message"]!;
-        JsonObject Chunk(JsonObject? delta, string? finish, JsonNode? usage = null)
+        ArgumentNullException.ThrowIfNull(choices);
+        var array = new JsonArray();
+        for (var i = 0; i < choices.Count; i++)
         {
-            var chunk = new JsonObject
+            var completion = choices[i];
+            var message = new JsonObject
             {
-                ["id"] = completion["id"]!.DeepClone(),
-                ["object"] = "chat.completion.chunk",
-                ["created"] = completion["created"]!.DeepClone(),
-                ["model"] = completion["model"]!.DeepClone(),
-                ["choices"] = delta is null ? new JsonArray()
-                    : new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["logprobs"] = null, ["finish_reason"] = finish }),
+                ["role"] = "assistant",
+                ["content"] = completion.ToolCalls.Count > 0 && completion.Content.Length == 0 ? null : completion.Content,
             };
-            if (usage is not null)
+            if (completion.ToolCalls.Count > 0)
             {
-                chunk["usage"] = usage.DeepClone();
+                message["tool_calls"] = new JsonArray(completion.ToolCalls.Select(call => (JsonNode)ChunkWriter.ToolCallJson(call)).ToArray());
             }
-            return chunk;
-        }
-        yield return Chunk(new JsonObject { ["role"] = "assistant", ["content"] = "" }, null);
-        if (message["content"] is JsonValue content && content.GetValue<string>().Length > 0)
-        {
-            yield return Chunk(new JsonObject { ["content"] = content.DeepClone() }, null);
-        }
-        if (message["tool_calls"] is JsonArray calls)
-        {
-            for (var i = 0; i < calls.Count; i++)
+            array.Add(new JsonObject
             {
-                var call = (JsonObject)calls[i]!.DeepClone();
-                call["index"] = i;
-                yield return Chunk(new JsonObject { ["tool_calls"] = new JsonArray(call) }, null);
-            }
+                ["index"] = i,
+                ["message"] = message,
+                ["logprobs"] = null,
+                ["finish_reason"] = ChunkWriter.FinishReasonOf(completion),
+            });
         }
-        yield return Chunk([], choice["finish_reason"]!.GetValue<string>());
-        if (includeUsage)
-        {
-            yield return Chunk(null, null, completion["usage"]);
-        }
-    }
-
-    /// <summary>The <c>chat.completion</c> object of <paramref name="completion"/>: tool calls with finish_reason "tool_calls", usage.</summary>
-    public static JsonObject CompletionJson(ChatCompletion completion, string modelId, long created)
-    {
-        ArgumentNullException.ThrowIfNull(completion);
-        var message = new JsonObject
-        {
-            ["role"] = "assistant",
-            ["content"] = completion.ToolCalls.Count > 0 && completion.Content.Length == 0 ? null : completion.Content,
-        };
-        if (completion.ToolCalls.Count > 0)
-        {
-            message["tool_calls"] = new JsonArray(completion.ToolCalls.Select(call => (JsonNode)new JsonObject
-            {
-                ["id"] = $"call_{Guid.NewGuid():N}"[..29],
-                ["type"] = "function",
-                ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = call.Arguments.ToJsonString() },
-            }).ToArray());
-        }
-        var finish = completion.ToolCalls.Count > 0 ? "tool_calls" : completion.FinishReason == FinishReason.Length ? "length" : "stop";
         return new JsonObject
         {
-            ["id"] = $"chatcmpl-{Guid.NewGuid():N}",
+            ["id"] = id ?? $"chatcmpl-{Guid.NewGuid():N}",
             ["object"] = "chat.completion",
             ["created"] = created,
             ["model"] = modelId,
-            ["choices"] = new JsonArray(new JsonObject
-            {
-                ["index"] = 0,
-                ["message"] = message,
-                ["logprobs"] = null,
-                ["finish_reason"] = finish,
-            }),
-            ["usage"] = new JsonObject
-            {
-                ["prompt_tokens"] = completion.PromptTokens,
-                ["completion_tokens"] = completion.CompletionIds.Count,
-                ["total_tokens"] = completion.PromptTokens + completion.CompletionIds.Count,
-            },
+            ["choices"] = array,
+            ["usage"] = ChunkWriter.UsageJson(choices),
         };
     }
 

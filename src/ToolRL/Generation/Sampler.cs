@@ -205,7 +205,7 @@ public static class Sampler
             {
                 Finish = FinishReason.Eos;
             }
-            else if (options.StopStrings.Count > 0 && StopIndex(decode!(_ids), options.StopStrings) is var cut and >= 0)
+            else if (options.StopStrings.Count > 0 && StopStrings.FirstIndex(decode!(_ids), options.StopStrings) is var cut and >= 0)
             {
                 _stopCut = cut;
                 Finish = FinishReason.StopString;
@@ -229,21 +229,6 @@ public static class Sampler
                 }
             }
             return new GeneratedSequence(promptIndex, sampleIndex, _ids.ToArray(), _logProbs.ToArray(), reason, text);
-        }
-
-        /// <summary>Where the earliest stop string starts in <paramref name="text"/>, or −1.</summary>
-        private static int StopIndex(string text, IReadOnlyList<string> stops)
-        {
-            var best = -1;
-            foreach (var stop in stops)
-            {
-                var at = text.IndexOf(stop, StringComparison.Ordinal);
-                if (at >= 0 && (best < 0 || at < best))
-                {
-                    best = at;
-                }
-            }
-            return best;
         }
     }
 }

@@ -89,6 +89,59 @@ public sealed class KvCache : IDisposable
         return new KvCache(_keys.Select(k => Copy(k, 2)).ToArray(), _values.Select(v => Copy(v, 2)).ToArray(), Copy(_slots, 1), Length);
     }
 
+    /// <summary>
+    /// A new cache holding the chosen rows of several caches, in order, right-aligned: each part's used slots end at
+    /// the new <see cref="Length"/>, which is the longest span any chosen row needs (slots no chosen row of a part uses
+    /// are dropped from its front). Positions count real tokens only, so the shift changes nothing a row attends to:
+    /// this is how a continuous batch lets a freshly prefilled request join rows that are mid-generation, and sheds
+    /// the columns finished rows alone were using. Room for <paramref name="extraRoom"/> more tokens per row is
+    /// allocated. The parts are left unchanged.
+    /// </summary>
+    internal static KvCache Gather(IReadOnlyList<(KvCache Cache, IReadOnlyList<long> Rows)> parts, long extraRoom)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(extraRoom);
+        var used = parts.Where(p => p.Rows.Count > 0).ToList();
+        if (used.Count == 0)
+        {
+            throw new ArgumentException("gather needs at least one row");
+        }
+        using var scope = NewScope();
+        var chosen = new List<(KvCache Cache, Tensor Index, long Rows, long First, long Span)>();
+        foreach (var (cache, rows) in used)
+        {
+            var index = FromArray(rows.ToArray(), rows.Count).To(cache._slots.Device);
+            // First slot any chosen row uses: the columns before it hold only padding for these rows.
+            var occupied = cache._slots.IndexSelect(0, index).Narrow(1, 0, cache.Length).Sum(0).ToArray<long>();
+            var first = Array.FindIndex(occupied, c => c != 0);
+            first = first < 0 ? (int)cache.Length : first;
+            chosen.Add((cache, index, rows.Count, first, cache.Length - first));
+        }
+        var length = chosen.Max(c => c.Span);
+        var batch = chosen.Sum(c => c.Rows);
+        var head = used[0].Cache;
+        var capacity = Math.Max(1, length + extraRoom);
+        Tensor Assemble(Func<KvCache, Tensor> source, int dim)
+        {
+            var shape = source(head).Shape.ToArray();
+            (shape[0], shape[dim]) = (batch, capacity);
+            var target = Zeros(shape, source(head).DType, source(head).Device).DetachFromScope();
+            long row = 0;
+            foreach (var (cache, index, rows, first, span) in chosen)
+            {
+                if (span > 0)
+                {
+                    target.Narrow(0, row, rows).Narrow(dim, length - span, span)
+                        .CopyFrom(source(cache).IndexSelect(0, index).Narrow(dim, first, span));
+                }
+                row += rows;
+            }
+            return target;
+        }
+        var keys = Enumerable.Range(0, head._keys.Length).Select(i => Assemble(c => c._keys[i], 2)).ToArray();
+        var values = Enumerable.Range(0, head._values.Length).Select(i => Assemble(c => c._values[i], 2)).ToArray();
+        return new KvCache(keys, values, Assemble(c => c._slots, 1), length);
+    }
+
     /// <summary>Records the 0/1 mask of the next T tokens; returns the slot map [B, Length + T] (a view).</summary>
     internal Tensor Append(Tensor newMask)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using ToolRL.Agents.Rollout;
 using ToolRL.Generation;
@@ -8,22 +9,24 @@ namespace ToolRL.Serving;
 
 /// <summary>
 /// A loaded policy (Qwen2 model + tokenizer) that answers chats: renders the messages and tool schemas with the Qwen2.5
-/// chat template, generates with <see cref="Sampler"/> (the path of <c>toolrl generate</c>) and reads the assistant's
+/// chat template, generates with <see cref="ContinuousBatcher"/> (the token choice of <see cref="Sampler"/>, the path of
+/// <c>toolrl generate</c>) and reads the assistant's
 /// <c>&lt;tool_call&gt;</c> blocks with <see cref="TurnParser"/>. The in-process <see cref="PolicyChatClient"/> and the
-/// <c>toolrl serve</c> HTTP server both sit on it. One completion runs at a time (a lock): the model's KV cache and
-/// the CPU threads are not shared between concurrent requests yet (no continuous batching).
+/// <c>toolrl serve</c> HTTP server both sit on it. Concurrent requests share one generation batch
+/// (<see cref="ContinuousBatcher"/>): a request joins the running batch at the next decode step.
 /// </summary>
 public sealed class ChatPolicy : IDisposable
 {
-    private readonly object _gate = new();
     private readonly bool _ownsModel;
+    private readonly Lazy<string[]> _tokenTexts;
 
     /// <summary>Wraps a loaded <paramref name="model"/> and its <paramref name="tokenizer"/>.</summary>
     /// <param name="model">The model, in eval mode.</param>
     /// <param name="tokenizer">Its tokenizer.</param>
     /// <param name="modelId">The name clients use for it (OpenAI's <c>model</c> field).</param>
     /// <param name="ownsModel">Dispose the model with this policy.</param>
-    public ChatPolicy(Qwen2ForCausalLM model, Qwen2Tokenizer tokenizer, string modelId, bool ownsModel = false)
+    /// <param name="maxBatchRows">Replies (rows) generated together at most; more requests wait for room.</param>
+    public ChatPolicy(Qwen2ForCausalLM model, Qwen2Tokenizer tokenizer, string modelId, bool ownsModel = false, int maxBatchRows = 64)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
@@ -32,14 +35,16 @@ public sealed class ChatPolicy : IDisposable
         Tokenizer = tokenizer;
         ModelId = modelId;
         _ownsModel = ownsModel;
+        _tokenTexts = new Lazy<string[]>(() => Enumerable.Range(0, (int)model.Config.VocabSize).Select(id => Decode([id])).ToArray());
+        Batcher = new ContinuousBatcher(model, Decode, maxBatchRows);
     }
 
     /// <summary>
     /// Loads the Hugging Face folder <paramref name="modelDirectory"/> (config.json, safetensors, tokenizer files) and,
     /// when given, the LoRA adapter folder <paramref name="adapterDirectory"/> (unmerged). The model id defaults to the
-    /// folder name.
+    /// folder name; <paramref name="maxBatchRows"/> bounds the replies generated together.
     /// </summary>
-    public static ChatPolicy Load(string modelDirectory, string? adapterDirectory = null, string? modelId = null)
+    public static ChatPolicy Load(string modelDirectory, string? adapterDirectory = null, string? modelId = null, int maxBatchRows = 64)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelDirectory);
         var tokenizer = Qwen2Tokenizer.FromDirectory(modelDirectory);
@@ -52,7 +57,7 @@ public sealed class ChatPolicy : IDisposable
             }
             model.Eval();
             var id = modelId ?? new DirectoryInfo(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDirectory))).Name;
-            return new ChatPolicy(model, tokenizer, id, ownsModel: true);
+            return new ChatPolicy(model, tokenizer, id, ownsModel: true, maxBatchRows);
         }
         catch
         {
@@ -66,6 +71,12 @@ public sealed class ChatPolicy : IDisposable
 
     /// <summary>The tokenizer.</summary>
     public Qwen2Tokenizer Tokenizer { get; }
+
+    /// <summary>The running generation batch all replies are produced in.</summary>
+    public ContinuousBatcher Batcher { get; }
+
+    /// <summary>The text of every vocabulary id on its own (for constrained decoding), built on first use.</summary>
+    internal IReadOnlyList<string> TokenTexts => _tokenTexts.Value;
 
     /// <summary>The name clients use for the model.</summary>
     public string ModelId { get; }
@@ -113,6 +124,10 @@ public sealed class ChatPolicy : IDisposable
         {
             eos.Add(Tokenizer.ImEndTokenId);   // an assistant turn ends with <|im_end|>
         }
+        if (sampling.Choices < 1)
+        {
+            throw new ArgumentException($"Choices = {sampling.Choices} must be at least 1; fix: ask for 1 or more replies");
+        }
         options = options with
         {
             TopP = sampling.TopP ?? options.TopP,
@@ -126,24 +141,86 @@ public sealed class ChatPolicy : IDisposable
     }
 
     /// <summary>
-    /// Generates the assistant's reply to <paramref name="messages"/>. With <paramref name="tools"/> (non-empty) the reply's
-    /// <c>&lt;tool_call&gt;</c> blocks are read as calls; without, the reply is text. A reply with an unreadable block is
-    /// returned as text with no calls (what vLLM's hermes parser does).
+    /// The first reply to <paramref name="messages"/>, waiting for it (for scripts and other synchronous callers; see
+    /// <see cref="CompleteAsync"/>).
     /// </summary>
     /// <exception cref="PromptTooLongException">The prompt (plus <see cref="ChatSampling.MaxTokens"/>) exceeds <see cref="ContextLength"/>.</exception>
     /// <exception cref="ArgumentException">A setting is out of range (the message names it).</exception>
-    public ChatCompletion Complete(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools, ChatSampling sampling)
+    public ChatCompletion Complete(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools, ChatSampling sampling) =>
+        CompleteAsync(messages, tools, sampling).GetAwaiter().GetResult()[0];
+
+    /// <summary>
+    /// Generates <see cref="ChatSampling.Choices"/> replies to <paramref name="messages"/> (see <see cref="StreamAsync"/>)
+    /// and returns them whole, in choice order.
+    /// </summary>
+    /// <exception cref="PromptTooLongException">The prompt (plus <see cref="ChatSampling.MaxTokens"/>) exceeds <see cref="ContextLength"/>.</exception>
+    /// <exception cref="ArgumentException">A setting is out of range (the message names it).</exception>
+    public async Task<IReadOnlyList<ChatCompletion>> CompleteAsync(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools,
+        ChatSampling sampling, ToolChoice? toolChoice = null, CancellationToken cancellationToken = default)
+    {
+        var choices = new ChatCompletion[sampling?.Choices ?? 1];
+        await foreach (var delta in GenerateAsync(messages, tools, sampling!, toolChoice, incremental: false, cancellationToken).ConfigureAwait(false))
+        {
+            if (delta.Completion is { } done)
+            {
+                choices[delta.Choice] = done;
+            }
+        }
+        return choices;
+    }
+
+    /// <summary>
+    /// Generates the assistant's replies to <paramref name="messages"/> in the running batch (<see cref="Batcher"/>) and
+    /// yields them as they are produced: text as it is decoded, then each tool call, then a last delta per choice with
+    /// the whole <see cref="ChatCompletion"/>. With <paramref name="tools"/> (non-empty) the reply's
+    /// <c>&lt;tool_call&gt;</c> blocks are read as calls; text from the first block on is held back until the reply ends,
+    /// and a reply with an unreadable block is all text (what vLLM's hermes parser does). <paramref name="toolChoice"/>
+    /// "required" or a named function constrains the reply to open with a call (of that function).
+    /// </summary>
+    /// <exception cref="PromptTooLongException">The prompt (plus <see cref="ChatSampling.MaxTokens"/>) exceeds <see cref="ContextLength"/>.</exception>
+    /// <exception cref="ArgumentException">A setting is out of range (the message names it).</exception>
+    public IAsyncEnumerable<ChatDelta> StreamAsync(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools,
+        ChatSampling sampling, ToolChoice? toolChoice = null, CancellationToken cancellationToken = default) =>
+        GenerateAsync(messages, tools, sampling, toolChoice, incremental: true, cancellationToken);
+
+    /// <summary>
+    /// <see cref="StreamAsync"/>; without <paramref name="incremental"/> no text deltas are decoded on the way (each
+    /// token would decode the whole reply again), only the finished replies.
+    /// </summary>
+    private async IAsyncEnumerable<ChatDelta> GenerateAsync(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools,
+        ChatSampling sampling, ToolChoice? toolChoice, bool incremental, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var promptIds = EncodePrompt(messages, tools);
+        ArgumentNullException.ThrowIfNull(sampling);
+        toolChoice ??= ToolChoice.Auto;
+        var offered = toolChoice.Mode == ToolChoiceMode.None ? [] : tools ?? [];
+        var constraint = ToolOpening.For(toolChoice, offered, this);
+        var promptIds = EncodePrompt(messages, offered);
         var options = Options(sampling, promptIds.Count);
-        GeneratedSequence generated;
-        lock (_gate)
+        var replies = Enumerable.Range(0, sampling.Choices).Select(_ => new ReplyText(Decode, options.StopStrings, offered.Count > 0, incremental)).ToArray();
+        await foreach (var token in Batcher.GenerateAsync(promptIds, options, sampling.Choices, constraint, cancellationToken).ConfigureAwait(false))
         {
-            generated = Sampler.Generate(Model, [promptIds], options, decode: Decode)[0];
+            var reply = replies[token.Sample];
+            var text = reply.Add(token.TokenId, token.Finish is not null);
+            if (text.Length > 0)
+            {
+                yield return new ChatDelta(token.Sample) { Content = text };
+            }
+            if (token.Finish is not { } finish)
+            {
+                continue;
+            }
+            var (content, calls) = ReadReply(reply.Text, offered.Count > 0);
+            if (content.Length > reply.Sent.Length && content.StartsWith(reply.Sent, StringComparison.Ordinal))
+            {
+                yield return new ChatDelta(token.Sample) { Content = content[reply.Sent.Length..] };
+            }
+            for (var i = 0; i < calls.Count; i++)
+            {
+                yield return new ChatDelta(token.Sample) { ToolCall = calls[i], ToolCallIndex = i };
+            }
+            yield return new ChatDelta(token.Sample) { Completion = new ChatCompletion(promptIds.Count, reply.Ids, content, calls, finish) };
         }
-        var (content, calls) = ReadReply(generated.Text ?? Decode(generated.TokenIds), tools is { Count: > 0 });
-        return new ChatCompletion(promptIds.Count, generated.TokenIds, content, calls, generated.FinishReason);
     }
 
     /// <summary>
@@ -166,11 +243,13 @@ public sealed class ChatPolicy : IDisposable
         return (turn.Content, turn.Calls.Select(c => c.Call!).ToList());
     }
 
-    private string Decode(IReadOnlyList<int> ids) => Tokenizer.Decode(ids, skipSpecialTokens: true);
+    /// <summary>Generated ids → text, special tokens (<c>&lt;|im_end|&gt;</c>) left out.</summary>
+    internal string Decode(IReadOnlyList<int> ids) => Tokenizer.Decode(ids, skipSpecialTokens: true);
 
     /// <inheritdoc />
     public void Dispose()
     {
+        Batcher.Dispose();
         if (_ownsModel)
         {
             Model.Dispose();
@@ -195,6 +274,9 @@ public sealed record ChatSampling
 
     /// <summary>Strings that end the reply (cut before them).</summary>
     public IReadOnlyList<string> Stop { get; init; } = [];
+
+    /// <summary>Replies to generate for the prompt (OpenAI's <c>n</c>), sharing one prefill.</summary>
+    public int Choices { get; init; } = 1;
 }
 
 /// <summary>The assistant's reply to a chat.</summary>

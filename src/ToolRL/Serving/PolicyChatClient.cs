@@ -14,8 +14,9 @@ namespace ToolRL.Serving;
 /// uses a trained model in process. Tools in <see cref="ChatOptions.Tools"/> go into the system prompt; the reply's
 /// <c>&lt;tool_call&gt;</c> blocks come back as <see cref="FunctionCallContent"/> (so <c>FunctionInvokingChatClient</c>
 /// can run them) and <see cref="FunctionResultContent"/> in the history is rendered as tool responses.
-/// <see cref="ChatToolMode.None"/> leaves the tools out of the prompt. Streaming yields the whole reply as one update
-/// (token-by-token streaming is not implemented yet).
+/// <see cref="ChatToolMode.None"/> leaves the tools out of the prompt; <see cref="ChatToolMode.RequireAny"/> and a
+/// required function constrain the reply to open with a call. Streaming yields text as it is generated, then the calls,
+/// then the finish reason with the usage.
 /// </summary>
 public sealed class PolicyChatClient : IChatClient
 {
@@ -35,26 +36,49 @@ public sealed class PolicyChatClient : IChatClient
     public ChatClientMetadata Metadata { get; }
 
     /// <inheritdoc />
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        cancellationToken.ThrowIfCancellationRequested();
         var (history, tools) = ToPrompt(messages, options);
-        var completion = _policy.Complete(history, tools, ToSampling(options));
-        return Task.FromResult(ToResponse(completion, _policy.ModelId));
+        var completions = await _policy.CompleteAsync(history, tools, ToSampling(options), ToToolChoice(options), cancellationToken).ConfigureAwait(false);
+        return ToResponse(completions[0], _policy.ModelId);
     }
 
     /// <inheritdoc />
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages,
         ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        foreach (var update in response.ToChatResponseUpdates())
+        ArgumentNullException.ThrowIfNull(messages);
+        var (history, tools) = ToPrompt(messages, options);
+        var responseId = $"chatcmpl-{Guid.NewGuid():N}";
+        await foreach (var delta in _policy.StreamAsync(history, tools, ToSampling(options), ToToolChoice(options), cancellationToken).ConfigureAwait(false))
         {
+            var update = new ChatResponseUpdate { Role = ChatRole.Assistant, ResponseId = responseId, MessageId = responseId, ModelId = _policy.ModelId };
+            if (delta.Content is { } text)
+            {
+                update.Contents.Add(new TextContent(text));
+            }
+            else if (delta.ToolCall is { } call)
+            {
+                update.Contents.Add(new FunctionCallContent(NewCallId(), call.Name, ArgumentsDictionary(call.Arguments)));
+            }
+            else if (delta.Completion is { } done)
+            {
+                update.FinishReason = FinishReasonOf(done);
+                update.Contents.Add(new UsageContent(UsageOf(done)));
+            }
             yield return update;
         }
     }
+
+    private static ToolChoice ToToolChoice(ChatOptions? options) => options?.ToolMode switch
+    {
+        NoneChatToolMode => ToolChoice.None,
+        RequiredChatToolMode { RequiredFunctionName: { } name } => ToolChoice.Function(name),
+        RequiredChatToolMode => ToolChoice.Required,
+        _ => ToolChoice.Auto,
+    };
 
     /// <summary>
     /// The template's messages and tool schemas for <paramref name="messages"/> and <paramref name="options"/>: text
@@ -108,22 +132,28 @@ public sealed class PolicyChatClient : IChatClient
         }
         foreach (var call in completion.ToolCalls)
         {
-            var id = $"call_{Guid.NewGuid():N}"[..29];
-            contents.Add(new FunctionCallContent(id, call.Name, ArgumentsDictionary(call.Arguments)));
+            contents.Add(new FunctionCallContent(NewCallId(), call.Name, ArgumentsDictionary(call.Arguments)));
         }
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, contents))
         {
             ModelId = modelId,
-            FinishReason = completion.ToolCalls.Count > 0 ? ChatFinishReason.ToolCalls
-                : completion.FinishReason == FinishReason.Length ? ChatFinishReason.Length : ChatFinishReason.Stop,
-            Usage = new UsageDetails
-            {
-                InputTokenCount = completion.PromptTokens,
-                OutputTokenCount = completion.CompletionIds.Count,
-                TotalTokenCount = completion.PromptTokens + completion.CompletionIds.Count,
-            },
+            FinishReason = FinishReasonOf(completion),
+            Usage = UsageOf(completion),
         };
     }
+
+    private static string NewCallId() => $"call_{Guid.NewGuid():N}"[..29];
+
+    private static ChatFinishReason FinishReasonOf(ChatCompletion completion) =>
+        completion.ToolCalls.Count > 0 ? ChatFinishReason.ToolCalls
+            : completion.FinishReason == FinishReason.Length ? ChatFinishReason.Length : ChatFinishReason.Stop;
+
+    private static UsageDetails UsageOf(ChatCompletion completion) => new()
+    {
+        InputTokenCount = completion.PromptTokens,
+        OutputTokenCount = completion.CompletionIds.Count,
+        TotalTokenCount = completion.PromptTokens + completion.CompletionIds.Count,
+    };
 
     /// <summary>The arguments of a call as the JSON object the template renders.</summary>
     public static JsonObject ArgumentsObject(IDictionary<string, object?>? arguments) =>

@@ -278,7 +278,7 @@ public sealed class TrainingPipeline
         AtomicDirectory.Publish(rftDir, dir =>
         {
             policy.SavePretrained(Path.Combine(dir, "model"));
-            var metrics = MetricsLog.Create(dir);
+            using var metrics = MetricsLog.Create(dir, Config.Trainer.Logger.Contains("tensorboard"));
             foreach (var row in logged)
             {
                 metrics.Append(row);

@@ -36,7 +36,7 @@ public sealed class OpenAiServerTests : IClassFixture<ServerFixture>
     {
         var reply = await Client().CompleteChatAsync([new UserChatMessage("hello")],
             new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = 10 });
-        var expected = _server.Policy.Complete([new RlMessage("user", "hello")], null, new ChatSampling { Temperature = 0, MaxTokens = 10 });
+        var expected = (await _server.Policy.CompleteAsync([new RlMessage("user", "hello")], null, new ChatSampling { Temperature = 0, MaxTokens = 10 }))[0];
 
         Assert.Equal(expected.Content, string.Concat(reply.Value.Content.Select(p => p.Text)));
         Assert.Equal(expected.PromptTokens, reply.Value.Usage.InputTokenCount);
@@ -69,7 +69,7 @@ public sealed class OpenAiServerTests : IClassFixture<ServerFixture>
             new("assistant", "") { ToolCalls = [new ToolChatToolCall("get_weather", new JsonObject { ["city"] = "Paris" })] },
             new("tool", "sunny, 21 C"),
         ];
-        var expected = _server.Policy.Complete(history, [tool], new ChatSampling { Temperature = 0, MaxTokens = 6 });
+        var expected = (await _server.Policy.CompleteAsync(history, [tool], new ChatSampling { Temperature = 0, MaxTokens = 6 }))[0];
         Assert.Equal(expected.PromptTokens, reply.Value.Usage.InputTokenCount);
         Assert.Equal(expected.Content, string.Concat(reply.Value.Content.Select(p => p.Text)));
         Assert.Contains("<tool_response>\nsunny, 21 C\n</tool_response>", ChatPolicy.RenderPrompt(history, [tool]), StringComparison.Ordinal);
@@ -79,7 +79,7 @@ public sealed class OpenAiServerTests : IClassFixture<ServerFixture>
     public void A_tool_call_reply_reads_as_tool_calls_in_the_sdk()
     {
         var (content, calls) = ChatPolicy.ReadReply("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>", true);
-        var json = OpenAiServer.CompletionJson(new ToolRL.Serving.ChatCompletion(20, [1, 2], content, calls, FinishReason.Eos), "tiny", 1);
+        var json = OpenAiServer.CompletionJson([new ToolRL.Serving.ChatCompletion(20, [1, 2], content, calls, FinishReason.Eos)], "tiny", 1);
         var parsed = ModelReaderWriter.Read<OpenAI.Chat.ChatCompletion>(BinaryData.FromString(json.ToJsonString()))!;
         Assert.Equal(ChatFinishReason.ToolCalls, parsed.FinishReason);
         var call = Assert.Single(parsed.ToolCalls);
@@ -113,9 +113,10 @@ public sealed class OpenAiServerTests : IClassFixture<ServerFixture>
     public void Streamed_tool_calls_are_deltas_the_sdk_reads()
     {
         var (content, calls) = ChatPolicy.ReadReply("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>", true);
-        var json = OpenAiServer.CompletionJson(new ToolRL.Serving.ChatCompletion(20, [1, 2], content, calls, FinishReason.Eos), "tiny", 1);
-        var updates = OpenAiServer.StreamChunks(json, includeUsage: true)
-            .Select(c => ModelReaderWriter.Read<StreamingChatCompletionUpdate>(BinaryData.FromString(c.ToJsonString()))!).ToList();
+        var done = new ToolRL.Serving.ChatCompletion(20, [1, 2], content, calls, FinishReason.Eos);
+        var writer = new ChunkWriter("chatcmpl-1", 1, "tiny");
+        JsonObject[] chunks = [writer.Role(0), writer.Delta(new ChatDelta(0) { ToolCall = calls[0] }), writer.Delta(new ChatDelta(0) { Completion = done }), writer.Usage([done])];
+        var updates = chunks.Select(c => ModelReaderWriter.Read<StreamingChatCompletionUpdate>(BinaryData.FromString(c.ToJsonString()))!).ToList();
         var call = Assert.Single(updates.SelectMany(u => u.ToolCallUpdates));
         Assert.Equal("get_weather", call.FunctionName);
         Assert.Equal(0, call.Index);
@@ -137,8 +138,8 @@ public sealed class OpenAiServerTests : IClassFixture<ServerFixture>
         }));
         for (var i = 0; i < seeds.Length; i++)
         {
-            var expected = _server.Policy.Complete([new RlMessage("user", "hello")], null,
-                new ChatSampling { Temperature = 1, MaxTokens = 6, Seed = seeds[i] });
+            var expected = (await _server.Policy.CompleteAsync([new RlMessage("user", "hello")], null,
+                new ChatSampling { Temperature = 1, MaxTokens = 6, Seed = seeds[i] }))[0];
             Assert.Equal(expected.Content, string.Concat(replies[i].Value.Content.Select(p => p.Text)));
             Assert.Equal(expected.CompletionIds.Count, replies[i].Value.Usage.OutputTokenCount);
         }
@@ -157,8 +158,12 @@ public sealed class OpenAiServerTests : IClassFixture<ServerFixture>
     [InlineData("""{"model": "tiny"}""", 400, "messages")]
     [InlineData("""{"model": "tiny", "messages": [{"role": "robot", "content": "hi"}]}""", 400, "messages[0].role")]
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "temperature": 5}""", 400, "temperature")]
-    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "tool_choice": "required"}""", 422, "tool_choice")]
-    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "n": 2}""", 422, "n")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "tool_choice": "required"}""", 400, "tool_choice")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "tool_choice": "maybe"}""", 400, "tool_choice")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": {"type": "function", "function": {"name": "g"}}}""", 400, "tool_choice")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "n": 17}""", 422, "n")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "n": 0}""", 400, "n")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}""", 422, "messages[0].content")]
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "stream": "yes"}""", 400, "stream")]
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 40000}""", 400, "messages")]
     public async Task Bad_requests_get_openai_error_json(string body, int status, string? param)

@@ -67,6 +67,7 @@ public sealed class PolicyChatClientTests : IClassFixture<TinyPolicyFixture>
         var expected = Sampler.Generate(model, [ids], options, decode: t => _policy.Tokenizer.Decode(t, skipSpecialTokens: true))[0];
 
         Assert.Equal(expected.Text, response.Text);
+        Assert.Equal(expected.Text, _policy.Complete([new ToolChatMessage("user", "hello")], null, new ChatSampling { Temperature = 0, MaxTokens = 12 }).Content);
         Assert.Equal(ids.Count, response.Usage!.InputTokenCount);
         Assert.Equal(expected.TokenIds.Count, response.Usage.OutputTokenCount);
         Assert.Equal(expected.FinishReason == FinishReason.Length ? ChatFinishReason.Length : ChatFinishReason.Stop, response.FinishReason);

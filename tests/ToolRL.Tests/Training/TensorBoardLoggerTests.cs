@@ -57,6 +57,32 @@ public sealed partial class TensorBoardLoggerTests : IDisposable
     }
 
     [Fact]
+    public void Sft_metrics_reach_the_event_file_too()
+    {
+        var config = Runs.Cli.WriteConfig(Path.Combine(_run.Directory, "config.json"), Runs.Cli.TinySft,
+            c => c["trainer"]!["logger"] = new JsonArray("console", "jsonl", "tensorboard"));
+        var output = Path.Combine(_run.Directory, "run");
+        var (code, _, err) = Runs.Cli.Run("train", config, "--output", output);
+        Assert.True(code == 0, err);
+
+        var sft = Path.Combine(output, "sft");
+        var file = Assert.Single(Directory.GetFiles(Path.Combine(sft, MetricsLog.TensorBoardFolder), "events.out.tfevents.*"));
+        var proto = Path.Combine(_run.Directory, "event_subset.proto");
+        File.WriteAllText(proto, TensorBoardWriterTests.EventSubsetProto);
+        var scalars = new HashSet<(long, string)>();
+        foreach (var record in TensorBoardWriterTests.ReadRecords(File.ReadAllBytes(file)).Skip(1))
+        {
+            var decoded = TensorBoardWriterTests.Protoc(proto, record);
+            var stepMatch = StepLine().Match(decoded);
+            scalars.Add((stepMatch.Success ? long.Parse(stepMatch.Groups[1].Value) : 0, TagLine().Match(decoded).Groups[1].Value));
+        }
+        var logged = MetricsLog.ReadJsonl(Path.Combine(sft, MetricsLog.JsonlFileName));
+        Assert.NotEmpty(logged);
+        Assert.Equal(logged.SelectMany(r => r.Values.Keys.Select(k => (r.Step, k))).ToHashSet(), scalars);
+        Assert.Contains(scalars, s => s.Item2 == MetricNames.SftLoss);
+    }
+
+    [Fact]
     public void The_logger_key_is_checked_and_log_formats_points_to_it()
     {
         TrainingConfig Read(string trainer) => TrainingConfig.FromJson(JsonNode.Parse("""

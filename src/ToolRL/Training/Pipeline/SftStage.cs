@@ -54,7 +54,8 @@ internal static class SftStage
             var model = Path.Combine(dir, "model");
             policy.SavePretrained(model);
             tokenizer.Save(model);
-            var metrics = MetricsLog.Create(dir);
+            // trainer.logger applies to the warm start as to RL: "tensorboard" also writes sft/tensorboard/.
+            using var metrics = MetricsLog.Create(dir, config.Trainer.Logger.Contains("tensorboard"));
             foreach (var row in logged)
             {
                 metrics.Append(row);
