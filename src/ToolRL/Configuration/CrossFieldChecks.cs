@@ -17,6 +17,7 @@ internal static class CrossFieldChecks
         {
             Error("$.rft", null, "rejection-sampling fine-tuning samples in an environment", "add an \"environment\" section (e.g. { \"name\": \"retail\" }) or remove rft");
         }
+        c.StepTool?.Check(c, Error);
         if (c.Algorithm == AlgorithmKind.Rft && c.Rft is null)
         {
             Error("$.rft", null, "algorithm rft needs an rft section", "add \"rft\": { \"rounds\": 1, \"samples_per_task\": 4, \"lr\": 1e-5 }");

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ToolRL.Algorithms;
 using ToolRL.Torch.IO;
+using ToolRL.StepTool;
 
 namespace ToolRL.Configuration;
 
@@ -161,6 +162,9 @@ public sealed record TrainingConfig
 
     /// <summary><c>environment</c> section: a multi-turn agent run in a registered environment (null = single-turn prompts).</summary>
     public EnvironmentConfig? Environment { get; init; }
+
+    /// <summary><c>steptool</c> section: StepTool's step-grained rewards, offline on step-grained files or online in the environment (null = none).</summary>
+    public StepToolConfig? StepTool { get; init; }
 
     /// <summary><c>reward</c> section.</summary>
     public RewardConfig Reward { get; init; } = new();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ToolRL.Algorithms;
+using ToolRL.StepTool;
 
 namespace ToolRL.Configuration;
 
@@ -99,10 +100,11 @@ internal static partial class TrainingConfigReader
             Sampling = Section(s, "sampling", SamplingConfig.Read, d.Sampling),
             Model = model,
             Tokenizer = Section(s, "tokenizer", TokenizerConfig.Read, d.Tokenizer),
-            Data = Section(s, "data", DataConfig.Read, d.Data, required: !s.Has("environment")),   // an environment brings its own tasks
+            Data = Section(s, "data", DataConfig.Read, d.Data, required: !s.Has("environment") && !s.Has("steptool")),   // an environment or StepTool files bring their own rows
             Sft = s.Section("sft") is { } sft ? SftConfig.Read(sft) : null,
             Environment = s.Section("environment") is { } environment ? EnvironmentConfig.Read(environment) : null,
             Rft = s.Section("rft") is { } rft ? RftConfig.Read(rft) : null,
+            StepTool = s.Section("steptool") is { } stepTool ? StepToolConfig.Read(stepTool) : null,
             Reward = Section(s, "reward", RewardConfig.Read, d.Reward),
             Trainer = Section(s, "trainer", TrainerConfig.Read, d.Trainer),
         };

@@ -60,7 +60,7 @@ internal static class TrainingConfigWriter
         o["sampling"] = c.Sampling.ToJson();
         o["model"] = c.Model.ToJson();
         o["tokenizer"] = c.Tokenizer.ToJson();
-        if (c.Environment is null || c.Data.Synthetic is not null || c.Data.TrainFiles.Count > 0)
+        if ((c.Environment is null && c.StepTool is null) || c.Data.Synthetic is not null || c.Data.TrainFiles.Count > 0)
         {
             o["data"] = c.Data.ToJson();   // an environment run without data files has no data section
         }
@@ -75,6 +75,10 @@ internal static class TrainingConfigWriter
         if (c.Environment is not null)
         {
             o["environment"] = c.Environment.ToJson();
+        }
+        if (c.StepTool is not null)
+        {
+            o["steptool"] = c.StepTool.ToJson();
         }
         o["reward"] = c.Reward.ToJson();
         o["trainer"] = c.Trainer.ToJson();

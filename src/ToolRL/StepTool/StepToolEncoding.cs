@@ -72,7 +72,8 @@ public static class StepToolEncoding
     /// The sequence as a trainer trajectory: the tokens before the first trained token are the prompt (at least one,
     /// since the first token is never scored), the rest the response with the frag mask as its loss mask, and the
     /// step scores placed per <paramref name="weighting"/> as per-token rewards (<see cref="StepRewardPlacement"/>).
-    /// The trajectory reward is 0: every score is in the per-token rewards.
+    /// The final step's weighted score is the trajectory's reward (placed by the trainer on the last trained token,
+    /// where StepTool puts it); the other steps' scores are the per-token rewards.
     /// </summary>
     public static Trajectory ToTrajectory(StepToolSequence sequence, IReadOnlyList<double> scores, StepWeighting weighting, long groupId)
     {
@@ -83,14 +84,19 @@ public static class StepToolEncoding
             throw new ArgumentException("the sequence has no trained token after its first; every StepTool row needs a non-empty step output.", nameof(sequence));
         }
         var mask = sequence.FragMask[first..];
+        var placed = StepRewardPlacement.Place(mask, scores, weighting);
+        // The final step's weighted score is the trajectory reward: the trainer places it on the last trained token,
+        // which is where StepTool puts it, and it shows in the reward metrics.
+        var final = scores.Count == 0 ? 0 : scores[^1] * StepRewardPlacement.Weight(scores.Count - 1, scores.Count, weighting);
+        placed[Array.LastIndexOf(mask, true)] -= final;
         return new Trajectory
         {
             PromptIds = sequence.Tokens[..first],
             ResponseIds = sequence.Tokens[first..],
             LossMask = mask,
             GroupId = groupId,
-            Reward = 0,
-            TokenRewards = [.. StepRewardPlacement.Place(mask, scores, weighting).Select(v => (float)v)],
+            Reward = final,
+            TokenRewards = [.. placed.Select(v => (float)v)],
         };
     }
 }

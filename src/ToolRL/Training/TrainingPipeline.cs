@@ -18,6 +18,7 @@ using ToolRL.Training.Models;
 using ToolRL.Training.Pipeline;
 using ToolRL.Training.Rollout;
 using ToolRL.Training.Validation;
+using ToolRL.StepTool;
 
 namespace ToolRL.Training;
 
@@ -137,10 +138,14 @@ public sealed class TrainingPipeline
         await using var agent = Config.Environment is { } environment
             ? await AgentRun.StartAsync(environment, _log, ToolsAdded(environment), cancellationToken)
             : null;
-        var (train, val) = agent is not null ? new PromptData(agent.TrainRows(), [])
+        // Offline StepTool replays step-grained files (read, or generated from the environment) instead of prompts.
+        var stepTool = Config.StepTool is { Mode: StepToolMode.Offline } stepConfig ? await StepToolRun.PrepareAsync(stepConfig, OutputDir, agent, _log, cancellationToken) : null;
+        var (train, val) = stepTool is not null ? new PromptData(stepTool.TrainRows, [])
+            : agent is not null ? new PromptData(agent.TrainRows(), [])
             : _inputs.TrainRows is { } rows ? new PromptData(rows, _inputs.ValRows ?? [])
             : Stage("data", () => DataStage.Run(Config, OutputDir, _log));
-        var agentCorpus = agent is null ? null : await agent.CorpusAsync(cancellationToken);
+        IReadOnlyList<string>? agentCorpus = agent is null ? null : await agent.CorpusAsync(cancellationToken);
+        agentCorpus = stepTool is null ? agentCorpus : [.. agentCorpus ?? [], .. stepTool.Corpus];
         var tokenizer = _inputs.Tokenizer ?? Stage("tokenizer", () => TokenizerStage.Run(Config, OutputDir, train, agentCorpus, _log));
         var prompts = new PromptEncoder(tokenizer, Config.MaxPromptLength);
         var reward = RewardStage.Run(Config, _inputs.Rewards);
@@ -151,7 +156,8 @@ public sealed class TrainingPipeline
         if (Config.Sft is not null)
         {
             // An environment's warm start is its gold trajectories, token for token.
-            Func<Task<IReadOnlyList<SftSequence>?>>? gold = agent is null ? null : async () => await agent.GoldSequencesAsync(tokenizer, cancellationToken);
+            Func<Task<IReadOnlyList<SftSequence>?>>? gold = agent is not null ? async () => await agent.GoldSequencesAsync(tokenizer, cancellationToken)
+                : stepTool is not null ? () => Task.FromResult<IReadOnlyList<SftSequence>?>(stepTool.SftSequences(tokenizer)) : null;
             await foreach (var step in SftStage.RunAsync(Config, OutputDir, policy, tokenizer, prompts, train, gold, _logger, StopAfter, cancellationToken))
             {
                 yield return step;
@@ -209,7 +215,7 @@ public sealed class TrainingPipeline
             TrainRows = train,
             ValRows = val,
             Reward = reward,
-            Rollout = agent?.RolloutStage(tokenizer, Config.MaxResponseLength, reward),
+            Rollout = stepTool?.RolloutStage(tokenizer) ?? StepToolRun.Online(Config, agent?.RolloutStage(tokenizer, Config.MaxResponseLength, reward)),
             OutputDir = OutputDir,
             Resume = _start.Resume,
             RecordedSettings = _recordedSettings,

@@ -56,7 +56,8 @@ public sealed class StepToolReferenceTests
             var trajectory = StepToolEncoding.ToTrajectory(sequence, sample.Rewards, StepWeighting.Reference, 0);
             Assert.Equal(sequence.Tokens, trajectory.PromptIds.Concat(trajectory.ResponseIds).ToArray());
             Assert.Equal(mask.Count(m => m), trajectory.GeneratedTokenCount);
-            Assert.Equal(placed.Sum(), trajectory.TokenRewards!.Sum(), 4);
+            Assert.Equal(placed.Sum(), trajectory.TokenRewards!.Sum() + trajectory.Reward, 4);
+            Assert.Equal(0.0, trajectory.Reward);   // the reference weighting gives the final step weight 0
         }
     }
 }
