@@ -53,12 +53,16 @@ public sealed class RolloutStageTests : IDisposable
         var (maskedParams, maskedSteps) = await Train(_masked, config with { Trainer = config.Trainer with { OutputDir = _masked.Directory } },
             new AppendInsertedTokens(new SingleTurnRollout(prompts, new BrevityReward()), extra: 5, tokenId: TinyRun.Tokenizer.ImEndTokenId));
 
+        // The two runs pad to different widths, so float sums run in another order (another OpenBLAS blocking, another
+        // thread split). AdamW divides by sqrt(v): where a gradient is near zero, that rounding moves the step by up to
+        // ~1e-5 (seen: 1.2e-5). A wrong mask moves weights by the order of the step itself (actor_lr 1e-2), and the
+        // metrics below stay at 1e-5, so 1e-4 (1% of one step) still catches it.
         foreach (var (name, values) in plainParams)
         {
             var other = maskedParams[name];
             for (var i = 0; i < values.Length; i++)
             {
-                Assert.True(Math.Abs(values[i] - other[i]) <= 1e-5 * (1 + Math.Abs(values[i])), $"{name}[{i}]: {values[i]} vs {other[i]}");
+                Assert.True(Math.Abs(values[i] - other[i]) <= 1e-4 + 1e-5 * Math.Abs(values[i]), $"{name}[{i}]: {values[i]} vs {other[i]}");
             }
         }
         foreach (var metric in new[] { MetricNames.ResponseLengthMean, MetricNames.ResponseLengthMax, MetricNames.PgLoss, MetricNames.Entropy,
