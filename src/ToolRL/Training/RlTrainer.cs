@@ -114,9 +114,10 @@ public abstract partial class RlTrainer : IDisposable
         var hooks = Setup.Hooks ?? new TrainingHooks();
         var started = Stopwatch.GetTimestamp();
         Step = Setup.Resume ? ResumeFromLatest() : 0;
+        BroadcastInitialWeights();
         if (Step == 0)
         {
-            _metrics = MetricsLog.Create(Setup.OutputDir, TensorBoardOn);
+            _metrics = MetricsLog.Create(MetricsDirectory, TensorBoardOn && IsWriter);
             if (_validator is not null && Config.Trainer.ValBeforeTrain)
             {
                 var validation = Validate(0);
@@ -151,7 +152,7 @@ public abstract partial class RlTrainer : IDisposable
             Step = step;
             var saveFreq = Config.Trainer.SaveFreq;
             var saved = (saveFreq > 0 && step % saveFreq == 0) || step == TotalSteps;
-            if (saved)
+            if (saved && IsWriter)
             {
                 SaveCheckpoint(step);
             }
@@ -161,7 +162,7 @@ public abstract partial class RlTrainer : IDisposable
             {
                 // Stopped early: this step becomes the run's last, resumable from its checkpoint.
                 StoppedEarly = true;
-                if (!saved)
+                if (!saved && IsWriter)
                 {
                     SaveCheckpoint(step);
                 }
@@ -171,7 +172,10 @@ public abstract partial class RlTrainer : IDisposable
             }
             yield return result;
         }
-        WriteReport();
+        if (IsWriter)
+        {
+            WriteReport();
+        }
     }
 
     /// <summary>Runs greedy validation now (at <paramref name="step"/> for the reward schedules).</summary>
@@ -181,8 +185,8 @@ public abstract partial class RlTrainer : IDisposable
         {
             throw new InvalidOperationException("no validation rows were given");
         }
-        var result = _validator.Run(Setup.Policy, step);
-        ValidationLog.Write(Setup.OutputDir, ValidationLog.StepFileName(step), result.Generations);
+        var result = _validator.Run(Sampler, step);
+        ValidationLog.Write(MetricsDirectory, ValidationLog.StepFileName(step), result.Generations);
         _metrics?.AddValidationSamples(step, result.Generations);
         LastValidation = result;
         Setup.Hooks?.OnValidation?.Invoke(new ValidationEvent(Phase, step, result));
@@ -219,7 +223,7 @@ public abstract partial class RlTrainer : IDisposable
 
         var rows = _data.NextBatch().Select(i => Setup.TrainRows[i]).ToList();
         var sampling = Config.Sampling;
-        var request = new RolloutRequest(Setup.Policy, rows, Config.N,
+        var request = new RolloutRequest(Sampler, rows, Config.N,
             new SamplingSettings(Config.MaxResponseLength, sampling.Temperature, sampling.TopP, sampling.TopK, Setup.Prompts.StopTokenIds),
             SamplingSeed(step), (int)step);
         var rollout = await _rollout.RolloutAsync(request, cancellationToken).ConfigureAwait(false);
@@ -332,6 +336,7 @@ public abstract partial class RlTrainer : IDisposable
         {
             _actor.Dispose();
             _metrics?.Dispose();
+            DisposeDataParallel();
         }
     }
 }
