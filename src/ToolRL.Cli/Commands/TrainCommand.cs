@@ -6,14 +6,18 @@ using ToolRL.Configuration;
 using ToolRL.Rewards;
 using ToolRL.Runs;
 using ToolRL.Torch;
+using ToolRL.Torch.Distributed;
 using ToolRL.Training;
 using ValidationResult = ToolRL.Training.Validation.ValidationResult;
 
 namespace ToolRL.Cli.Commands;
 
 /// <summary>
-/// <c>toolrl train CONFIG.json [--output DIR] [--resume [--allow-config-change] | --overwrite] [--threads N]</c>: runs the whole pipeline of a configuration (data,
-/// tokenizer, model, SFT warm start, GRPO/PPO) with console progress, metrics, checkpoints and an HTML report.
+/// <c>toolrl train CONFIG.json [--output DIR] [--resume [--allow-config-change] | --overwrite] [--threads N]
+/// [--nproc-per-node N [--nnodes M --node-rank R --master-addr A --master-port P]]</c>: runs the whole pipeline of a
+/// configuration (data, tokenizer, model, SFT warm start, GRPO/PPO) with console progress, metrics, checkpoints and an
+/// HTML report. With <c>--nproc-per-node</c> it launches that many data-parallel ranks (<see cref="RankLauncher"/>);
+/// started with torchrun's variables set (RANK, WORLD_SIZE, ...), it is one rank (docs/distributed.md).
 /// </summary>
 public sealed class TrainCommand : ICliCommand
 {
@@ -42,6 +46,19 @@ public sealed class TrainCommand : ICliCommand
                 result.AddError("--threads must be at least 1, e.g. --threads 2 (or leave it out for the core count)");
             }
         });
+        var timeoutOption = new Option<double>("--dist-timeout")
+        {
+            Description = "Data-parallel ranks: seconds a collective may wait for the other ranks before the run fails (default 1800, torch.distributed's).",
+            DefaultValueFactory = _ => ProcessGroup.DefaultTimeout.TotalSeconds,
+        };
+        timeoutOption.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double>() is not (> 0 and < 2_000_000))
+            {
+                result.AddError("--dist-timeout must be a positive number of seconds, e.g. --dist-timeout 600");
+            }
+        });
+        var launch = new LaunchOptions();
         var command = new Command("train", "Train a policy: data → tokenizer → model → SFT warm start → GRPO/PPO, as the configuration says.")
         {
             configArgument,
@@ -50,9 +67,28 @@ public sealed class TrainCommand : ICliCommand
             overwriteOption,
             allowChangeOption,
             threadsOption,
+            timeoutOption,
         };
+        launch.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (launch.PlanOf(parse) is { } plan)
+            {
+                // The ranks run this command again without the launcher options (torchrun's variables tell them apart).
+                var rankArguments = new List<string> { "train", parse.GetValue(configArgument)!.FullName };
+                if (parse.GetValue(outputOption) is { } dir)
+                {
+                    rankArguments.AddRange(["--output", dir.FullName]);
+                }
+                rankArguments.AddRange(new[] { (resumeOption, "--resume"), (overwriteOption, "--overwrite"), (allowChangeOption, "--allow-config-change") }
+                    .Where(o => parse.GetValue(o.Item1)).Select(o => o.Item2));
+                if (parse.GetValue(threadsOption) is { } t)
+                {
+                    rankArguments.AddRange(["--threads", t.ToString(CultureInfo.InvariantCulture)]);
+                }
+                rankArguments.AddRange(["--dist-timeout", parse.GetValue(timeoutOption).ToString(CultureInfo.InvariantCulture)]);
+                return await RankLauncher.RunAsync(plan, rankArguments, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken);
+            }
             var config = TrainingConfig.Load(parse.GetValue(configArgument)!.FullName);
             var output = parse.GetValue(outputOption)?.FullName ?? config.Trainer.OutputDir;
             if ((parse.GetValue(threadsOption) ?? Program.DefaultTrainThreads) is { } threads)
@@ -65,19 +101,27 @@ public sealed class TrainCommand : ICliCommand
                 Overwrite = parse.GetValue(overwriteOption),
                 AllowConfigChange = parse.GetValue(allowChangeOption),
             };
-            return await RunAsync(config, output, start, parse.InvocationConfiguration.Output, cancellationToken);
+            // Started by a launcher (this one, torchrun, srun): join the other ranks; only rank 0 prints progress.
+            using var group = DistributedEnvironment.FromEnvironment() is { } rank
+                ? ProcessGroup.Init(rank, DistributedBackend.Gloo, TimeSpan.FromSeconds(parse.GetValue(timeoutOption)))
+                : null;
+            var writer = group is { Rank: > 0 } ? TextWriter.Null : parse.InvocationConfiguration.Output;
+            return await RunAsync(config, output, start, group, writer, cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(TrainingConfig config, string output, RunStartOptions start, TextWriter writer, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(TrainingConfig config, string output, RunStartOptions start, ProcessGroup? group, TextWriter writer, CancellationToken cancellationToken)
     {
         // The console's own writer keeps colour detection; another writer (a test's) gets plain text.
         var console = new TrainingConsole(writer == Console.Out ? AnsiConsole.Console : PlainConsole(writer));
         console.Headline($"toolrl train: {config.Trainer.ExperimentName} ({config.Algorithm.ToString().ToLowerInvariant()}) → {output}");
         console.Note($"libtorch intra-op threads: {torch.IntraOpThreads}");
-        // The same entry as a script's Train.GrpoAsync/PpoAsync/...: one training path.
-        var pipeline = Train.Pipeline(new TrainingRequest { Config = config, OutputDir = output, Start = start, Logger = new ConsoleNoteLogger(console) });
+        if (group is not null)
+        {
+            console.Note($"data-parallel: rank {group.Rank} of {group.WorldSize} ({group.Backend})");
+        }
+        var pipeline = new TrainingPipeline(config, output, start, new ConsoleNoteLogger(console)) { Group = group };
         try
         {
             await foreach (var step in pipeline.RunAsync(cancellationToken))
