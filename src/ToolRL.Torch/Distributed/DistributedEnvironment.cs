@@ -9,7 +9,7 @@ namespace ToolRL.Torch.Distributed;
 /// </summary>
 /// <param name="Rank">This process's global rank (<c>RANK</c>), 0 ≤ Rank &lt; WorldSize.</param>
 /// <param name="WorldSize">The number of ranks over all machines (<c>WORLD_SIZE</c>).</param>
-/// <param name="LocalRank">The rank on this machine (<c>LOCAL_RANK</c>; picks the GPU on CUDA builds).</param>
+/// <param name="LocalRank">The rank on this machine (<c>LOCAL_RANK</c>, 0 when unset; picks the GPU on CUDA builds).</param>
 /// <param name="MasterAddress">The host of the TCP store (<c>MASTER_ADDR</c>).</param>
 /// <param name="MasterPort">The TCP store's port (<c>MASTER_PORT</c>).</param>
 /// <param name="UseAgentStore">
@@ -38,7 +38,7 @@ public sealed record DistributedEnvironment(int Rank, int WorldSize, int LocalRa
         }
         var worldSize = Required(read, WorldSizeVariable, 1, int.MaxValue);
         var rank = Required(read, RankVariable, 0, worldSize - 1);
-        var localRank = Optional(read, LocalRankVariable, 0, worldSize - 1) ?? rank;
+        var localRank = Optional(read, LocalRankVariable, 0, worldSize - 1) ?? 0;
         var address = read(MasterAddressVariable);
         if (string.IsNullOrWhiteSpace(address))
         {
