@@ -58,6 +58,10 @@ public sealed class TrainCommand : ICliCommand
                 result.AddError("--dist-timeout must be a positive number of seconds, e.g. --dist-timeout 600");
             }
         });
+        var shardOption = new Option<bool>("--shard-optimizer")
+        {
+            Description = "Data-parallel ranks: each keeps the AdamW state of 1/N of the parameters (ZeRO stage 1); same results, less memory per rank.",
+        };
         var launch = new LaunchOptions();
         var command = new Command("train", "Train a policy: data → tokenizer → model → SFT warm start → GRPO/PPO, as the configuration says.")
         {
@@ -68,6 +72,7 @@ public sealed class TrainCommand : ICliCommand
             allowChangeOption,
             threadsOption,
             timeoutOption,
+            shardOption,
         };
         launch.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -80,7 +85,7 @@ public sealed class TrainCommand : ICliCommand
                 {
                     rankArguments.AddRange(["--output", dir.FullName]);
                 }
-                rankArguments.AddRange(new[] { (resumeOption, "--resume"), (overwriteOption, "--overwrite"), (allowChangeOption, "--allow-config-change") }
+                rankArguments.AddRange(new[] { (resumeOption, "--resume"), (overwriteOption, "--overwrite"), (allowChangeOption, "--allow-config-change"), (shardOption, "--shard-optimizer") }
                     .Where(o => parse.GetValue(o.Item1)).Select(o => o.Item2));
                 if (parse.GetValue(threadsOption) is { } t)
                 {
@@ -106,12 +111,12 @@ public sealed class TrainCommand : ICliCommand
                 ? ProcessGroup.Init(rank, DistributedBackend.Gloo, TimeSpan.FromSeconds(parse.GetValue(timeoutOption)))
                 : null;
             var writer = group is { Rank: > 0 } ? TextWriter.Null : parse.InvocationConfiguration.Output;
-            return await RunAsync(config, output, start, group, writer, cancellationToken);
+            return await RunAsync(config, output, start, group, parse.GetValue(shardOption), writer, cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(TrainingConfig config, string output, RunStartOptions start, ProcessGroup? group, TextWriter writer, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(TrainingConfig config, string output, RunStartOptions start, ProcessGroup? group, bool shardOptimizer, TextWriter writer, CancellationToken cancellationToken)
     {
         // The console's own writer keeps colour detection; another writer (a test's) gets plain text.
         var console = new TrainingConsole(writer == Console.Out ? AnsiConsole.Console : PlainConsole(writer));
@@ -119,9 +124,9 @@ public sealed class TrainCommand : ICliCommand
         console.Note($"libtorch intra-op threads: {torch.IntraOpThreads}");
         if (group is not null)
         {
-            console.Note($"data-parallel: rank {group.Rank} of {group.WorldSize} ({group.Backend})");
+            console.Note($"data-parallel: rank {group.Rank} of {group.WorldSize} ({group.Backend}{(shardOptimizer ? ", optimizer state sharded (ZeRO-1)" : "")})");
         }
-        var pipeline = new TrainingPipeline(config, output, start, new ConsoleNoteLogger(console)) { Group = group };
+        var pipeline = new TrainingPipeline(config, output, start, new ConsoleNoteLogger(console)) { Group = group, ShardOptimizer = shardOptimizer };
         try
         {
             await foreach (var step in pipeline.RunAsync(cancellationToken))

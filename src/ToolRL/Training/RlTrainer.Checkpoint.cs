@@ -29,13 +29,19 @@ public abstract partial class RlTrainer
 
     private void SaveCheckpoint(long step)
     {
+        // Every rank takes part in gathering a ZeRO-1 optimizer state; rank 0 alone writes.
+        var optimizerState = _actor.StateDict();
+        if (!IsWriter)
+        {
+            return;
+        }
         var started = Stopwatch.GetTimestamp();
         _checkpoints.Save(step, dir =>
         {
             var actor = Path.Combine(dir, ActorFolder);
             Setup.Policy.SavePretrained(actor);
             Setup.Prompts.Tokenizer.Save(actor);
-            Safetensors.Save(Path.Combine(dir, OptimizerFile), _actor.StateDict());
+            Safetensors.Save(Path.Combine(dir, OptimizerFile), optimizerState);
             SaveExtra(dir);
             var position = _data.State;
             new TrainerState

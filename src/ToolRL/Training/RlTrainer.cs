@@ -50,7 +50,9 @@ public abstract partial class RlTrainer : IDisposable
         {
             throw new ArgumentException($"batch_size {config.BatchSize} is larger than the {setup.TrainRows.Count} training prompts; lower batch_size or add data.", nameof(setup));
         }
-        _actor = ParameterGroup.Trainable("actor", setup.Policy.Module, config.ActorLr, config.WeightDecay, config.MaxGradNorm, Note);
+        _actor = setup is { ShardOptimizer: true, Group: { } group }
+            ? ParameterGroup.Sharded("actor", setup.Policy.Module.TrainableParameters(), config.ActorLr, config.WeightDecay, config.MaxGradNorm, group, Note)
+            : ParameterGroup.Trainable("actor", setup.Policy.Module, config.ActorLr, config.WeightDecay, config.MaxGradNorm, Note);
         _rollout = setup.Rollout ?? new SingleTurnRollout(setup.Prompts, setup.Reward);
         _kl = ConfiguredAlgorithms.CreateKlController(config);
         _estimator = ConfiguredAlgorithms.EstimatorOf(config);
@@ -152,7 +154,7 @@ public abstract partial class RlTrainer : IDisposable
             Step = step;
             var saveFreq = Config.Trainer.SaveFreq;
             var saved = (saveFreq > 0 && step % saveFreq == 0) || step == TotalSteps;
-            if (saved && IsWriter)
+            if (saved)
             {
                 SaveCheckpoint(step);
             }
@@ -162,7 +164,7 @@ public abstract partial class RlTrainer : IDisposable
             {
                 // Stopped early: this step becomes the run's last, resumable from its checkpoint.
                 StoppedEarly = true;
-                if (!saved && IsWriter)
+                if (!saved)
                 {
                     SaveCheckpoint(step);
                 }

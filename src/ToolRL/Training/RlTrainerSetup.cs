@@ -59,6 +59,12 @@ public sealed record RlTrainerSetup
     /// </summary>
     public ProcessGroup? Group { get; init; }
 
+    /// <summary>
+    /// With <see cref="Group"/>: shard the actor's AdamW state over the ranks (ZeRO stage 1, <see cref="ParameterGroup.Sharded"/>):
+    /// each rank holds 1/N of it; the updates, metrics and checkpoints are the same as unsharded.
+    /// </summary>
+    public bool ShardOptimizer { get; init; }
+
     /// <summary>Receives progress notes (checkpoint saved, resumed at step N, ...) at Information level; null = none.</summary>
     public ILogger? Logger { get; init; }
 

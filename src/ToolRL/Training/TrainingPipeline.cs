@@ -90,6 +90,9 @@ public sealed class TrainingPipeline
     /// </summary>
     public ProcessGroup? Group { get; init; }
 
+    /// <summary>With <see cref="Group"/>: shard the actor's optimizer state over the ranks (ZeRO-1; <see cref="RlTrainerSetup.ShardOptimizer"/>).</summary>
+    public bool ShardOptimizer { get; init; }
+
     /// <summary>Where this process writes its stages: <see cref="OutputDir"/>, or a scratch folder on ranks other than 0.</summary>
     private string StageDir { get; set; } = "";
 
@@ -247,6 +250,7 @@ public sealed class TrainingPipeline
             Rollout = stepTool?.RolloutStage(tokenizer) ?? StepToolRun.Online(Config, agent?.RolloutStage(tokenizer, Config.MaxResponseLength, reward)),
             OutputDir = OutputDir,
             Group = Group,
+            ShardOptimizer = ShardOptimizer,
             Resume = _start.Resume,
             RecordedSettings = _recordedSettings,
             Logger = _logger,

@@ -52,4 +52,13 @@ public sealed class DataParallelPiecesTests
         accumulator.AllReduce(group: null);
         Assert.Equal([1f, 2f], p.Grad!.ToArray<float>());
     }
+
+    [Fact]
+    public void ZeroOneDealsParametersLargestFirstToTheLeastLoadedRank()
+    {
+        // Sizes 10, 7, 6, 3, 1 over 2 ranks: 10 → 0; 7 → 1; 6 → 1 (load 7 < 10); 3 → 0 (10 < 13); 1 → 0 (13 = 13: the lower rank).
+        Assert.Equal([0, 1, 1, 0, 0], OptimizerShards.Assign([10, 7, 6, 3, 1], 2));
+        Assert.Equal([0, 0, 0], OptimizerShards.Assign([5, 4, 3], 1));
+        Assert.Equal([0, 1, 2], OptimizerShards.Assign([9, 8, 7], 3));
+    }
 }

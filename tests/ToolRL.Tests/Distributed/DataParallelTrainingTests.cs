@@ -8,7 +8,8 @@ namespace ToolRL.Tests.Distributed;
 
 /// <summary>
 /// The real <c>toolrl train --nproc-per-node</c>: a GRPO run on 2 data-parallel ranks (2 processes, gloo over
-/// loopback) equals the 1-rank run step for step (metrics and weights), and a 2-rank run resumes on 1 rank.
+/// loopback) equals the 1-rank run step for step (metrics and weights), with the optimizer state replicated or
+/// sharded (ZeRO-1, whose gathered checkpoint equals the unsharded one), and a 2-rank run resumes on 1 rank.
 /// </summary>
 public sealed class DataParallelTrainingTests : IDisposable
 {
@@ -33,24 +34,30 @@ public sealed class DataParallelTrainingTests : IDisposable
         """;
 
     [Fact]
-    public void TwoRanksTrainLikeOneAndTheirRunResumesOnOneRank()
+    public void TwoRanksTrainLikeOneShardedOrNotAndTheirRunResumesOnOneRank()
     {
         var config = CliHarness.WriteConfig(Path.Combine(_temp.Path, "config.json"), Config);
         var one = Path.Combine(_temp.Path, "one");
         var two = Path.Combine(_temp.Path, "two");
+        var sharded = Path.Combine(_temp.Path, "sharded");
         Train(config, one, 1);
         Train(config, two, 2);
+        Train(config, sharded, 2, "--shard-optimizer");
 
         var oneRows = MetricsLog.ReadJsonl(Path.Combine(one, MetricsLog.JsonlFileName));
-        var twoRows = MetricsLog.ReadJsonl(Path.Combine(two, MetricsLog.JsonlFileName));
-        AssertSameMetrics(oneRows, twoRows, steps: 4);
-        AssertSameWeights(Checkpoint(one, 3), Checkpoint(two, 3));
+        foreach (var run in new[] { two, sharded })
+        {
+            AssertSameMetrics(oneRows, MetricsLog.ReadJsonl(Path.Combine(run, MetricsLog.JsonlFileName)), steps: 4);
+            AssertSameTensors(Path.Combine(Checkpoint(one, 3), "model.safetensors"), Path.Combine(Checkpoint(run, 3), "model.safetensors"));
+        }
+        AssertSameTensors(Optimizer(one, 3), Optimizer(sharded, 3));
 
-        // The 2-rank run as if killed after step 2's checkpoint, resumed on 1 rank: step 3 is the 1-rank run's step 3.
-        Directory.Delete(Path.Combine(two, "checkpoints", "global_step_3"), recursive: true);
-        Train(config, two, 1, "--resume");
-        AssertSameWeights(Checkpoint(one, 3), Checkpoint(two, 3));
-        AssertSameMetrics(oneRows, MetricsLog.ReadJsonl(Path.Combine(two, MetricsLog.JsonlFileName)), steps: 4);
+        // The sharded 2-rank run as if killed after step 2's checkpoint, resumed on 1 rank: step 3 is the 1-rank run's.
+        Directory.Delete(Path.Combine(sharded, "checkpoints", "global_step_3"), recursive: true);
+        Train(config, sharded, 1, "--resume");
+        AssertSameTensors(Path.Combine(Checkpoint(one, 3), "model.safetensors"), Path.Combine(Checkpoint(sharded, 3), "model.safetensors"));
+        AssertSameTensors(Optimizer(one, 3), Optimizer(sharded, 3));
+        AssertSameMetrics(oneRows, MetricsLog.ReadJsonl(Path.Combine(sharded, MetricsLog.JsonlFileName)), steps: 4);
     }
 
     [Fact]
@@ -87,20 +94,22 @@ public sealed class DataParallelTrainingTests : IDisposable
         Assert.Contains(expected, r => r.Values.ContainsKey(MetricNames.ValRewardMean));
     }
 
-    private static void AssertSameWeights(string expectedDir, string actualDir)
+    private static void AssertSameTensors(string expectedFile, string actualFile)
     {
         using var scope = torch.NewScope();
-        var expected = Safetensors.Load(Path.Combine(expectedDir, "model.safetensors"));
-        var actual = Safetensors.Load(Path.Combine(actualDir, "model.safetensors"));
+        var expected = Safetensors.Load(expectedFile);
+        var actual = Safetensors.Load(actualFile);
         Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
         foreach (var (name, want) in expected)
         {
-            var diff = (want - actual[name]).Abs().Max().ItemDouble();
-            Assert.True(diff <= 1e-5, $"{name}: max |Δ| = {diff:G3}");
+            var diff = (want.To(DType.Float64) - actual[name].To(DType.Float64)).Abs().Max().ItemDouble();
+            Assert.True(diff <= 1e-5, $"{Path.GetFileName(actualFile)} {name}: max |Δ| = {diff:G3}");
         }
     }
 
     private static string Checkpoint(string run, int step) => Path.Combine(run, "checkpoints", $"global_step_{step}", "actor");
+
+    private static string Optimizer(string run, int step) => Path.Combine(run, "checkpoints", $"global_step_{step}", "optimizer.safetensors");
 
     private static void Train(string config, string output, int ranks, params string[] extra)
     {
