@@ -122,13 +122,16 @@ public sealed class TrainCommand : ICliCommand
         var console = new TrainingConsole(writer == Console.Out ? AnsiConsole.Console : PlainConsole(writer));
         console.Headline($"toolrl train: {config.Trainer.ExperimentName} ({config.Algorithm.ToString().ToLowerInvariant()}) → {output}");
         console.Note($"libtorch intra-op threads: {torch.IntraOpThreads}");
-        if (group is not null)
-        {
-            console.Note($"data-parallel: rank {group.Rank} of {group.WorldSize} ({group.Backend}{(shardOptimizer ? ", optimizer state sharded (ZeRO-1)" : "")})");
-        }
-        var pipeline = new TrainingPipeline(config, output, start, new ConsoleNoteLogger(console)) { Group = group, ShardOptimizer = shardOptimizer };
+        var pipeline = new TrainingPipeline(config, output, start, new ConsoleNoteLogger(console));
         try
         {
+            // Data-parallel ranks (started with torchrun's variables): docs/distributed.md.
+            pipeline.Group = group;
+            pipeline.ShardOptimizer = shardOptimizer;
+            if (group is not null)
+            {
+                console.Note($"data-parallel: rank {group.Rank} of {group.WorldSize} ({group.Backend}{(shardOptimizer ? ", optimizer state sharded (ZeRO-1)" : "")})");
+            }
             await foreach (var step in pipeline.RunAsync(cancellationToken))
             {
                 console.Step(step);

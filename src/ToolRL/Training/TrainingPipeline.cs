@@ -85,13 +85,13 @@ public sealed class TrainingPipeline
     public string OutputDir { get; }
 
     /// <summary>
-    /// Data-parallel ranks (from torchrun's variables; docs/distributed.md), or null for one process. Rank 0 runs the
+    /// Data-parallel ranks (from torchrun's variables; docs/distributed.md), or null for one process; set before <see cref="RunAsync"/>. Rank 0 runs the
     /// pipeline in <see cref="OutputDir"/>; every rank shares the RL phase (<see cref="RlTrainerSetup.Group"/>).
     /// </summary>
-    public ProcessGroup? Group { get; init; }
+    public ProcessGroup? Group { get; set; }
 
     /// <summary>With <see cref="Group"/>: shard the actor's optimizer state over the ranks (ZeRO-1; <see cref="RlTrainerSetup.ShardOptimizer"/>).</summary>
-    public bool ShardOptimizer { get; init; }
+    public bool ShardOptimizer { get; set; }
 
     /// <summary>Where this process writes its stages: <see cref="OutputDir"/>, or a scratch folder on ranks other than 0.</summary>
     private string StageDir { get; set; } = "";
