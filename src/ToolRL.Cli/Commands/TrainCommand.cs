@@ -122,7 +122,8 @@ public sealed class TrainCommand : ICliCommand
         var console = new TrainingConsole(writer == Console.Out ? AnsiConsole.Console : PlainConsole(writer));
         console.Headline($"toolrl train: {config.Trainer.ExperimentName} ({config.Algorithm.ToString().ToLowerInvariant()}) → {output}");
         console.Note($"libtorch intra-op threads: {torch.IntraOpThreads}");
-        var pipeline = new TrainingPipeline(config, output, start, new ConsoleNoteLogger(console));
+        // The same entry as a script's Train.GrpoAsync/PpoAsync/...: one training path.
+        var pipeline = Train.Pipeline(new TrainingRequest { Config = config, OutputDir = output, Start = start, Logger = new ConsoleNoteLogger(console) });
         try
         {
             // Data-parallel ranks (started with torchrun's variables): docs/distributed.md.
