@@ -171,7 +171,7 @@ public sealed class TrainingPipeline
             ? await AgentRun.StartAsync(environment, _log, ToolsAdded(environment), cancellationToken)
             : null;
         // Offline StepTool replays step-grained files (read, or generated from the environment) instead of prompts.
-        var stepTool = Config.StepTool is { Mode: StepToolMode.Offline } stepConfig ? await StepToolRun.PrepareAsync(stepConfig, OutputDir, agent, _log, cancellationToken) : null;
+        var stepTool = Config.StepTool is { Mode: StepToolMode.Offline } stepConfig ? await StepToolRun.PrepareAsync(stepConfig, StageDir, agent, _log, cancellationToken) : null;
         var (train, val) = stepTool is not null ? new PromptData(stepTool.TrainRows, [])
             : agent is not null ? new PromptData(agent.TrainRows(), [])
             : _inputs.TrainRows is { } rows ? new PromptData(rows, _inputs.ValRows ?? [])
@@ -204,9 +204,9 @@ public sealed class TrainingPipeline
         if (agent is not null && Config.Rft is { } rft)
         {
             // The SFT start, so the report can say what RFT and RL each added.
-            if (!AgentRun.HasEvaluation(OutputDir, "after_sft"))
+            if (!AgentRun.HasEvaluation(StageDir, "after_sft"))
             {
-                await agent.EvaluateAsync(policy.Model, tokenizer, Config.MaxResponseLength, Config.Seed, "after_sft", OutputDir, cancellationToken);
+                await agent.EvaluateAsync(policy.Model, tokenizer, Config.MaxResponseLength, Config.Seed, "after_sft", StageDir, cancellationToken);
             }
             await foreach (var step in RejectionSamplingAsync(agent, rft, policy, tokenizer, prompts.PadTokenId, cancellationToken))
             {
