@@ -2,11 +2,12 @@
 # Installs what ToolRL.NET needs on a Debian machine, once: libtorch (the engine), OpenBLAS with OpenMP
 # (without it Debian's libtorch falls back to reference BLAS, ~60x slower), the native toolchain, and
 # python3-torch / node for the reference oracles used by tests and benchmarks, and protoc (protobuf-compiler)
-# to decode the TensorBoard event records in tests. Idempotent: a machine
+# to decode the TensorBoard event records in tests, and libgloo-dev (gloo headers for the c10d bridge:
+# distributed training). Idempotent: a machine
 # that has everything does nothing.
 set -euo pipefail
 
-packages=(libtorch-dev libopenblas0-openmp cmake g++ python3-torch protobuf-compiler)
+packages=(libtorch-dev libgloo-dev libopenblas0-openmp cmake g++ python3-torch protobuf-compiler)
 # Node (for the tokenizer/template reference fixtures) may come from elsewhere; only install it when absent.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()

@@ -16,13 +16,14 @@ public sealed class PlanCommand : ICliCommand
         var config = new Argument<FileInfo>("config") { Description = "Training configuration (JSON)." };
         var baseModel = new Option<string?>("--base-model") { Description = "Folder of the downloaded model (holding config.json); overrides model.base_model." };
         var trainRows = new Option<long?>("--train-rows") { Description = "Number of training rows, if the data files are not at hand." };
-        var devices = new Option<int>("--devices") { Description = "Devices to spread the run over (fully sharded state).", DefaultValueFactory = _ => 1 };
+        var devices = new Option<int>("--devices") { Description = "Data-parallel devices (state replicated on each, rollouts split), as toolrl train --nproc-per-node runs them.", DefaultValueFactory = _ => 1 };
+        var shardOptimizer = new Option<bool>("--shard-optimizer") { Description = "With --devices: the policy's AdamW state sharded over them (ZeRO-1), as toolrl train --shard-optimizer." };
         var generationBatch = new Option<int?>("--generation-batch") { Description = "Sequences generated at once per device (sizes the KV cache)." };
         var json = new Option<bool>("--json") { Description = "Print the plan (with the resolved configuration) as JSON." };
         var noConfig = new Option<bool>("--no-config") { Description = "Do not print the resolved configuration." };
         var command = new Command("plan", "Show what a training configuration will do and the memory it needs per device, without loading weights.")
         {
-            config, baseModel, trainRows, devices, generationBatch, json, noConfig,
+            config, baseModel, trainRows, devices, shardOptimizer, generationBatch, json, noConfig,
         };
         command.SetAction(parse =>
         {
@@ -31,6 +32,7 @@ public sealed class PlanCommand : ICliCommand
                 BaseModel = parse.GetValue(baseModel),
                 TrainRows = parse.GetValue(trainRows),
                 Devices = parse.GetValue(devices),
+                ShardOptimizer = parse.GetValue(shardOptimizer),
                 GenerationBatch = parse.GetValue(generationBatch),
             };
             if (options.Devices < 1 || options.TrainRows < 0 || options.GenerationBatch < 1)

@@ -6,14 +6,18 @@ using ToolRL.Configuration;
 using ToolRL.Rewards;
 using ToolRL.Runs;
 using ToolRL.Torch;
+using ToolRL.Torch.Distributed;
 using ToolRL.Training;
 using ValidationResult = ToolRL.Training.Validation.ValidationResult;
 
 namespace ToolRL.Cli.Commands;
 
 /// <summary>
-/// <c>toolrl train CONFIG.json [--output DIR] [--resume [--allow-config-change] | --overwrite] [--threads N]</c>: runs the whole pipeline of a configuration (data,
-/// tokenizer, model, SFT warm start, GRPO/PPO) with console progress, metrics, checkpoints and an HTML report.
+/// <c>toolrl train CONFIG.json [--output DIR] [--resume [--allow-config-change] | --overwrite] [--threads N]
+/// [--nproc-per-node N [--nnodes M --node-rank R --master-addr A --master-port P]]</c>: runs the whole pipeline of a
+/// configuration (data, tokenizer, model, SFT warm start, GRPO/PPO) with console progress, metrics, checkpoints and an
+/// HTML report. With <c>--nproc-per-node</c> it launches that many data-parallel ranks (<see cref="RankLauncher"/>);
+/// started with torchrun's variables set (RANK, WORLD_SIZE, ...), it is one rank (docs/distributed.md).
 /// </summary>
 public sealed class TrainCommand : ICliCommand
 {
@@ -42,6 +46,23 @@ public sealed class TrainCommand : ICliCommand
                 result.AddError("--threads must be at least 1, e.g. --threads 2 (or leave it out for the core count)");
             }
         });
+        var timeoutOption = new Option<double>("--dist-timeout")
+        {
+            Description = "Data-parallel ranks: seconds a collective may wait for the other ranks before the run fails (default 1800, torch.distributed's).",
+            DefaultValueFactory = _ => ProcessGroup.DefaultTimeout.TotalSeconds,
+        };
+        timeoutOption.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double>() is not (> 0 and < 2_000_000))
+            {
+                result.AddError("--dist-timeout must be a positive number of seconds, e.g. --dist-timeout 600");
+            }
+        });
+        var shardOption = new Option<bool>("--shard-optimizer")
+        {
+            Description = "Data-parallel ranks: each keeps the AdamW state of 1/N of the parameters (ZeRO stage 1); same results, less memory per rank.",
+        };
+        var launch = new LaunchOptions();
         var command = new Command("train", "Train a policy: data → tokenizer → model → SFT warm start → GRPO/PPO, as the configuration says.")
         {
             configArgument,
@@ -50,9 +71,29 @@ public sealed class TrainCommand : ICliCommand
             overwriteOption,
             allowChangeOption,
             threadsOption,
+            timeoutOption,
+            shardOption,
         };
+        launch.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (launch.PlanOf(parse) is { } plan)
+            {
+                // The ranks run this command again without the launcher options (torchrun's variables tell them apart).
+                var rankArguments = new List<string> { "train", parse.GetValue(configArgument)!.FullName };
+                if (parse.GetValue(outputOption) is { } dir)
+                {
+                    rankArguments.AddRange(["--output", dir.FullName]);
+                }
+                rankArguments.AddRange(new[] { (resumeOption, "--resume"), (overwriteOption, "--overwrite"), (allowChangeOption, "--allow-config-change"), (shardOption, "--shard-optimizer") }
+                    .Where(o => parse.GetValue(o.Item1)).Select(o => o.Item2));
+                if (parse.GetValue(threadsOption) is { } t)
+                {
+                    rankArguments.AddRange(["--threads", t.ToString(CultureInfo.InvariantCulture)]);
+                }
+                rankArguments.AddRange(["--dist-timeout", parse.GetValue(timeoutOption).ToString(CultureInfo.InvariantCulture)]);
+                return await RankLauncher.RunAsync(plan, rankArguments, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken);
+            }
             var config = TrainingConfig.Load(parse.GetValue(configArgument)!.FullName);
             var output = parse.GetValue(outputOption)?.FullName ?? config.Trainer.OutputDir;
             if ((parse.GetValue(threadsOption) ?? Program.DefaultTrainThreads) is { } threads)
@@ -65,12 +106,17 @@ public sealed class TrainCommand : ICliCommand
                 Overwrite = parse.GetValue(overwriteOption),
                 AllowConfigChange = parse.GetValue(allowChangeOption),
             };
-            return await RunAsync(config, output, start, parse.InvocationConfiguration.Output, cancellationToken);
+            // Started by a launcher (this one, torchrun, srun): join the other ranks; only rank 0 prints progress.
+            using var group = DistributedEnvironment.FromEnvironment() is { } rank
+                ? ProcessGroup.Init(rank, DistributedBackend.Gloo, TimeSpan.FromSeconds(parse.GetValue(timeoutOption)))
+                : null;
+            var writer = group is { Rank: > 0 } ? TextWriter.Null : parse.InvocationConfiguration.Output;
+            return await RunAsync(config, output, start, group, parse.GetValue(shardOption), writer, cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(TrainingConfig config, string output, RunStartOptions start, TextWriter writer, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(TrainingConfig config, string output, RunStartOptions start, ProcessGroup? group, bool shardOptimizer, TextWriter writer, CancellationToken cancellationToken)
     {
         // The console's own writer keeps colour detection; another writer (a test's) gets plain text.
         var console = new TrainingConsole(writer == Console.Out ? AnsiConsole.Console : PlainConsole(writer));
@@ -80,6 +126,13 @@ public sealed class TrainCommand : ICliCommand
         var pipeline = Train.Pipeline(new TrainingRequest { Config = config, OutputDir = output, Start = start, Logger = new ConsoleNoteLogger(console) });
         try
         {
+            // Data-parallel ranks (started with torchrun's variables): docs/distributed.md.
+            pipeline.Group = group;
+            pipeline.ShardOptimizer = shardOptimizer;
+            if (group is not null)
+            {
+                console.Note($"data-parallel: rank {group.Rank} of {group.WorldSize} ({group.Backend}{(shardOptimizer ? ", optimizer state sharded (ZeRO-1)" : "")})");
+            }
             await foreach (var step in pipeline.RunAsync(cancellationToken))
             {
                 console.Step(step);

@@ -15,7 +15,7 @@ namespace ToolRL.Torch.Native;
 /// Anything that runs an ATen op or frees memory (trl_tensor_free may take the CUDA caching allocator's
 /// lock) keeps the normal transition.
 /// </remarks>
-internal static unsafe class NativeMethods
+internal static unsafe partial class NativeMethods
 {
     internal const string Lib = "toolrl_torch";
 

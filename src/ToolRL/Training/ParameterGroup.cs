@@ -1,4 +1,6 @@
+using ToolRL.Distributed;
 using ToolRL.Torch;
+using ToolRL.Torch.Distributed;
 using ToolRL.Torch.NN;
 using ToolRL.Torch.Optim;
 
@@ -10,7 +12,8 @@ namespace ToolRL.Training;
 /// <c>max_grad_norm</c>, skips the update when the norm is not finite (verl dp_actor: the gradients are discarded
 /// and the step is logged), steps AdamW and zeroes the gradients. The group reports the same metrics whoever uses
 /// it, under its name: <c>{name}/grad_norm</c> (mean over the finite steps since the last report),
-/// <c>{name}/skipped_steps</c> and <c>{name}/lr</c>.
+/// <c>{name}/skipped_steps</c> and <c>{name}/lr</c>. <see cref="Sharded"/> keeps the AdamW state of 1/N of the
+/// parameters per data-parallel rank (ZeRO stage 1; docs/distributed.md) with the same results.
 /// </summary>
 /// <example>
 /// Train only some parameters (LoRA adapters, a value head): pass exactly those.
@@ -26,7 +29,11 @@ public sealed class ParameterGroup : IDisposable
     private const double Epsilon = 1e-8;
 
     private readonly Parameter[] _parameters;
-    private readonly AdamW _optimizer;
+    // Null on a ZeRO-1 rank that owns no parameter (more ranks than parameters).
+    private readonly AdamW? _optimizer;
+    private readonly OptimizerShards? _shards;
+    private double _learningRate;
+    private long _optimizerSteps;
     private readonly double _maxGradNorm;
     private readonly Action<string>? _log;
     private double _normSum;
@@ -41,6 +48,11 @@ public sealed class ParameterGroup : IDisposable
     /// <param name="maxGradNorm">The global gradient-norm clip (&gt; 0).</param>
     /// <param name="log">Receives a note for every skipped step.</param>
     public ParameterGroup(string name, IEnumerable<Parameter> parameters, double learningRate, double weightDecay, double maxGradNorm, Action<string>? log = null)
+        : this(name, parameters, learningRate, weightDecay, maxGradNorm, log, shardOver: null)
+    {
+    }
+
+    private ParameterGroup(string name, IEnumerable<Parameter> parameters, double learningRate, double weightDecay, double maxGradNorm, Action<string>? log, ProcessGroup? shardOver)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         if (!(maxGradNorm > 0))
@@ -53,7 +65,10 @@ public sealed class ParameterGroup : IDisposable
         {
             throw new ArgumentException($"the {name} group has no trainable parameters; unfreeze some (RequiresGrad) or pass them explicitly.", nameof(parameters));
         }
-        _optimizer = new AdamW(_parameters, learningRate, Beta1, Beta2, Epsilon, weightDecay);
+        _shards = shardOver is null ? null : new OptimizerShards(shardOver, _parameters);
+        var stepped = _shards?.Owned ?? _parameters;
+        _optimizer = stepped.Count == 0 ? null : new AdamW(stepped, learningRate, Beta1, Beta2, Epsilon, weightDecay);
+        _learningRate = learningRate;
         _maxGradNorm = maxGradNorm;
         _log = log;
     }
@@ -61,6 +76,17 @@ public sealed class ParameterGroup : IDisposable
     /// <summary>A group over the parameters of <paramref name="module"/> that require gradients.</summary>
     public static ParameterGroup Trainable(string name, Module module, double learningRate, double weightDecay, double maxGradNorm, Action<string>? log = null) =>
         new(name, module.TrainableParameters(), learningRate, weightDecay, maxGradNorm, log);
+
+    /// <summary>
+    /// A ZeRO-1 group over the data-parallel ranks of <paramref name="group"/>: each rank keeps and updates the AdamW
+    /// state of its share of the parameters, then every parameter is broadcast from its owner. Every rank must call
+    /// <see cref="Step"/> and <see cref="StateDict"/> together (they are collectives), with the same summed gradients.
+    /// </summary>
+    public static ParameterGroup Sharded(string name, IEnumerable<Parameter> parameters, double learningRate, double weightDecay, double maxGradNorm, ProcessGroup group, Action<string>? log = null) =>
+        new(name, parameters, learningRate, weightDecay, maxGradNorm, log, group ?? throw new ArgumentNullException(nameof(group)));
+
+    /// <summary>Bytes of AdamW state this process holds (all of it, or its ZeRO-1 share).</summary>
+    public long OptimizerStateBytes => 2 * (_optimizer?.Parameters.Sum(p => p.NumEl * p.DType.ElementSize()) ?? 0);
 
     /// <summary>The metric prefix ("actor", "critic", "sft").</summary>
     public string Name { get; }
@@ -71,12 +97,25 @@ public sealed class ParameterGroup : IDisposable
     /// <summary>The learning rate of the next <see cref="Step"/>.</summary>
     public double LearningRate
     {
-        get => _optimizer.LearningRate;
-        set => _optimizer.LearningRate = value;
+        get => _learningRate;
+        set
+        {
+            _learningRate = value;
+            if (_optimizer is not null)
+            {
+                _optimizer.LearningRate = value;
+            }
+        }
     }
 
     /// <summary>Clears accumulated gradients (before the first micro-batch of an optimizer step).</summary>
-    public void ZeroGrad() => _optimizer.ZeroGrad();
+    public void ZeroGrad()
+    {
+        foreach (var p in _parameters)
+        {
+            p.ZeroGrad();
+        }
+    }
 
     /// <summary>
     /// One optimizer step over the accumulated gradients: clip to <c>max_grad_norm</c>; when the norm is finite,
@@ -88,7 +127,9 @@ public sealed class ParameterGroup : IDisposable
         var norm = GradClip.ClipGradNorm(_parameters, _maxGradNorm);
         if (double.IsFinite(norm))
         {
-            _optimizer.Step();
+            _optimizer?.Step();
+            _shards?.BroadcastParameters();
+            _optimizerSteps++;
             _normSum += norm;
             _finiteSteps++;
         }
@@ -97,7 +138,7 @@ public sealed class ParameterGroup : IDisposable
             _skippedSteps++;
             _log?.Invoke($"{Name}: gradient norm {norm} is not finite; optimizer step skipped");
         }
-        _optimizer.ZeroGrad();
+        ZeroGrad();
         return norm;
     }
 
@@ -115,12 +156,18 @@ public sealed class ParameterGroup : IDisposable
         _skippedSteps = 0;
     }
 
-    /// <summary>The optimizer state (moments and step count), for checkpoints.</summary>
-    public IReadOnlyDictionary<string, Tensor> StateDict() => _optimizer.StateDict();
+    /// <summary>The whole optimizer state (moments and step count), for checkpoints; gathered from every rank when sharded.</summary>
+    public IReadOnlyDictionary<string, Tensor> StateDict() =>
+        _shards is null ? _optimizer!.StateDict() : _shards.Gather(_optimizer?.StateDict(), _optimizerSteps);
 
-    /// <summary>Restores what <see cref="StateDict"/> returned.</summary>
-    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state) => _optimizer.LoadStateDict(state);
+    /// <summary>Restores a whole state (from <see cref="StateDict"/>, sharded or not, at any world size).</summary>
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        _optimizer?.LoadStateDict(_shards is null ? state : _shards.Slice(state));
+        _optimizerSteps = state.TryGetValue("step", out var step) ? step.ItemLong() : 0;
+    }
 
     /// <inheritdoc />
-    public void Dispose() => _optimizer.Dispose();
+    public void Dispose() => _optimizer?.Dispose();
 }

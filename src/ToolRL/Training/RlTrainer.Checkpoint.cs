@@ -29,13 +29,19 @@ public abstract partial class RlTrainer
 
     private void SaveCheckpoint(long step)
     {
+        // Every rank takes part in gathering a ZeRO-1 optimizer state; rank 0 alone writes.
+        var optimizerState = _actor.StateDict();
+        if (!IsWriter)
+        {
+            return;
+        }
         var started = Stopwatch.GetTimestamp();
         _checkpoints.Save(step, dir =>
         {
             var actor = Path.Combine(dir, ActorFolder);
             Setup.Policy.SavePretrained(actor);
             Setup.Prompts.Tokenizer.Save(actor);
-            Safetensors.Save(Path.Combine(dir, OptimizerFile), _actor.StateDict());
+            Safetensors.Save(Path.Combine(dir, OptimizerFile), optimizerState);
             SaveExtra(dir);
             var position = _data.State;
             new TrainerState
@@ -61,7 +67,8 @@ public abstract partial class RlTrainer
     /// <summary>Restores the latest complete checkpoint; returns its step (0 when there is none: a fresh start).</summary>
     private long ResumeFromLatest()
     {
-        var swept = _checkpoints.SweepLeftovers();
+        // Other ranks only read: rank 0 alone tidies (and writes) the shared checkpoints folder.
+        var swept = IsWriter ? _checkpoints.SweepLeftovers() : 0;
         if (swept > 0)
         {
             Note($"resume: removed {swept} incomplete checkpoint folder(s) left by an interrupted save");
@@ -83,7 +90,7 @@ public abstract partial class RlTrainer
         _data = NewIterator(new EpochIteratorState(state.DataEpoch, state.DataPosition, state.DataSeed));
         _kl = ConfiguredAlgorithms.CreateKlController(Config, state.KlCoef);
         _metrics?.Dispose();
-        _metrics = MetricsLog.Resume(Setup.OutputDir, state.Step, TensorBoardOn);
+        _metrics = IsWriter ? MetricsLog.Resume(Setup.OutputDir, state.Step, TensorBoardOn) : MetricsLog.Create(MetricsDirectory);
         FirstValidation = _metrics.Rows.FirstOrDefault(r => r.Step == 0) is { } first ? FromMetrics(first) : null;
         LastValidation = _metrics.Rows.LastOrDefault(r => r.Values.ContainsKey(MetricNames.ValRewardMean)) is { } last ? FromMetrics(last) : null;
         Note($"resume: continuing after step {state.Step} from {dir}");

@@ -26,7 +26,7 @@ public abstract partial class RlTrainer
             {
                 var normalizer = NormalizerOf(data, mini.SelectMany(m => m));
                 _actor.ZeroGrad();
-                foreach (var micro in mini)
+                foreach (var micro in LocalShare(mini))
                 {
                     using var scope = NewScope();
                     var batch = data.BuildMicroBatch(micro, Setup.Prompts.PadTokenId);
@@ -51,16 +51,22 @@ public abstract partial class RlTrainer
                         loss = loss + klAgg * Config.KlCoef;
                     }
                     loss.Backward();
+                    AccumulateGradients();
                     pgLoss += result.PgLoss.ItemDouble();
                     clipFrac += result.PgClipFrac * microTokens;
                     clipFracLower += result.PgClipFracLower * microTokens;
                     ppoKl += result.PpoKl * microTokens;
                     tokens += microTokens;
                 }
+                AllReduceGradients();
                 _actor.Step();
                 optimizerSteps++;
             }
         }
+        // Data-parallel: every sum above covered this rank's micro-batches only.
+        var sums = new[] { pgLoss, klLoss, tokens, clipFrac, clipFracLower, ppoKl, entropy };
+        SumOverRanks(sums);
+        (pgLoss, klLoss, tokens, clipFrac, clipFracLower, ppoKl, entropy) = (sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6]);
         metrics[MetricNames.PgLoss] = pgLoss / optimizerSteps;
         metrics[MetricNames.PgClipFrac] = clipFrac / Math.Max(tokens, 1);
         metrics[MetricNames.PgClipFracLower] = clipFracLower / Math.Max(tokens, 1);

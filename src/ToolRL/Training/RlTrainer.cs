@@ -50,7 +50,9 @@ public abstract partial class RlTrainer : IDisposable
         {
             throw new ArgumentException($"batch_size {config.BatchSize} is larger than the {setup.TrainRows.Count} training prompts; lower batch_size or add data.", nameof(setup));
         }
-        _actor = ParameterGroup.Trainable("actor", setup.Policy.Module, config.ActorLr, config.WeightDecay, config.MaxGradNorm, Note);
+        _actor = setup is { ShardOptimizer: true, Group: { } group }
+            ? ParameterGroup.Sharded("actor", setup.Policy.Module.TrainableParameters(), config.ActorLr, config.WeightDecay, config.MaxGradNorm, group, Note)
+            : ParameterGroup.Trainable("actor", setup.Policy.Module, config.ActorLr, config.WeightDecay, config.MaxGradNorm, Note);
         _rollout = setup.Rollout ?? new SingleTurnRollout(setup.Prompts, setup.Reward);
         _kl = ConfiguredAlgorithms.CreateKlController(config);
         _estimator = ConfiguredAlgorithms.EstimatorOf(config);
@@ -114,9 +116,10 @@ public abstract partial class RlTrainer : IDisposable
         var hooks = Setup.Hooks ?? new TrainingHooks();
         var started = Stopwatch.GetTimestamp();
         Step = Setup.Resume ? ResumeFromLatest() : 0;
+        BroadcastInitialWeights();
         if (Step == 0)
         {
-            _metrics = MetricsLog.Create(Setup.OutputDir, TensorBoardOn);
+            _metrics = MetricsLog.Create(MetricsDirectory, TensorBoardOn && IsWriter);
             if (_validator is not null && Config.Trainer.ValBeforeTrain)
             {
                 var validation = Validate(0);
@@ -171,7 +174,10 @@ public abstract partial class RlTrainer : IDisposable
             }
             yield return result;
         }
-        WriteReport();
+        if (IsWriter)
+        {
+            WriteReport();
+        }
     }
 
     /// <summary>Runs greedy validation now (at <paramref name="step"/> for the reward schedules).</summary>
@@ -181,8 +187,8 @@ public abstract partial class RlTrainer : IDisposable
         {
             throw new InvalidOperationException("no validation rows were given");
         }
-        var result = _validator.Run(Setup.Policy, step);
-        ValidationLog.Write(Setup.OutputDir, ValidationLog.StepFileName(step), result.Generations);
+        var result = _validator.Run(Sampler, step);
+        ValidationLog.Write(MetricsDirectory, ValidationLog.StepFileName(step), result.Generations);
         _metrics?.AddValidationSamples(step, result.Generations);
         LastValidation = result;
         Setup.Hooks?.OnValidation?.Invoke(new ValidationEvent(Phase, step, result));
@@ -219,7 +225,7 @@ public abstract partial class RlTrainer : IDisposable
 
         var rows = _data.NextBatch().Select(i => Setup.TrainRows[i]).ToList();
         var sampling = Config.Sampling;
-        var request = new RolloutRequest(Setup.Policy, rows, Config.N,
+        var request = new RolloutRequest(Sampler, rows, Config.N,
             new SamplingSettings(Config.MaxResponseLength, sampling.Temperature, sampling.TopP, sampling.TopK, Setup.Prompts.StopTokenIds),
             SamplingSeed(step), (int)step);
         var rollout = await _rollout.RolloutAsync(request, cancellationToken).ConfigureAwait(false);
@@ -332,6 +338,7 @@ public abstract partial class RlTrainer : IDisposable
         {
             _actor.Dispose();
             _metrics?.Dispose();
+            DisposeDataParallel();
         }
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using ToolRL.Configuration;
 using ToolRL.Data;
 using ToolRL.Rewards;
+using ToolRL.Torch.Distributed;
 using ToolRL.Training.Rollout;
 
 namespace ToolRL.Training;
@@ -48,6 +49,21 @@ public sealed record RlTrainerSetup
 
     /// <summary>Values recorded in every step's metrics (the configuration revision and settings changed on resume).</summary>
     public IReadOnlyDictionary<string, double> RecordedSettings { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>
+    /// Data-parallel ranks (docs/distributed.md), or null for one process. Each rank samples its share of the prompts,
+    /// runs its share of every mini-batch's micro-batches, and the gradients are summed over the ranks before each
+    /// optimizer step, so every rank holds the same weights and logs the same metrics as one process would. Rank 0
+    /// alone writes metrics, checkpoints and the report to <see cref="OutputDir"/>; the other ranks read its
+    /// checkpoints there on resume (a shared folder across machines).
+    /// </summary>
+    public ProcessGroup? Group { get; init; }
+
+    /// <summary>
+    /// With <see cref="Group"/>: shard the actor's AdamW state over the ranks (ZeRO stage 1, <see cref="ParameterGroup.Sharded"/>):
+    /// each rank holds 1/N of it; the updates, metrics and checkpoints are the same as unsharded.
+    /// </summary>
+    public bool ShardOptimizer { get; init; }
 
     /// <summary>Receives progress notes (checkpoint saved, resumed at step N, ...) at Information level; null = none.</summary>
     public ILogger? Logger { get; init; }

@@ -11,6 +11,7 @@ using ToolRL.Rewards;
 using ToolRL.Runs;
 using ToolRL.Tokenization;
 using ToolRL.Torch;
+using ToolRL.Torch.Distributed;
 using ToolRL.Torch.IO;
 using ToolRL.Training.Checkpoints;
 using ToolRL.Training.Metrics;
@@ -83,6 +84,18 @@ public sealed class TrainingPipeline
     /// <summary>The output folder.</summary>
     public string OutputDir { get; }
 
+    /// <summary>
+    /// Data-parallel ranks (from torchrun's variables; docs/distributed.md), or null for one process; set before <see cref="RunAsync"/>. Rank 0 runs the
+    /// pipeline in <see cref="OutputDir"/>; every rank shares the RL phase (<see cref="RlTrainerSetup.Group"/>).
+    /// </summary>
+    public ProcessGroup? Group { get; set; }
+
+    /// <summary>With <see cref="Group"/>: shard the actor's optimizer state over the ranks (ZeRO-1; <see cref="RlTrainerSetup.ShardOptimizer"/>).</summary>
+    public bool ShardOptimizer { get; set; }
+
+    /// <summary>Where this process writes its stages: <see cref="OutputDir"/>, or a scratch folder on ranks other than 0.</summary>
+    private string StageDir { get; set; } = "";
+
     /// <summary>Held-out results before RL (after SFT), once known.</summary>
     public ValidationResult? Before { get; private set; }
 
@@ -113,6 +126,25 @@ public sealed class TrainingPipeline
     /// </summary>
     public async IAsyncEnumerable<TrainingStepResult> RunAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        if (Group is { Rank: > 0 })
+        {
+            // Rank 0 owns the run folder. The others run the same stages in a private scratch folder (they are
+            // deterministic; the RL phase then starts from rank 0's weights) and read checkpoints from the run folder.
+            StageDir = Directory.CreateTempSubdirectory("toolrl-rank-").FullName;
+            try
+            {
+                await foreach (var step in RunStagesAsync(cancellationToken))
+                {
+                    yield return step;
+                }
+            }
+            finally
+            {
+                Directory.Delete(StageDir, recursive: true);
+            }
+            yield break;
+        }
+        StageDir = OutputDir;
         using var run = RunFolder.Open(OutputDir, Config, _start, _log);
         _recordedSettings = run.RecordedSettings;
         await foreach (var step in RunStagesAsync(cancellationToken))
@@ -131,7 +163,7 @@ public sealed class TrainingPipeline
     private async IAsyncEnumerable<TrainingStepResult> RunStagesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        AtomicDirectory.SweepLeftovers(OutputDir);
+        AtomicDirectory.SweepLeftovers(StageDir);
         torch.ManualSeed(Config.Seed);
 
         // An environment brings its own tasks (rows naming them), tokenizer corpus, gold SFT data, rollout and evaluation.
@@ -139,14 +171,14 @@ public sealed class TrainingPipeline
             ? await AgentRun.StartAsync(environment, _log, ToolsAdded(environment), cancellationToken)
             : null;
         // Offline StepTool replays step-grained files (read, or generated from the environment) instead of prompts.
-        var stepTool = Config.StepTool is { Mode: StepToolMode.Offline } stepConfig ? await StepToolRun.PrepareAsync(stepConfig, OutputDir, agent, _log, cancellationToken) : null;
+        var stepTool = Config.StepTool is { Mode: StepToolMode.Offline } stepConfig ? await StepToolRun.PrepareAsync(stepConfig, StageDir, agent, _log, cancellationToken) : null;
         var (train, val) = stepTool is not null ? new PromptData(stepTool.TrainRows, [])
             : agent is not null ? new PromptData(agent.TrainRows(), [])
             : _inputs.TrainRows is { } rows ? new PromptData(rows, _inputs.ValRows ?? [])
-            : Stage("data", () => DataStage.Run(Config, OutputDir, _log));
+            : Stage("data", () => DataStage.Run(Config, StageDir, _log));
         IReadOnlyList<string>? agentCorpus = agent is null ? null : await agent.CorpusAsync(cancellationToken);
         agentCorpus = stepTool is null ? agentCorpus : [.. agentCorpus ?? [], .. stepTool.Corpus];
-        var tokenizer = _inputs.Tokenizer ?? Stage("tokenizer", () => TokenizerStage.Run(Config, OutputDir, train, agentCorpus, _log));
+        var tokenizer = _inputs.Tokenizer ?? Stage("tokenizer", () => TokenizerStage.Run(Config, StageDir, train, agentCorpus, _log));
         var prompts = new PromptEncoder(tokenizer, Config.MaxPromptLength);
         var reward = RewardStage.Run(Config, _inputs.Rewards);
         var policy = ModelStage.Policy(Config, tokenizer, _inputs.Model);
@@ -158,7 +190,7 @@ public sealed class TrainingPipeline
             // An environment's warm start is its gold trajectories, token for token.
             Func<Task<IReadOnlyList<SftSequence>?>>? gold = agent is not null ? async () => await agent.GoldSequencesAsync(tokenizer, cancellationToken)
                 : stepTool is not null ? () => Task.FromResult<IReadOnlyList<SftSequence>?>(stepTool.SftSequences(tokenizer)) : null;
-            await foreach (var step in SftStage.RunAsync(Config, OutputDir, policy, tokenizer, prompts, train, gold, _logger, StopAfter, cancellationToken))
+            await foreach (var step in SftStage.RunAsync(Config, StageDir, policy, tokenizer, prompts, train, gold, _logger, StopAfter, cancellationToken))
             {
                 yield return step;
             }
@@ -172,9 +204,9 @@ public sealed class TrainingPipeline
         if (agent is not null && Config.Rft is { } rft)
         {
             // The SFT start, so the report can say what RFT and RL each added.
-            if (!AgentRun.HasEvaluation(OutputDir, "after_sft"))
+            if (!AgentRun.HasEvaluation(StageDir, "after_sft"))
             {
-                await agent.EvaluateAsync(policy.Model, tokenizer, Config.MaxResponseLength, Config.Seed, "after_sft", OutputDir, cancellationToken);
+                await agent.EvaluateAsync(policy.Model, tokenizer, Config.MaxResponseLength, Config.Seed, "after_sft", StageDir, cancellationToken);
             }
             await foreach (var step in RejectionSamplingAsync(agent, rft, policy, tokenizer, prompts.PadTokenId, cancellationToken))
             {
@@ -186,9 +218,9 @@ public sealed class TrainingPipeline
                 yield break;
             }
         }
-        if (agent is not null && !AgentRun.HasEvaluation(OutputDir, "before"))
+        if (agent is not null && !AgentRun.HasEvaluation(StageDir, "before"))
         {
-            AgentBefore = await agent.EvaluateAsync(policy.Model, tokenizer, Config.MaxResponseLength, Config.Seed, "before", OutputDir, cancellationToken);
+            AgentBefore = await agent.EvaluateAsync(policy.Model, tokenizer, Config.MaxResponseLength, Config.Seed, "before", StageDir, cancellationToken);
         }
         if (Config.Algorithm is AlgorithmKind.Sft or AlgorithmKind.Rft)
         {
@@ -196,13 +228,13 @@ public sealed class TrainingPipeline
             if (Validator.FromConfig(Config, val, prompts, reward) is { } validator)
             {
                 After = validator.Run(policy, 0);
-                ValidationLog.Write(OutputDir, "after_sft.jsonl", After.Generations);
+                ValidationLog.Write(StageDir, "after_sft.jsonl", After.Generations);
                 _hooks.OnValidation?.Invoke(new ValidationEvent(Config.Algorithm == AlgorithmKind.Sft ? "sft" : "rft", 0, After));
             }
             yield break;
         }
 
-        ModelStage.AddAdapters(Config, OutputDir, policy, _log);
+        ModelStage.AddAdapters(Config, StageDir, policy, _log);
         using var reference = ModelStage.Reference(Config, policy);
         using var critic = ModelStage.Critic(Config, policy);
         var setup = new RlTrainerSetup
@@ -217,6 +249,8 @@ public sealed class TrainingPipeline
             Reward = reward,
             Rollout = stepTool?.RolloutStage(tokenizer) ?? StepToolRun.Online(Config, agent?.RolloutStage(tokenizer, Config.MaxResponseLength, reward)),
             OutputDir = OutputDir,
+            Group = Group,
+            ShardOptimizer = ShardOptimizer,
             Resume = _start.Resume,
             RecordedSettings = _recordedSettings,
             Logger = _logger,
@@ -233,7 +267,7 @@ public sealed class TrainingPipeline
         After = trainer.LastValidation;
         if (agent is not null)
         {
-            AgentAfter = await agent.EvaluateAsync(policy.Model, tokenizer, Config.MaxResponseLength, Config.Seed, "after", OutputDir, cancellationToken);
+            AgentAfter = await agent.EvaluateAsync(policy.Model, tokenizer, Config.MaxResponseLength, Config.Seed, "after", StageDir, cancellationToken);
         }
         ReportPath = trainer.ReportPath;
         ModelDirectory = Path.Combine(trainer.Checkpoints.PathOf(trainer.Step), RlTrainer.ActorFolder);
@@ -248,7 +282,7 @@ public sealed class TrainingPipeline
     private async IAsyncEnumerable<TrainingStepResult> RejectionSamplingAsync(AgentRun agent, RftConfig rft, Qwen2Policy policy, Qwen2Tokenizer tokenizer,
         int padTokenId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var rftDir = Path.Combine(OutputDir, "rft");
+        var rftDir = Path.Combine(StageDir, "rft");
         if (AtomicDirectory.IsComplete(rftDir))
         {
             _log($"rft: reusing the finished rounds in {rftDir}");

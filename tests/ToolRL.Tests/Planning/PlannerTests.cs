@@ -77,14 +77,21 @@ public class PlannerTests
     }
 
     [Fact]
-    public void ShardingDividesStateNotActivations()
+    public void DataParallelDevicesReplicateStateAndSplitGeneration()
     {
         var config = TrainingConfig.Load(TestPaths.InRepo("configs", "grpo-qwen2.5-3b-toolrl.json"));
         var one = TrainingPlanner.Plan(config, new PlanOptions { BaseModel = ModelFolder("3B"), TrainRows = 3920, GenerationBatch = 32 }).Memory!;
         var eight = TrainingPlanner.Plan(config, new PlanOptions { BaseModel = ModelFolder("3B"), TrainRows = 3920, GenerationBatch = 32, Devices = 8 }).Memory!;
         long Category(MemoryEstimate m, string c) => m.ByCategory.Single(x => x.Category == c).Bytes;
-        Assert.InRange(Category(eight, MemoryCategories.Optimizer) - Category(one, MemoryCategories.Optimizer) / 8, 0, 2);
+        // As toolrl train runs it: every rank holds the whole AdamW state, and sums gradients in float64 (8 B per trainable parameter).
+        Assert.Equal(Category(one, MemoryCategories.Optimizer), Category(eight, MemoryCategories.Optimizer));
+        var policyGradients = one.Items.Single(i => i.Category == MemoryCategories.Gradients && i.Component == "policy").Bytes;
+        Assert.Equal(policyGradients * 8 / 2, eight.Items.Single(i => i.Component == "policy gradient sum").Bytes);   // bf16 gradients: 2 B/param
         Assert.Equal(Category(one, MemoryCategories.Activations), Category(eight, MemoryCategories.Activations));
+        var zero = TrainingPlanner.Plan(config, new PlanOptions { BaseModel = ModelFolder("3B"), TrainRows = 3920, GenerationBatch = 32, Devices = 8, ShardOptimizer = true }).Memory!;
+        Assert.InRange(Category(zero, MemoryCategories.Optimizer) - Category(one, MemoryCategories.Optimizer) / 8, 0, 1);
+        Assert.Contains(TrainingPlanner.Plan(config, new PlanOptions { BaseModel = ModelFolder("3B"), TrainRows = 3920, Devices = 8 }).Notes,
+            n => n.Contains("each device generates 1/8 of the responses", StringComparison.Ordinal));
         Assert.DoesNotContain(one.Items, i => i.Component == "critic");
     }
 

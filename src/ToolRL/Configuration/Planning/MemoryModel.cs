@@ -4,7 +4,9 @@ namespace ToolRL.Configuration.Planning;
 /// Memory per device from shapes (an estimate for sizing hardware, not a measurement). Assumptions:
 /// weights and gradients in the run's dtype; AdamW keeps two fp32 moments (8 B/param) plus an fp32 master copy
 /// (4 B/param) under bf16/fp16, for the trainable parameters only (with LoRA: the adapters and the critic's head, the
-/// base frozen, held once and shared by policy, reference and critic); with several devices, weights, gradients and optimizer state are fully sharded;
+/// base frozen, held once and shared by policy, reference and critic); with several devices, data-parallel as
+/// <c>toolrl train --nproc-per-node</c> runs it (docs/distributed.md): weights, gradients and optimizer state replicated on
+/// every device, plus the float64 gradient sum of the policy's trainable parameters (8 B/param);
 /// the reference model is kept on device (weights only); activations are those kept for backward by one
 /// micro-batch with eager attention (scores and probabilities materialised), or layer inputs plus one recomputed
 /// layer under gradient checkpointing, plus the logits and fp32 log-softmax (and its gradient) over responses;
@@ -12,13 +14,14 @@ namespace ToolRL.Configuration.Planning;
 /// </summary>
 internal static class MemoryModel
 {
-    public static MemoryEstimate Estimate(TrainingConfig c, ModelShape model, int devices, long generationBatch)
+    public static MemoryEstimate Estimate(TrainingConfig c, ModelShape model, int devices, long generationBatch, bool shardOptimizer = false)
     {
         var bytes = c.DType == ComputeDType.Float32 ? 4L : 2L;
         var optimizerBytesPerParam = 8L + (bytes == 4 ? 0 : 4);
         var dtypeName = c.DType.ToString().ToLowerInvariant();
-        long Shard(long total) => (total + devices - 1) / devices;
-        var sharding = devices > 1 ? $", sharded over {devices} devices" : "";
+        // Data-parallel replicas hold the whole state (no sharding); the argument stays for the per-device batch below.
+        long Shard(long total) => total;
+        var sharding = devices > 1 ? $", replicated on each of {devices} devices" : "";
         var items = new List<MemoryItem>();
 
         var p = model.Parameters;
@@ -36,8 +39,15 @@ internal static class MemoryModel
                 : new(MemoryCategories.Weights, "reference", 0, "the policy's base with adapters switched off: no copy"));
         }
         items.Add(new(MemoryCategories.Gradients, "policy", Shard(trainable * bytes), $"{what} × {bytes} B{sharding}"));
-        items.Add(new(MemoryCategories.Optimizer, "policy", Shard(trainable * optimizerBytesPerParam),
-            $"{what} × {optimizerBytesPerParam} B (AdamW fp32 m, v{(bytes == 4 ? "" : " + fp32 master weights")}){sharding}"));
+        // ZeRO-1 deals whole parameters to ranks: the even share 1/N here (whole parameters make the largest rank hold a little more).
+        var zero = shardOptimizer && devices > 1;
+        items.Add(new(MemoryCategories.Optimizer, "policy", zero ? (trainable * optimizerBytesPerParam + devices - 1) / devices : trainable * optimizerBytesPerParam,
+            $"{what} × {optimizerBytesPerParam} B (AdamW fp32 m, v{(bytes == 4 ? "" : " + fp32 master weights")}){(zero ? $", sharded over {devices} devices (ZeRO-1)" : sharding)}"));
+        if (devices > 1)
+        {
+            items.Add(new(MemoryCategories.Gradients, "policy gradient sum", trainable * 8,
+                $"{what} × 8 B: the float64 buckets data-parallel ranks sum gradients in (exact at any world size)"));
+        }
         if (c.Algorithm == AlgorithmKind.Ppo)
         {
             var pc = model.CriticParameters;

@@ -9,8 +9,11 @@ public sealed record PlanOptions
     /// <summary>Training rows, when the data files are not at hand (otherwise they are counted).</summary>
     public long? TrainRows { get; init; }
 
-    /// <summary>Devices the run is spread over (weights, gradients and optimizer state fully sharded, FSDP/ZeRO-3 style; default 1).</summary>
+    /// <summary>Data-parallel devices, as <c>toolrl train --nproc-per-node</c> runs them: state replicated on each, plus a float64 gradient sum; the rollouts split (default 1).</summary>
     public int Devices { get; init; } = 1;
+
+    /// <summary>With several devices: the actor's AdamW state sharded over them (ZeRO-1, <c>toolrl train --shard-optimizer</c>).</summary>
+    public bool ShardOptimizer { get; init; }
 
     /// <summary>Sequences generated concurrently per device (default: the step's responses divided over the devices).</summary>
     public int? GenerationBatch { get; init; }

@@ -49,7 +49,7 @@ public static class TrainingPlanner
         }
         if (options.Devices > 1)
         {
-            notes.Add($"{options.Devices} devices: weights, gradients and optimizer state divided evenly (fully sharded); activations and KV cache are per device");
+            notes.Add($"{options.Devices} devices, data-parallel (toolrl train --nproc-per-node): weights, gradients and optimizer state replicated on each, plus a float64 gradient sum; each device generates 1/{options.Devices} of the responses{(options.ShardOptimizer ? "; the policy's AdamW state sharded (ZeRO-1)" : "")}");
         }
         notes.Add("estimates from shapes only; allocator overhead, temporary buffers and the CUDA context (~0.5-1 GiB) come on top");
         return new TrainingPlan
@@ -66,7 +66,7 @@ public static class TrainingPlanner
             OptimizerStepsPerStep = isSft ? 1 : config.OptimizerStepsPerTrainingStep,
             GradientAccumulation = isSft ? config.Sft!.BatchSize / config.Sft.MicroBatchSize : config.UseDynamicBsz ? null : config.GradientAccumulationSteps,
             MaxTokensPerStep = responses * ((long)config.MaxPromptLength + config.MaxResponseLength),
-            Memory = model is null ? null : MemoryModel.Estimate(config, model, options.Devices, generationBatch),
+            Memory = model is null ? null : MemoryModel.Estimate(config, model, options.Devices, generationBatch, options.ShardOptimizer),
             Devices = options.Devices,
             Notes = notes,
         };

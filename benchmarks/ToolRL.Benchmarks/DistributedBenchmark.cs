@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Globalization;
+using ToolRL.Distributed;
+using ToolRL.Generation;
+using ToolRL.Models;
+using ToolRL.Torch;
+using ToolRL.Torch.Distributed;
+using ToolRL.Training;
+using static ToolRL.Torch.torch;
+
+namespace ToolRL.Benchmarks;
+
+/// <summary>
+/// <c>distributed</c>: one full fine-tuning step of the 0.5B slice (hidden 896, 2 layers, vocab 151,936, tied embeddings
+/// as Qwen2.5-0.5B) on a global batch of 2 micro-batches of 2 × 256 tokens, run two ways on the same machine:
+/// 1 process × 2 intra-op threads (both micro-batches, then the clip and AdamW of a ParameterGroup) against 2 data-parallel processes × 1 thread (one
+/// micro-batch each, the float64 gradient buckets all-reduced over gloo, then AdamW), with the all-reduce timed on its
+/// own; then the 2 ranks again with the AdamW state sharded (ZeRO-1), with each rank's optimizer-state bytes and peak
+/// RSS. The parent starts the ranks as children of itself (this benchmark with torchrun's variables) and hosts the
+/// store. Best of 3 warm steps each.
+/// </summary>
+public sealed class DistributedBenchmark : IBenchmark
+{
+    private static readonly Qwen2Config Slice = new()
+    {
+        VocabSize = 151936, HiddenSize = 896, IntermediateSize = 4864, NumHiddenLayers = 2, NumAttentionHeads = 14,
+        NumKeyValueHeads = 2, RopeTheta = 1e6, TieWordEmbeddings = true,
+    };
+
+    private const int Repeats = 3;
+
+    /// <inheritdoc />
+    public string Name => "distributed";
+
+    /// <inheritdoc />
+    public void Run()
+    {
+        if (DistributedEnvironment.FromEnvironment() is { } rank)
+        {
+            RunRank(rank);
+            return;
+        }
+        Console.WriteLine("0.5B slice (tied embeddings), global batch 2 micro-batches × 2 × 256 tokens, full fine-tuning with AdamW");
+        var single = SingleProcess();
+        Console.WriteLine(Invariant($"1 process × 2 threads: {single * 1e3:F0} ms/step"));
+        foreach (var shard in new[] { false, true })
+        {
+            var r = TwoRanks(shard);
+            Console.WriteLine(Invariant($"2 processes × 1 thread{(shard ? ", ZeRO-1" : "")}: {r.Step * 1e3:F0} ms/step, of which all-reduce {r.AllReduce * 1e3:F0} ms ({r.Buckets} float64 buckets); ×{single / r.Step:F2} against 1 × 2; AdamW state per rank {Mb(r.OptimizerBytes)}, peak RSS rank 0 {Mb(r.PeakRss)}"));
+        }
+    }
+
+    private static double SingleProcess()
+    {
+        IntraOpThreads = 2;
+        using var model = Qwen2ForCausalLM.CreateRandom(Slice, seed: 0);
+        using var optimizer = new ParameterGroup("bench", model.TrainableParameters(), 1e-5, 0.01, 1.0);
+        var batches = new[] { Batch(0), Batch(1) };
+        try
+        {
+            return Best(() =>
+            {
+                optimizer.ZeroGrad();
+                foreach (var ids in batches)
+                {
+                    Backward(model, ids);
+                }
+                optimizer.Step();
+            });
+        }
+        finally
+        {
+            foreach (var ids in batches)
+            {
+                ids.Dispose();
+            }
+        }
+    }
+
+    private static (double Step, double AllReduce, int Buckets, long OptimizerBytes, long PeakRss) TwoRanks(bool shard)
+    {
+        using var store = TcpStore.Host(0, TimeSpan.FromMinutes(10));
+        var output = Path.Combine(Path.GetTempPath(), $"toolrl-bench-dist-{Guid.NewGuid():N}.txt");
+        var children = new List<Process>();
+        try
+        {
+            for (var r = 0; r < 2; r++)
+            {
+                var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
+                if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+                {
+                    start.ArgumentList.Add(typeof(DistributedBenchmark).Assembly.Location);
+                }
+                start.ArgumentList.Add("distributed");
+                foreach (var (name, value) in new DistributedEnvironment(r, 2, r, "127.0.0.1", store.Port, UseAgentStore: true).ToVariables())
+                {
+                    start.Environment[name] = value;
+                }
+                start.Environment["TOOLRL_BENCH_OUTPUT"] = output;
+                start.Environment["TOOLRL_BENCH_SHARD"] = shard ? "1" : "0";
+                children.Add(Process.Start(start)!);
+            }
+            foreach (var child in children)
+            {
+                child.WaitForExit();
+                if (child.ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"a rank exited with {child.ExitCode}");
+                }
+            }
+            var parts = File.ReadAllText(output).Split(' ');
+            return (double.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture),
+                long.Parse(parts[3], CultureInfo.InvariantCulture), long.Parse(parts[4], CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            foreach (var child in children)
+            {
+                if (!child.HasExited)
+                {
+                    child.Kill(entireProcessTree: true);
+                }
+                child.Dispose();
+            }
+            File.Delete(output);
+        }
+    }
+
+    /// <summary>One rank: its micro-batch, the float64 gradient sum over both ranks, AdamW (whole or ZeRO-1); rank 0 writes the figures.</summary>
+    private static void RunRank(DistributedEnvironment environment)
+    {
+        IntraOpThreads = 1;
+        using var group = ProcessGroup.Init(environment, DistributedBackend.Gloo, TimeSpan.FromMinutes(10));
+        using var model = Qwen2ForCausalLM.CreateRandom(Slice, seed: 0);
+        var parameters = model.TrainableParameters().ToArray();
+        using var optimizer = Environment.GetEnvironmentVariable("TOOLRL_BENCH_SHARD") == "1"
+            ? ParameterGroup.Sharded("bench", parameters, 1e-5, 0.01, 1.0, group)
+            : new ParameterGroup("bench", parameters, 1e-5, 0.01, 1.0);
+        using var accumulator = new GradientAccumulator(parameters);
+        using var ids = Batch(group.Rank);
+        var allReduce = double.MaxValue;
+        var step = Best(() =>
+        {
+            group.Barrier();   // both ranks start the step together
+            optimizer.ZeroGrad();
+            Backward(model, ids);
+            accumulator.Accumulate();
+            var reduce = Stopwatch.StartNew();
+            accumulator.AllReduce(group);
+            allReduce = Math.Min(allReduce, reduce.Elapsed.TotalSeconds);
+            optimizer.Step();
+        });
+        if (group.Rank == 0)
+        {
+            File.WriteAllText(Environment.GetEnvironmentVariable("TOOLRL_BENCH_OUTPUT")!, Invariant($"{step} {allReduce} {accumulator.BucketCount} {optimizer.OptimizerStateBytes} {PeakRss()}"));
+        }
+    }
+
+    private static long PeakRss() =>
+        File.ReadLines("/proc/self/status").Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
+            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024).First();
+
+    private static string Mb(long bytes) => Invariant($"{bytes / 1048576.0:F0} MiB");
+
+    private static Tensor Batch(int index)
+    {
+        using var generator = new Generator(index);
+        return RandInt(0, Slice.VocabSize, [2, 256], generator).DetachFromScope();
+    }
+
+    private static void Backward(Qwen2ForCausalLM model, Tensor ids)
+    {
+        using var scope = NewScope();
+        var mask = OnesLike(ids);
+        var (lp, _) = LogProbs.ComputeMasked(model, ids, mask, mask, new LogProbOptions { WithEntropy = false });
+        (-lp.Sum() / (4 * 255)).Backward();
+    }
+
+    private static double Best(Action action)
+    {
+        action();   // warm-up
+        var best = double.MaxValue;
+        for (var i = 0; i < Repeats; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            action();
+            best = Math.Min(best, clock.Elapsed.TotalSeconds);
+        }
+        return best;
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
