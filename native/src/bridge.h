@@ -28,6 +28,12 @@ namespace trl {
 extern std::atomic<int64_t> live_tensors;
 void set_error(const char* message);
 void clear_error();
+/// Applies the process-wide intra-op thread count to the calling thread when it has not seen the latest one.
+/// Why: OpenMP keeps the thread count per OS thread (omp_set_num_threads reaches only its caller), and libtorch
+/// copies its global count into a thread once, on the thread's first parallel op. .NET runs awaited work on any
+/// pool thread, so without this a thread that started before a change, or one whose first op is a BLAS call,
+/// computes with another count, and reductions split by thread count sum in another order.
+void sync_intra_op_threads();
 
 /// Wraps a result in a new owned handle (undefined tensors become nullptr with no error set).
 inline TrlTensor wrap(at::Tensor t) {
@@ -73,8 +79,9 @@ class BelowAutogradUnlessGrad {
 
 }  // namespace trl
 
-// Error plumbing: every exported function body runs inside one of these.
-#define TRL_TRY try {
+// Error plumbing: every exported function body that computes runs inside one of these (which also gives the
+// calling thread the process-wide thread count).
+#define TRL_TRY try { trl::sync_intra_op_threads();
 #define TRL_CATCH_RET(fail)                                                  \
     }                                                                        \
     catch (const c10::Error& e) { trl::set_error(e.what_without_backtrace()); return fail; } \

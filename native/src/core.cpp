@@ -14,6 +14,34 @@ std::atomic<int64_t> live_tensors{0};
 static thread_local std::string last_error;
 
 void set_error(const char* message) { last_error = message ? message : "unknown error"; }
+
+// The intra-op thread count every bridge thread uses: 0 until first read or set (then libtorch's default), and a
+// generation that tells each thread whether its own OpenMP count is stale.
+static std::atomic<int> intra_op_threads{0};
+static std::atomic<int> intra_op_generation{1};
+static thread_local int intra_op_generation_seen = 0;
+
+static int process_intra_op_threads() {
+    int n = intra_op_threads.load(std::memory_order_acquire);
+    if (n > 0) return n;
+    int fallback = static_cast<int>(at::intraop_default_num_threads());
+    intra_op_threads.compare_exchange_strong(n, fallback < 1 ? 1 : fallback, std::memory_order_acq_rel);
+    return intra_op_threads.load(std::memory_order_acquire);
+}
+
+void sync_intra_op_threads() {
+    int generation = intra_op_generation.load(std::memory_order_acquire);
+    if (intra_op_generation_seen == generation) return;
+    at::set_num_threads(process_intra_op_threads());
+    intra_op_generation_seen = generation;
+}
+
+static void set_process_intra_op_threads(int n) {
+    TORCH_CHECK(n > 0, "the intra-op thread count must be at least 1, got ", n);
+    intra_op_threads.store(n, std::memory_order_release);
+    intra_op_generation.fetch_add(1, std::memory_order_acq_rel);
+    sync_intra_op_threads();
+}
 void clear_error() { last_error.clear(); }
 
 static const at::ScalarType kScalarTypes[] = {
@@ -277,8 +305,10 @@ TRL_API int trl_manual_seed(int64_t seed) { TRL_STATUS(at::manual_seed(static_ca
 
 // ---- runtime ------------------------------------------------------------------------------------------------
 
-TRL_API int trl_get_num_threads() { return at::get_num_threads(); }
-TRL_API int trl_set_num_threads(int n) { TRL_STATUS(at::set_num_threads(n)) }
+/// The calling thread's count after it took the process-wide one, so a test can see that a thread follows.
+TRL_API int trl_get_num_threads() { TRL_TRY return at::get_num_threads(); TRL_CATCH_RET(-1) }
+/// Sets the count for every thread: this one now, every other one on its next bridge call.
+TRL_API int trl_set_num_threads(int n) { TRL_STATUS(set_process_intra_op_threads(n)) }
 TRL_API int trl_cuda_is_available() { return at::hasCUDA() ? 1 : 0; }
 TRL_API int trl_cuda_device_count() {
     TRL_TRY return at::hasCUDA() ? static_cast<int>(at::detail::getCUDAHooks().getNumGPUs()) : 0; TRL_CATCH_RET(-1)

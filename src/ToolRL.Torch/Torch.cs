@@ -240,10 +240,19 @@ public static partial class torch
     /// <summary>Seeds the default generators of the CPU and every CUDA device (torch.manual_seed).</summary>
     public static void ManualSeed(long seed) => Check(trl_manual_seed(seed));
 
-    /// <summary>Threads libtorch uses inside one op (intra-op parallelism; at::set_num_threads).</summary>
+    /// <summary>
+    /// Threads libtorch uses inside one op (intra-op parallelism; at::set_num_threads), for the whole process: every
+    /// thread that runs tensor work takes the value set here before its next op, so awaited work that resumes on
+    /// another pool thread computes with the same count and gives the same bits.
+    /// </summary>
     public static int IntraOpThreads
     {
-        get => trl_get_num_threads();
+        get
+        {
+            var threads = trl_get_num_threads();
+            Check(threads);
+            return threads;
+        }
         set
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);

@@ -166,20 +166,4 @@ public sealed class TensorTests
         cache.Narrow(1, 0, 1).CopyFrom(torch.Full([2, 1], 9));
         Assert.Equal(9f, cache.ToArray<float>()[5]);
     }
-
-    [Fact]
-    public void IntraOpThreadCountCanBeSetAndRead()
-    {
-        var before = torch.IntraOpThreads;
-        try
-        {
-            torch.IntraOpThreads = 1;
-            Assert.Equal(1, torch.IntraOpThreads);
-        }
-        finally
-        {
-            torch.IntraOpThreads = before;
-        }
-        Assert.Throws<ArgumentOutOfRangeException>(() => torch.IntraOpThreads = 0);
-    }
 }
