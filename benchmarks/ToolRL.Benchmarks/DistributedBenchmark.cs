@@ -20,9 +20,11 @@ namespace ToolRL.Benchmarks;
 /// </summary>
 public sealed class DistributedBenchmark : IBenchmark
 {
+    // TOOLRL_BENCH_VOCAB shrinks the vocabulary (and the embedding, the largest tensor) when memory is short: two ranks
+    // of the full slice peak at about 6.5 GB each.
     private static readonly Qwen2Config Slice = new()
     {
-        VocabSize = 151936, HiddenSize = 896, IntermediateSize = 4864, NumHiddenLayers = 2, NumAttentionHeads = 14,
+        VocabSize = int.TryParse(Environment.GetEnvironmentVariable("TOOLRL_BENCH_VOCAB"), out var vocab) ? vocab : 151936, HiddenSize = 896, IntermediateSize = 4864, NumHiddenLayers = 2, NumAttentionHeads = 14,
         NumKeyValueHeads = 2, RopeTheta = 1e6, TieWordEmbeddings = true,
     };
 
@@ -39,7 +41,7 @@ public sealed class DistributedBenchmark : IBenchmark
             RunRank(rank);
             return;
         }
-        Console.WriteLine("0.5B slice (tied embeddings), global batch 2 micro-batches × 2 × 256 tokens, full fine-tuning with AdamW");
+        Console.WriteLine(Invariant($"0.5B slice (tied embeddings, vocab {Slice.VocabSize}), global batch 2 micro-batches × 2 × 256 tokens, full fine-tuning with AdamW"));
         var single = SingleProcess();
         Console.WriteLine(Invariant($"1 process × 2 threads: {single * 1e3:F0} ms/step"));
         foreach (var (shard, overlap) in new[] { (false, false), (false, true), (true, true) })
