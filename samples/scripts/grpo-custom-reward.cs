@@ -4,21 +4,24 @@
 // tool-calling prompts, a short SFT warm start) with the ToolRL reward plus a reward class of your own.
 // From the repository root, after `dotnet pack ToolRL.sln -c Release -o artifacts/packages`:
 //   dotnet run samples/scripts/grpo-custom-reward.cs
-// Change Brevity (or write your own IRewardFunction) and run again: the metrics show rewards/brevity/mean.
+// Change Brevity (or write your own IRewardFunction) and run again: the steps print rewards/NAME/mean for it.
 // (PublishAot=false: ToolRL reads JSON by reflection, which a file-based app's default native-AOT mode turns off.)
 using ToolRL.Rewards;
 using ToolRL.Training;
 
-string[] shown = ["sft/loss", "critic/score/mean", "rewards/toolrl/mean", "rewards/brevity/mean", "val/reward/mean"];
 var result = await Train.GrpoAsync(new()
 {
     Config = "samples/scripts/tiny-demo.json",
     Rewards = ["toolrl", new(new Brevity(), 0.5)],            // total = 1.0 · toolrl + 0.5 · brevity
     Start = new() { Overwrite = true },                       // replace runs/demo of an earlier run
     Hooks = new() { OnStep = step => Console.WriteLine($"{step.Phase} {step.Step}/{step.TotalSteps} " +
-        string.Join(" ", shown.Where(name => step[name] is not null).Select(name => $"{name}={step[name]:R}"))) },
+        string.Join(" ", step.Metrics.Values.Where(m => Shown(m.Key)).Select(m => $"{m.Key}={m.Value:R}"))) },
 });
 Console.WriteLine($"held-out reward {result.Before?.Reward:R} -> {result.After?.Reward:R}; model in {result.ModelDirectory}");
+
+// Printed each step: SFT's loss, the total reward, every reward function's (and component's) mean, the held-out reward.
+static bool Shown(string metric) => metric is "sft/loss" or "critic/score/mean" or "val/reward/mean"
+    || metric.StartsWith("rewards/", StringComparison.Ordinal) && metric.EndsWith("/mean", StringComparison.Ordinal);
 
 // Your reward: 1 for an empty completion, falling linearly to 0 at 200 characters and beyond.
 sealed class Brevity : IRewardFunction

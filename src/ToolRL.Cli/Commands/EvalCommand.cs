@@ -5,7 +5,7 @@ using ToolRL.Generation;
 namespace ToolRL.Cli.Commands;
 
 /// <summary>
-/// <c>toolrl eval bfcl --data DIR [--categories a,b] (--model DIR | --responses FILE) --output OUT</c>: BFCL v3's
+/// <c>toolrl eval bfcl --data DIR [--categories a,b] (--model DIR [--adapter DIR] | --responses FILE) --output OUT</c>: BFCL v3's
 /// Python AST categories with the ToolRL paper's handler. With a model it generates (greedy, or
 /// <c>--samples n --temperature t</c>) and checks; with <c>--responses</c> it only checks. Writes
 /// <c>OUT/verdicts.jsonl</c> and <c>OUT/scores.json</c> (and the generated <c>OUT/responses.jsonl</c>) and prints the table.
@@ -62,6 +62,7 @@ public sealed class EvalCommand : ICliCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var model = new Option<DirectoryInfo?>("--model") { Description = "Qwen2/Qwen2.5 folder to generate the responses with." };
+        var adapter = ModelCommandSupport.AdapterOption();
         var responses = new Option<FileInfo?>("--responses") { Description = "JSONL of {\"id\", \"category\", \"response\"}: check these instead of generating." };
         var output = new Option<DirectoryInfo>("--output") { Description = "Folder for verdicts.jsonl and scores.json.", Required = true };
         var samples = new Option<int>("--samples") { Description = "Responses per entry (pass@k, pass^k); > 1 needs --temperature > 0.", DefaultValueFactory = _ => 1 };
@@ -75,18 +76,25 @@ public sealed class EvalCommand : ICliCommand
         var device = ModelCommandSupport.DeviceOption();
         var command = new Command("bfcl", "BFCL v3 (Python AST categories) with the ToolRL paper's prompt and decoding.")
         {
-            data, categories, model, responses, output, samples, temperature, topP, maxNew, batch, limit, seed, dtype, device,
+            data, categories, model, adapter, responses, output, samples, temperature, topP, maxNew, batch, limit, seed, dtype, device,
         };
         command.SetAction(parse => Run(new BfclRunOptions(
             parse.GetValue(data)!, SplitCategories(parse.GetValue(categories)), parse.GetValue(model), parse.GetValue(responses),
             parse.GetValue(output)!, parse.GetValue(samples), parse.GetValue(temperature), parse.GetValue(topP), parse.GetValue(maxNew),
-            parse.GetValue(batch), parse.GetValue(limit), parse.GetValue(seed), parse.GetValue(dtype), parse.GetValue(device))));
+            parse.GetValue(batch), parse.GetValue(limit), parse.GetValue(seed), parse.GetValue(dtype), parse.GetValue(device))
+        {
+            Adapter = parse.GetValue(adapter),
+        }));
         return command;
     }
 
     private sealed record BfclRunOptions(DirectoryInfo Data, IReadOnlyList<string>? Categories, DirectoryInfo? Model, FileInfo? Responses,
         DirectoryInfo Output, int Samples, double Temperature, double TopP, int MaxNewTokens, int BatchSize, int? Limit, long Seed,
-        string? DType, string? Device);
+        string? DType, string? Device)
+    {
+        /// <summary>A LoRA adapter applied to <see cref="Model"/> (unmerged).</summary>
+        public DirectoryInfo? Adapter { get; init; }
+    }
 
     private static List<string>? SplitCategories(string[]? values) =>
         values is null || values.Length == 0 ? null
@@ -97,6 +105,10 @@ public sealed class EvalCommand : ICliCommand
         if ((o.Model is null) == (o.Responses is null))
         {
             throw new UsageException("give exactly one of --model DIR (generate, then check) or --responses FILE (check only)");
+        }
+        if (o.Adapter is not null && o.Model is null)
+        {
+            throw new UsageException("--adapter applies to the model of --model; fix: add --model DIR (the adapter's base model)");
         }
         if (o.Samples < 1 || o.BatchSize < 1 || o.MaxNewTokens < 1)
         {
@@ -128,7 +140,7 @@ public sealed class EvalCommand : ICliCommand
     private static List<BfclResponse> Generate(BfclRunOptions o, IReadOnlyList<BfclEntry> entries)
     {
         var tokenizer = ModelCommandSupport.Tokenizer(o.Model!);
-        using var model = ModelCommandSupport.Load(o.Model!, o.DType, o.Device);
+        using var model = ModelCommandSupport.Load(o.Model!, o.DType, o.Device, o.Adapter);
         var options = GenerationOptions.From(null, model.Config) with
         {
             MaxNewTokens = o.MaxNewTokens,

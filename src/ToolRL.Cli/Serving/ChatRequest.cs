@@ -51,19 +51,21 @@ public sealed record ChatRequest(string Model, IReadOnlyList<ChatMessage> Messag
         var messages = ReadMessages(request["messages"]);
         var tools = ReadTools(request["tools"]);
         var toolChoice = ReadToolChoice(request["tool_choice"], tools);
+        var maxTokensField = request["max_completion_tokens"] is null ? "max_tokens" : "max_completion_tokens";
+        var maxTokens = Integer(request[maxTokensField], maxTokensField);
+        if (maxTokens is < 1 or > int.MaxValue)
+        {
+            throw new ApiError(400, $"{maxTokensField} = {maxTokens} must lie in [1, {int.MaxValue}]", maxTokensField);
+        }
         var sampling = new ChatSampling
         {
             Temperature = Number(request["temperature"], "temperature", 0, 2, minInclusive: true),
             TopP = Number(request["top_p"], "top_p", 0, 1, minInclusive: false),
-            MaxTokens = (int?)(Integer(request["max_completion_tokens"], "max_completion_tokens") ?? Integer(request["max_tokens"], "max_tokens")),
+            MaxTokens = (int?)maxTokens,
             Seed = Integer(request["seed"], "seed"),
             Stop = Stop(request["stop"]),
             Choices = (int)choices,
         };
-        if (sampling.MaxTokens is < 1)
-        {
-            throw new ApiError(400, $"max_tokens = {sampling.MaxTokens} must be at least 1", "max_tokens");
-        }
         return new ChatRequest(model, messages, tools, sampling) { Stream = streaming, IncludeUsage = includeUsage, ToolChoice = toolChoice };
     }
 

@@ -92,16 +92,23 @@ public static class OpenAiServer
 
     private static async Task<IResult> ChatCompletions(ChatPolicy policy, HttpContext context)
     {
-        JsonNode? body;
+        ChatRequest request;
         try
         {
-            body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+            // A repeated key is refused here rather than when the object is first read.
+            var body = await JsonNode.ParseAsync(context.Request.Body, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false },
+                cancellationToken: context.RequestAborted).ConfigureAwait(false);
+            request = ChatRequest.Read(body);
         }
         catch (JsonException e)
         {
             throw new ApiError(400, $"the request body is not valid JSON: {e.Message}");
         }
-        var request = ChatRequest.Read(body);
+        catch (InvalidOperationException e)
+        {
+            // A string System.Text.Json cannot decode (a lone UTF-16 surrogate such as "\ud800").
+            throw new ApiError(400, $"the request body holds a value that cannot be read: {e.Message}");
+        }
         if (request.Model != policy.ModelId)
         {
             throw new ApiError(404, $"the model '{request.Model}' does not exist; this server serves '{policy.ModelId}'", "model", "model_not_found");

@@ -139,6 +139,40 @@ public sealed class EvalBfclCommandTests : IDisposable
         Assert.Equal(verdicts, File.ReadAllLines(Path.Combine(again, "verdicts.jsonl")));
     }
 
+    [Fact]
+    public void An_adapter_is_applied_to_the_model_as_merging_it_into_the_weights_would()
+    {
+        // The GQA fixture with its PEFT adapter (nonzero B, so the adapter changes what is generated), and a
+        // tokenizer inside the fixture's 512-row vocabulary.
+        var baseDir = Path.Combine(_work.Path, "gqa");
+        Directory.CreateDirectory(baseDir);
+        foreach (var file in Directory.GetFiles(Models.ModelFixtures.GqaDir))
+        {
+            File.Copy(file, Path.Combine(baseDir, Path.GetFileName(file)));
+        }
+        BpeTrainer.Train(BfclDataset.Load(_data.Path).Entries.Select(ToolRLBfclHandler.FormatPrompt), 300).Save(baseDir);
+        var adapter = ToolRL.Testing.TestPaths.InRepo("tests", "ToolRL.Tests", "Fixtures", "model", "lora", "peft-gqa3");
+        var merged = Path.Combine(_work.Path, "merged");
+        var (code, _, stderr) = Run("merge", "--model", baseDir, "--adapter", adapter, "--output", merged, "--dtype", "float32");
+        Assert.True(code == 0, stderr);
+
+        string[] Responses(string name, params string[] model)
+        {
+            var output = Path.Combine(_work.Path, name);
+            var (exit, _, err) = Run([.. new[] { "eval", "bfcl", "--data", _data.Path, "--output", output, "--max-new-tokens", "8", "--dtype", "float32" }, .. model]);
+            Assert.True(exit == 0, err);
+            return File.ReadAllLines(Path.Combine(output, "responses.jsonl"));
+        }
+        var withAdapter = Responses("adapter", "--model", baseDir, "--adapter", adapter);
+        Assert.Equal(Responses("merged", "--model", merged), withAdapter);
+        Assert.NotEqual(Responses("base", "--model", baseDir), withAdapter);
+
+        (code, _, stderr) = Run("eval", "bfcl", "--data", _data.Path, "--responses", Path.Combine(_work.Path, "adapter", "responses.jsonl"),
+            "--adapter", adapter, "--output", Path.Combine(_work.Path, "bad"));
+        Assert.Equal(2, code);
+        Assert.Contains("--adapter applies to the model of --model", stderr);
+    }
+
     private string TinyModel()
     {
         var dir = Path.Combine(_work.Path, "model");

@@ -15,6 +15,7 @@ namespace ToolRL.Tests.Packaging;
 public sealed class PackedSample : IDisposable
 {
     private readonly Dictionary<string, Lazy<ProcessResult>> _scripts = [];
+    private readonly Dictionary<string, string> _environment;
 
     private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(4);
 
@@ -32,7 +33,7 @@ public sealed class PackedSample : IDisposable
         PackagesCache = Path.Combine(Root, "nuget-packages");
         SampleDir = Path.Combine(Root, "CustomReward");
         Version = RepoVersion();
-        var environment = new Dictionary<string, string>
+        var environment = _environment = new Dictionary<string, string>
         {
             ["NUGET_PACKAGES"] = PackagesCache,
             ["NUGET_HTTP_CACHE_PATH"] = Path.Combine(Root, "nuget-http-cache"),
@@ -132,6 +133,16 @@ public sealed class PackedSample : IDisposable
 
     /// <summary>The run of script <c>samples/scripts/NAME.cs</c> (run on first use; its build included).</summary>
     public ProcessResult Script(string name) => _scripts[name].Value;
+
+    /// <summary>
+    /// A user's edited copy: writes <paramref name="text"/> as <c>samples/scripts/NAME.cs</c> beside the scripts and runs it
+    /// the one way the docs give (<c>dotnet run samples/scripts/NAME.cs</c> from the root).
+    /// </summary>
+    public ProcessResult RunCopy(string name, string text)
+    {
+        File.WriteAllText(Path.Combine(Root, "samples", "scripts", name + ".cs"), text);
+        return Dotnet(["run", $"samples/scripts/{name}.cs"], Root, _environment);
+    }
 
     /// <summary>The packed file of package <paramref name="id"/>.</summary>
     public string PackageFile(string id) => Path.Combine(Feed, $"{id}.{Version}.nupkg");

@@ -46,6 +46,37 @@ public sealed class ScriptTests(PackedSample packed)
     }
 
     [Fact]
+    public void ACopyWithTheRewardClassChangedRunsWithOneCommandAndTrainsOnTheNewReward()
+    {
+        // The done-when of issue 23: copy grpo-custom-reward.cs, change the reward class, run it with one command.
+        var original = File.ReadAllText(TestPaths.InRepo("samples", "scripts", "grpo-custom-reward.cs")).ReplaceLineEndings("\n");
+        var rewardClass = original.IndexOf("sealed class Brevity", StringComparison.Ordinal);
+        Assert.True(rewardClass > 0, "grpo-custom-reward.cs no longer declares 'sealed class Brevity'; update this test with it");
+        var copy = original[..rewardClass].Replace("new Brevity()", "new Politeness()", StringComparison.Ordinal) + """
+            sealed class Politeness : IRewardFunction
+            {
+                public string Name => "politeness";
+
+                public RewardOutput Score(IReadOnlyList<RewardSample> batch) =>
+                    batch.Select(sample => sample.Completion.Contains("please", StringComparison.OrdinalIgnoreCase) ? 1.0 : 0.25).ToArray();
+            }
+
+            """;
+        var run = packed.RunCopy("my-reward", copy).EnsureSuccess();
+
+        var grpo = Lines(run.Output).Where(l => l.StartsWith("grpo ", StringComparison.Ordinal)).Select(KeyValues).Skip(1).ToList();
+        Assert.Equal(3, grpo.Count);
+        foreach (var values in grpo)
+        {
+            Assert.DoesNotContain("rewards/brevity/mean", values.Keys);
+            var politeness = Number(values["rewards/politeness/mean"]);
+            Assert.InRange(politeness, 0.25, 1.0);
+            Assert.Equal(Number(values["rewards/toolrl/mean"]) + 0.5 * politeness, Number(values["critic/score/mean"]), 9);
+        }
+        Assert.Matches(@"held-out reward \S+ -> \S+; model in \S+", run.Output);
+    }
+
+    [Fact]
     public void GrpoCustomRewardIsAtMost25LinesOfCode()
     {
         var code = File.ReadLines(TestPaths.InRepo("samples", "scripts", "grpo-custom-reward.cs"))

@@ -166,6 +166,25 @@ public sealed class OpenAiServerTests : IClassFixture<ServerFixture>
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}""", 422, "messages[0].content")]
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "stream": "yes"}""", 400, "stream")]
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 40000}""", 400, "messages")]
+    [InlineData("null", 400, null)]
+    [InlineData("[]", 400, null)]
+    [InlineData("", 400, null)]
+    [InlineData("""{"model": "tiny", "model": "tiny", "messages": [{"role": "user", "content": "hi"}]}""", 400, null)]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 4294967297}""", 400, "max_tokens")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 1e20}""", 400, "max_tokens")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "seed": "abc"}""", 400, "seed")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "n": 2.5}""", 400, "n")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "top_p": 0}""", 400, "top_p")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "stop": ["a", "b", "c", "d", "e"]}""", 400, "stop")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "\ud800"}]}""", 400, null)]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": {"text": "hi"}}]}""", 400, "messages[0].content")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function", "function": {"name": 5}}]}""", 400, "tools[0]")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "tools": {"type": "function"}}""", 400, "tools")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": "f", "arguments": "{"}}]}]}""", 400, "messages[0].tool_calls[0].function.arguments")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "assistant", "tool_calls": {"a": 1}}]}""", 400, "messages[0].tool_calls")]
+    [InlineData("""{"model": 5, "messages": [{"role": "user", "content": "hi"}]}""", 400, "model")]
+    [InlineData("""{"model": "tiny", "messages": "hi"}""", 400, "messages")]
+    [InlineData("""{"model": "tiny", "messages": ["hi"]}""", 400, "messages[0]")]
     public async Task Bad_requests_get_openai_error_json(string body, int status, string? param)
     {
         using var http = new HttpClient();
@@ -199,11 +218,20 @@ public sealed class OpenAiServerTests : IClassFixture<ServerFixture>
 }
 
 /// <summary>The server over the tiny model, started once on 127.0.0.1 with a free port.</summary>
-public sealed class ServerFixture : IAsyncLifetime
+public class ServerFixture : IAsyncLifetime
 {
     private Microsoft.AspNetCore.Builder.WebApplication? _app;
 
-    public ChatPolicy Policy { get; } = ChatPolicy.Load(Models.ModelFixtures.TinyDir, modelId: "tiny");
+    /// <summary>The server as <c>toolrl serve</c> starts it (64 batch rows).</summary>
+    public ServerFixture()
+        : this(maxBatchRows: 64)
+    {
+    }
+
+    /// <summary>A server whose continuous batch decodes at most <paramref name="maxBatchRows"/> rows (<c>--max-batch</c>).</summary>
+    protected ServerFixture(int maxBatchRows) => Policy = ChatPolicy.Load(Models.ModelFixtures.TinyDir, modelId: "tiny", maxBatchRows: maxBatchRows);
+
+    public ChatPolicy Policy { get; }
 
     public Uri Address { get; private set; } = null!;
 

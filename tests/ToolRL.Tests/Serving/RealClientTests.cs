@@ -129,6 +129,50 @@ public sealed class RealClientTests : IClassFixture<ServerFixture>
         Assert.Equal(expected.Content, response.Messages[^1].Text);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Function_invoking_client_over_http_runs_the_tool_and_sends_its_result_back(bool streaming)
+    {
+        // The whole loop over the wire: the server returns the forced call as OpenAI tool_calls (streamed: as deltas),
+        // FunctionInvokingChatClient runs it and sends its result back as a role "tool" message, and the server answers.
+        var calls = 0;
+        var getTime = AIFunctionFactory.Create(() => { calls++; return "12:00"; }, "get_time", "The time now.");
+        var sent = new List<string>();
+        using var client = new ChatClientBuilder(HttpChatClient(sent)).UseFunctionInvocation(configure: f => f.MaximumIterationsPerRequest = 3).Build();
+        AiChatMessage[] question = [new(ChatRole.User, "what time is it?")];
+        var options = new ChatOptions { Tools = [getTime], ToolMode = ChatToolMode.RequireSpecific("get_time"), Temperature = 0, MaxOutputTokens = 40 };
+        var response = streaming
+            ? await client.GetStreamingResponseAsync(question, options).ToChatResponseAsync()
+            : await client.GetResponseAsync(question, options);
+
+        Assert.Equal(1, calls);
+        var call = Assert.Single(response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+        Assert.Equal("get_time", call.Name);
+        Assert.Equal(call.CallId, Assert.Single(response.Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>()).CallId);
+
+        // Two requests: the forced first turn, then the history with the call and its result (tool_choice no longer forced).
+        Assert.Equal(2, sent.Count);
+        var first = JsonNode.Parse(sent[0])!;
+        Assert.Equal("get_time", first["tool_choice"]!["function"]!["name"]!.GetValue<string>());
+        var second = JsonNode.Parse(sent[1])!;
+        Assert.Contains(second["tool_choice"]?.ToJsonString(), new[] { null, "\"auto\"" });
+        var wire = second["messages"]!.AsArray();
+        Assert.Equal(["user", "assistant", "tool"], wire.Select(m => m!["role"]!.GetValue<string>()));
+        Assert.Equal("get_time", wire[1]!["tool_calls"]![0]!["function"]!["name"]!.GetValue<string>());
+        Assert.Equal(wire[1]!["tool_calls"]![0]!["id"]!.GetValue<string>(), wire[2]!["tool_call_id"]!.GetValue<string>());
+
+        // The result travels as the client serialises it (the AIFunction's JSON return value) and is rendered as sent.
+        var result = wire[2]!["content"]!.GetValue<string>();
+        Assert.Contains("12:00", result, StringComparison.Ordinal);
+
+        // The final answer is the policy's own greedy reply to that history.
+        var request = ToolRL.Cli.Serving.ChatRequest.Read(second);
+        Assert.Contains($"<tool_response>\n{result}\n</tool_response>", ChatPolicy.RenderPrompt(request.Messages, request.Tools), StringComparison.Ordinal);
+        var expected = await PolicyReply(request.Messages, request.Tools, 40);
+        Assert.Equal(expected.Content, response.Messages[^1].Text);
+    }
+
     [Fact]
     public async Task Thirty_two_concurrent_clients_all_get_well_formed_correct_replies()
     {

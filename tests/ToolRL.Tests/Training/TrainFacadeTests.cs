@@ -201,6 +201,31 @@ public sealed class TrainFacadeTests : IDisposable
         Assert.Contains("add an \"environment\" section", noEnvironment.Message);
     }
 
+    [Fact]
+    public async Task RftSamplesInTheEnvironmentAndFineTunesWhateverAlgorithmTheConfigurationNames()
+    {
+        // A tiny retail environment without a warm start: 2 tasks × 2 samples, threshold 0 keeps every trajectory.
+        var config = TrainingConfig.FromJson(JsonNode.Parse("""
+            {
+              "algorithm": "grpo", "seed": 3, "batch_size": 2, "n": 2, "max_prompt_length": 2048, "max_response_length": 24,
+              "ppo_mini_batch_size": 2, "ppo_micro_batch_size": 4,
+              "model": { "tiny": { "hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1, "intermediate_size": 32 } },
+              "tokenizer": { "train_bpe": { "vocab_size": 400 } },
+              "environment": { "name": "retail", "options": { "train_tasks": 2, "validation_tasks": 1, "users": 2 }, "max_assistant_turns": 1, "eval_trials": 1 },
+              "rft": { "rounds": 1, "samples_per_task": 2, "threshold": 0.0, "lr": 1e-3, "batch_size": 4, "micro_batch_size": 4 },
+              "trainer": { "experiment_name": "facade-rft", "save_freq": -1, "test_freq": -1, "val_before_train": false }
+            }
+            """)!.AsObject());
+        var steps = new List<TrainingStepResult>();
+        var result = await Train.RftAsync(new TrainingRequest { Config = config, OutputDir = Output("rft"), Hooks = new() { OnStep = steps.Add } });
+
+        Assert.Equal(AlgorithmKind.Rft, result.Config.Algorithm);   // RftAsync runs RFT whatever the file says
+        Assert.Equal(["rft"], steps.Select(s => s.Phase).Distinct());
+        Assert.Equal(Path.Combine(result.OutputDir, "rft", "model"), result.ModelDirectory);
+        Assert.True(File.Exists(Path.Combine(result.ModelDirectory, "config.json")));
+        Assert.NotNull(result.AgentBefore);                           // the environment's pass^k of the RFT model
+    }
+
     private static Qwen2ForCausalLM TinyModel() => TinyRun.Policy().Model;
 
     private static TrainingConfig Tiny(string output, Func<TrainerConfig, TrainerConfig> trainer)
