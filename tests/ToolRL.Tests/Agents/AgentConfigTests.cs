@@ -43,7 +43,7 @@ public class AgentConfigTests
         Assert.Equal((AlgorithmKind.Grpo, "retail"), (config.Algorithm, config.Environment!.Name));
         Assert.NotNull(config.Sft);
         Assert.True(config.Rft!.TasksPerRound is > 0 and <= 256, "RFT samples a slice of the large SFT task set");
-        Assert.InRange(config.Trainer.TestFreq, 1, config.Trainer.TotalTrainingSteps - 1);
+        Assert.InRange(config.Trainer.TestFreq, 1, config.Trainer.TotalTrainingSteps!.Value - 1);
         await using var run = await ToolRL.Agents.Training.AgentRun.StartAsync(config.Environment);
         var options = ((ToolRL.Agents.Retail.RetailEnvironmentFactory)run.Environments).Options;
         Assert.Equal(2, options.OrderIdDigits);
