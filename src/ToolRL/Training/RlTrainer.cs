@@ -145,6 +145,13 @@ public abstract partial class RlTrainer : IDisposable
                     values[name] = value;
                 }
             }
+            if (Setup.PeriodicValidation is { } periodic && testFreq > 0 && step % testFreq == 0 && step < TotalSteps)
+            {
+                foreach (var (name, value) in await periodic((int)step, cancellationToken))
+                {
+                    values[name] = value;
+                }
+            }
             foreach (var (name, value) in Setup.RecordedSettings)
             {
                 values[name] = value;
