@@ -85,15 +85,16 @@ public sealed class ChatPolicy : IDisposable
     public int ContextLength => (int)Math.Min(int.MaxValue, Model.Config.MaxPositionEmbeddings);
 
     /// <summary>
-    /// The prompt text of <paramref name="messages"/> with <paramref name="tools"/> (OpenAI function schemas) in the model
-    /// family's chat template, ending with the assistant header.
+    /// The prompt text of <paramref name="messages"/> with <paramref name="tools"/> (OpenAI function schemas) in
+    /// <paramref name="dialect"/>'s chat template (a policy renders with its tokenizer's, <see cref="Qwen2Tokenizer.ChatDialect"/>;
+    /// null is Qwen2.5's, the template of the tokenizers trained here), ending with the assistant header.
     /// </summary>
-    public string RenderPrompt(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools) =>
-        Tokenizer.ChatDialect.Render(messages, tools, addGenerationPrompt: true);
+    public static string RenderPrompt(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools, ChatDialect? dialect = null) =>
+        (dialect ?? ChatDialect.Qwen25).Render(messages, tools, addGenerationPrompt: true);
 
-    /// <summary>The prompt token ids of <paramref name="messages"/> with <paramref name="tools"/>.</summary>
+    /// <summary>The prompt token ids of <paramref name="messages"/> with <paramref name="tools"/>, in the model family's template.</summary>
     public IReadOnlyList<int> EncodePrompt(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools) =>
-        Tokenizer.EncodeToIds(RenderPrompt(messages, tools));
+        Tokenizer.EncodeToIds(RenderPrompt(messages, tools, Tokenizer.ChatDialect));
 
     /// <summary>
     /// The generation options of a request: the folder's generation_config.json defaults (greedy when it has none),

@@ -47,7 +47,7 @@ public sealed class LlamaChatTests : IClassFixture<LlamaChatTests.RandomLlama>
         using var policy = ChatPolicy.Load(_llama.Dir);
         Assert.Same(ChatDialect.Llama3, policy.Tokenizer.ChatDialect);
         ChatMessage[] messages = [new("user", "Is the server up?")];
-        var prompt = policy.RenderPrompt(messages, [Ping]);
+        var prompt = ChatPolicy.RenderPrompt(messages, [Ping], policy.Tokenizer.ChatDialect);
         Assert.Equal(Llama3ChatTemplate.Render(messages, [Ping], addGenerationPrompt: true), prompt);
         Assert.Equal(policy.Tokenizer.EncodeToIds(prompt), policy.EncodePrompt(messages, [Ping]));
 
