@@ -131,7 +131,7 @@ public class RetailDomainTests
         Assert.Equal(["get_order_details", "cancel_pending_order"], reset.Tools.Select(t => t.Name));
         var gold = (await factory.GoldAsync(task))!;
         Assert.Equal(["get_order_details", "cancel_pending_order"], gold.Tools.Select(t => t["function"]!["name"]!.GetValue<string>()));
-        var hidden = TurnParser.Parse("<tool_call>\n{\"name\": \"list_products\", \"arguments\": {}}\n</tool_call>");
+        var hidden = TurnParser.Parse("<tool_call>\n{\"name\": \"list_products\", \"arguments\": {}}\n</tool_call>", ChatDialect.Qwen25);
         var step = await env.StepAsync(hidden);
         Assert.True(step.Observations[0].IsError);
         Assert.Contains("no tool named 'list_products'", step.Observations[0].Content, StringComparison.Ordinal);
