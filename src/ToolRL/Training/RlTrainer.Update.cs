@@ -10,7 +10,8 @@ public abstract partial class RlTrainer
 {
     /// <summary>
     /// <c>ppo_epochs</c> passes over the mini-batches; each mini-batch is one optimizer step whose loss is normalised
-    /// over the whole mini-batch (<see cref="LossNormalizer"/>), accumulated over micro-batches.
+    /// over the whole mini-batch (<see cref="LossNormalizer"/>), accumulated over micro-batches. With
+    /// <c>ratio_threshold</c>, a micro-batch whose mean ratio exceeds it adds no gradient (trl zeroes its loss).
     /// </summary>
     private void UpdateActor(StepData data, Dictionary<string, double> metrics)
     {
@@ -18,7 +19,7 @@ public abstract partial class RlTrainer
         policy.Module.Train();
         var settings = ConfiguredAlgorithms.PolicyLossSettingsOf(Config);
         var plan = MiniBatchPlan.ByGroup(data.GroupIds, Config.PpoMiniBatchSize, Config.PpoMicroBatchSize);
-        double pgLoss = 0, klLoss = 0, tokens = 0, clipFrac = 0, clipFracLower = 0, ppoKl = 0, entropy = 0;
+        double pgLoss = 0, klLoss = 0, tokens = 0, clipFrac = 0, clipFracLower = 0, ppoKl = 0, entropy = 0, ratioSkipped = 0;
         var optimizerSteps = 0;
         for (var epoch = 0; epoch < Config.PpoEpochs; epoch++)
         {
@@ -39,6 +40,17 @@ public abstract partial class RlTrainer
                     {
                         entropy += Masked.Sum(tokenEntropy!, batch.ResponseMask).ItemDouble();
                     }
+                    clipFrac += result.PgClipFrac * microTokens;
+                    clipFracLower += result.PgClipFracLower * microTokens;
+                    ppoKl += result.PpoKl * microTokens;
+                    tokens += microTokens;
+                    if (Config.RatioThreshold is not null && RatioThreshold.Skips(RatioThreshold.MeanRatio(old, logProbs, batch.ResponseMask), Config.RatioThreshold))
+                    {
+                        // trl multiplies the whole loss by 0; skipping the backward gives the same zero gradient
+                        // without turning an overflowing loss into NaN (∞·0). Its pg_loss counts as 0, as trl logs it.
+                        ratioSkipped++;
+                        continue;
+                    }
                     if (Config.EntropyCoeff != 0)
                     {
                         loss = loss - LossAggregation.Aggregate(tokenEntropy!, batch.ResponseMask, Config.LossAggMode, normalizer) * Config.EntropyCoeff;
@@ -53,10 +65,6 @@ public abstract partial class RlTrainer
                     loss.Backward();
                     AccumulateGradients();
                     pgLoss += result.PgLoss.ItemDouble();
-                    clipFrac += result.PgClipFrac * microTokens;
-                    clipFracLower += result.PgClipFracLower * microTokens;
-                    ppoKl += result.PpoKl * microTokens;
-                    tokens += microTokens;
                 }
                 AllReduceGradients();
                 _actor.Step();
@@ -64,14 +72,18 @@ public abstract partial class RlTrainer
             }
         }
         // Data-parallel: every sum above covered this rank's micro-batches only.
-        var sums = new[] { pgLoss, klLoss, tokens, clipFrac, clipFracLower, ppoKl, entropy };
+        var sums = new[] { pgLoss, klLoss, tokens, clipFrac, clipFracLower, ppoKl, entropy, ratioSkipped };
         SumOverRanks(sums);
-        (pgLoss, klLoss, tokens, clipFrac, clipFracLower, ppoKl, entropy) = (sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6]);
+        (pgLoss, klLoss, tokens, clipFrac, clipFracLower, ppoKl, entropy, ratioSkipped) = (sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7]);
         metrics[MetricNames.PgLoss] = pgLoss / optimizerSteps;
         metrics[MetricNames.PgClipFrac] = clipFrac / Math.Max(tokens, 1);
         metrics[MetricNames.PgClipFracLower] = clipFracLower / Math.Max(tokens, 1);
         metrics[MetricNames.PpoKl] = ppoKl / Math.Max(tokens, 1);
         metrics.TryAdd(MetricNames.Entropy, entropy / Math.Max(tokens, 1));
+        if (Config.RatioThreshold is not null)
+        {
+            metrics[MetricNames.RatioSkipped] = ratioSkipped;
+        }
         if (Config.UseKlLoss && Config.NeedsReferenceModel)
         {
             metrics[MetricNames.KlLoss] = klLoss / optimizerSteps;
