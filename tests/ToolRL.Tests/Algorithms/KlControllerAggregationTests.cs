@@ -84,25 +84,14 @@ public sealed class KlControllerAggregationTests : IDisposable
         }
     }
 
-    private async Task<List<TrainingStepResult>> RunAsync(KlAggregation aggregation, double target)
-    {
-        var baseConfig = TinyRun.GrpoConfig(_run.Directory);
-        var config = baseConfig with
+    private async Task<List<TrainingStepResult>> RunAsync(KlAggregation aggregation, double target) =>
+        (await _run.GrpoRunAsync(c => TinyRun.Short(c, 3) with
         {
-            BatchSize = 2,
-            N = 4,
-            PpoMiniBatchSize = 2,
             PpoMicroBatchSize = 8,
             ActorLr = 0.05,
             KlCoef = 0.3,
             KlCtrl = new KlControllerConfig { Type = KlControllerType.Adaptive, TargetKl = target, Horizon = 10000, KlAggMode = aggregation },
-            Trainer = baseConfig.Trainer with { TotalTrainingSteps = 3, SaveFreq = -1, TestFreq = -1, ValBeforeTrain = false },
-        };
-        using var policy = TinyRun.Policy();
-        using var reference = TinyRun.Policy();
-        using var trainer = new GrpoTrainer(_run.Setup(config, policy, new BrevityReward(), reference: reference));
-        return await TinyRun.Collect(trainer);
-    }
+        })).Steps;
 
     [Fact]
     public void TheKeyParsesRoundTripsAndIsRefusedWhenUnknown()

@@ -73,23 +73,7 @@ public sealed class RatioThresholdTests : IDisposable
 
     private async Task<(TrainingStepResult Step, float[] Weights)> RunAsync(double? threshold)
     {
-        var baseConfig = TinyRun.GrpoConfig(_run.Directory);
-        var config = baseConfig with
-        {
-            BatchSize = 2,
-            N = 4,
-            PpoMiniBatchSize = 2,
-            PpoMicroBatchSize = 4,
-            PpoEpochs = 4,
-            ActorLr = 0.05,
-            RatioThreshold = threshold,
-            Trainer = baseConfig.Trainer with { TotalTrainingSteps = 1, SaveFreq = -1, TestFreq = -1, ValBeforeTrain = false },
-        };
-        using var policy = TinyRun.Policy();
-        using var reference = TinyRun.Policy();
-        using var trainer = new GrpoTrainer(_run.Setup(config, policy, new BrevityReward(), reference: reference));
-        var steps = await TinyRun.Collect(trainer);
-        var weights = policy.Module.Parameters().SelectMany(p => p.Detach().ToArray<float>()).ToArray();
+        var (steps, weights) = await _run.GrpoRunAsync(c => TinyRun.Short(c, 1) with { PpoMicroBatchSize = 4, PpoEpochs = 4, ActorLr = 0.05, RatioThreshold = threshold });
         return (Assert.Single(steps), weights);
     }
 }
