@@ -44,18 +44,19 @@ public abstract partial class RlTrainer
                     clipFracLower += result.PgClipFracLower * microTokens;
                     ppoKl += result.PpoKl * microTokens;
                     tokens += microTokens;
-                    if (Config.RatioThreshold is not null && RatioThreshold.Skips(RatioThreshold.MeanRatio(old, logProbs, batch.ResponseMask), Config.RatioThreshold))
+                    var skipped = Config.RatioThreshold is not null && RatioThreshold.Skips(RatioThreshold.MeanRatio(old, logProbs, batch.ResponseMask), Config.RatioThreshold);
+                    if (skipped)
                     {
-                        // trl multiplies the whole loss by 0; skipping the backward gives the same zero gradient
-                        // without turning an overflowing loss into NaN (∞·0). Its pg_loss counts as 0, as trl logs it.
+                        // As trl: the whole loss times 0 (finite: the log-ratio is clamped), so its gradient is 0 but
+                        // the backward still runs, as every micro-batch's does. Its pg_loss counts as 0, as trl logs it.
                         ratioSkipped++;
-                        continue;
+                        loss = loss * 0.0;
                     }
-                    if (Config.EntropyCoeff != 0)
+                    else if (Config.EntropyCoeff != 0)
                     {
                         loss = loss - LossAggregation.Aggregate(tokenEntropy!, batch.ResponseMask, Config.LossAggMode, normalizer) * Config.EntropyCoeff;
                     }
-                    if (Config.UseKlLoss && Config.NeedsReferenceModel)
+                    if (!skipped && Config.UseKlLoss && Config.NeedsReferenceModel)
                     {
                         var kl = KlPenalty.Estimate(logProbs, batch.Select(data.RefLogProbs!), Config.KlLossType);
                         var klAgg = LossAggregation.Aggregate(kl, batch.ResponseMask, Config.LossAggMode, normalizer);
@@ -64,7 +65,7 @@ public abstract partial class RlTrainer
                     }
                     loss.Backward();
                     AccumulateGradients();
-                    pgLoss += result.PgLoss.ItemDouble();
+                    pgLoss += skipped ? 0 : result.PgLoss.ItemDouble();
                 }
                 AllReduceGradients();
                 _actor.Step();
