@@ -226,6 +226,185 @@ TRL_API int trl_dist_barrier(TrlGroup g) {
     TRL_CATCH_RET(-1)
 }
 
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Gradient reducer: the DDP Reducer's idea on the API common to libtorch 1.13 and 2.x (Tensor::register_hook; the
+// post-accumulate hooks of 2.1+ do not exist in 1.13). A hook on every parameter adds its gradient, as autograd
+// produces it, into a float64 bucket (an exact sum over micro-batches: the result does not depend on how the
+// micro-batches are spread over ranks). On the last micro-batch before an optimizer step (prepare(sync = 1)) a bucket
+// whose parameters have all reported starts its all-reduce at once, asynchronously, while autograd goes on with the
+// earlier layers: communication overlaps the backward. Buckets are filled in reverse parameter order (the order the
+// backward produces them) and started strictly in bucket order, so every rank issues the same collectives in the same
+// order (gloo pairs them by order). finish() starts what is left (unused parameters, a rank with no micro-batch, or
+// overlap off), waits, and writes the sums into the parameters' .grad in their dtype.
+
+namespace {
+
+struct Reducer {
+    Group* group;
+    std::vector<at::Tensor> params;
+    std::vector<unsigned> hooks;
+    std::vector<int> bucket_of;               // parameter → bucket
+    std::vector<int64_t> offset_of;           // parameter → offset in its bucket
+    std::vector<int64_t> flag_of;             // parameter → its slot after the bucket's gradients: 1 per backward that reached it
+    std::vector<at::Tensor> buckets;          // float64, flat
+    std::vector<int> pending;                 // parameters of each bucket not yet reported in the sync pass
+    std::vector<int> size;                    // parameters per bucket
+    std::vector<c10::intrusive_ptr<c10d::Work>> works;   // started all-reduces, bucket order
+    bool overlap;
+    bool sync = false;
+    bool dirty = false;
+    std::exception_ptr error;                 // a failed start inside a hook, rethrown by finish()
+
+    void start_ready() {
+        while (works.size() < buckets.size() && pending[works.size()] == 0) start(works.size());
+    }
+
+    void start(size_t k) {
+        std::vector<at::Tensor> tensors{buckets[k]};
+        c10d::AllreduceOptions opts;
+        opts.reduceOp = c10d::ReduceOp::SUM;
+        opts.timeout = group->timeout;
+        try {
+            works.push_back(group->impl->allreduce(tensors, opts));
+        } catch (const c10::Error& e) {
+            throw std::runtime_error(failure(e.what_without_backtrace()));
+        } catch (const std::exception& e) {
+            throw std::runtime_error(failure(e.what()));
+        }
+    }
+
+    std::string failure(const std::string& why) const {
+        return "gradient all_reduce failed on rank " + std::to_string(group->rank) + " of " + std::to_string(group->size) + ": " + why;
+    }
+
+    void on_grad(size_t i, const at::Tensor& grad) {
+        at::NoGradGuard no_grad;
+        const int k = bucket_of[i];
+        buckets[k].narrow(0, offset_of[i], grad.numel()).add_(grad.reshape(-1));
+        buckets[k][flag_of[i]].add_(1.0);
+        dirty = true;
+        if (!sync || !overlap || error) return;
+        if (--pending[k] == 0) {
+            try {
+                start_ready();
+            } catch (...) {
+                error = std::current_exception();   // never throw through autograd's hook: finish() reports it
+            }
+        }
+    }
+};
+
+}  // namespace
+
+typedef Reducer* TrlReducer;
+
+/// Hooks on `n` parameters; buckets of about `bucket_bytes` float64 bytes in reverse parameter order.
+TRL_API TrlReducer trl_dist_reducer_new(TrlGroup g, const TrlTensor* params, int n, int64_t bucket_bytes, int overlap) {
+    TRL_TRY
+    if (n < 1) throw std::invalid_argument("reducer: no parameters");
+    auto r = std::make_unique<Reducer>();
+    r->group = g;
+    r->overlap = overlap != 0;
+    r->bucket_of.assign(n, 0);
+    r->offset_of.assign(n, 0);
+    r->flag_of.assign(n, 0);
+    int64_t filled = 0;
+    for (int i = n - 1; i >= 0; i--) {
+        const auto& p = *params[i];
+        if (!p.requires_grad()) throw std::invalid_argument("reducer: parameter " + std::to_string(i) + " does not require grad");
+        if (r->size.empty() || filled * 8 >= bucket_bytes) {
+            r->size.push_back(0);
+            filled = 0;
+        }
+        r->bucket_of[i] = static_cast<int>(r->size.size() - 1);
+        r->offset_of[i] = filled;
+        r->size.back()++;
+        filled += p.numel();
+    }
+    // After each bucket's gradients, one slot per parameter counts the backwards that reached it on any rank: a
+    // parameter no rank's backward reached keeps no gradient, as in one process (AdamW then leaves it alone).
+    std::vector<int64_t> elements(r->size.size(), 0);
+    for (int i = 0; i < n; i++) elements[r->bucket_of[i]] += params[i]->numel();
+    std::vector<int64_t> flags = elements;
+    for (int i = n - 1; i >= 0; i--) r->flag_of[i] = flags[r->bucket_of[i]]++;
+    for (auto e : flags) r->buckets.push_back(at::zeros({e}, params[0]->options().dtype(at::kDouble)));
+    r->pending = r->size;
+    Reducer* raw = r.get();
+    for (int i = 0; i < n; i++) {
+        r->params.push_back(*params[i]);
+        r->hooks.push_back(params[i]->register_hook([raw, i](at::Tensor grad) { raw->on_grad(static_cast<size_t>(i), grad); }));
+    }
+    return r.release();
+    TRL_CATCH_RET(nullptr)
+}
+
+TRL_API int trl_dist_reducer_buckets(TrlReducer r) { return static_cast<int>(r->buckets.size()); }
+
+/// Before a backward: sync = 1 on this rank's last micro-batch of the step (its buckets start as they fill).
+TRL_API int trl_dist_reducer_prepare(TrlReducer r, int sync) {
+    TRL_TRY
+    r->sync = sync != 0;
+    r->pending = r->size;
+    return 0;
+    TRL_CATCH_RET(-1)
+}
+
+/// Before the optimizer step: start the buckets not started yet, wait for all, set every parameter's .grad to its sum
+/// (in the parameter's dtype), zero the buckets.
+TRL_API int trl_dist_reducer_finish(TrlReducer r) {
+    TRL_TRY
+    at::NoGradGuard no_grad;
+    r->sync = false;
+    if (r->error) {
+        auto e = r->error;
+        r->error = nullptr;
+        std::rethrow_exception(e);
+    }
+    while (r->works.size() < r->buckets.size()) r->start(r->works.size());
+    auto works = std::move(r->works);
+    r->works.clear();
+    for (auto& w : works) finish(*r->group, w, "gradient all_reduce");
+    for (size_t i = 0; i < r->params.size(); i++) {
+        auto& p = r->params[i];
+        const auto& bucket = r->buckets[r->bucket_of[i]];
+        if (bucket[r->flag_of[i]].item<double>() == 0) {
+            p.mutable_grad() = at::Tensor();
+            continue;
+        }
+        auto sum = bucket.narrow(0, r->offset_of[i], p.numel()).view(p.sizes()).to(p.scalar_type(), false, true);  // a copy: the bucket is zeroed below
+        p.mutable_grad() = sum.contiguous();
+    }
+    for (auto& b : r->buckets) b.zero_();
+    r->dirty = false;
+    r->pending = r->size;
+    return 0;
+    TRL_CATCH_RET(-1)
+}
+
+/// Drops what the buckets hold (a ZeroGrad between steps).
+TRL_API int trl_dist_reducer_zero(TrlReducer r) {
+    TRL_TRY
+    if (!r->works.empty()) throw std::logic_error("reducer: zero() while all-reduces are running; call finish() first");
+    if (r->dirty) {
+        for (auto& b : r->buckets) b.zero_();
+        r->dirty = false;
+    }
+    r->pending = r->size;
+    return 0;
+    TRL_CATCH_RET(-1)
+}
+
+/// Removes the hooks (after waiting for any running all-reduce) and frees the buckets.
+TRL_API void trl_dist_reducer_free(TrlReducer r) {
+    try {
+        for (auto& w : r->works) w->wait(r->group->timeout);
+    } catch (...) {
+    }
+    for (size_t i = 0; i < r->params.size(); i++) r->params[i].remove_hook(r->hooks[i]);
+    delete r;
+}
+
 #else  // built without c10d: every entry point reports why
 
 static const char* kNoDistributed =
@@ -243,5 +422,11 @@ TRL_API int trl_dist_broadcast(void*, TrlTensor, int) { trl::set_error(kNoDistri
 TRL_API TrlTensor trl_dist_all_gather(void*, TrlTensor) { trl::set_error(kNoDistributed); return nullptr; }
 TRL_API TrlTensor trl_dist_reduce_scatter(void*, TrlTensor, int) { trl::set_error(kNoDistributed); return nullptr; }
 TRL_API int trl_dist_barrier(void*) { trl::set_error(kNoDistributed); return -1; }
+TRL_API void* trl_dist_reducer_new(void*, const TrlTensor*, int, int64_t, int) { trl::set_error(kNoDistributed); return nullptr; }
+TRL_API int trl_dist_reducer_buckets(void*) { return 0; }
+TRL_API int trl_dist_reducer_prepare(void*, int) { trl::set_error(kNoDistributed); return -1; }
+TRL_API int trl_dist_reducer_finish(void*) { trl::set_error(kNoDistributed); return -1; }
+TRL_API int trl_dist_reducer_zero(void*) { trl::set_error(kNoDistributed); return -1; }
+TRL_API void trl_dist_reducer_free(void*) {}
 
 #endif

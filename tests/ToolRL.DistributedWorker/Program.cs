@@ -3,6 +3,8 @@
 //   collectives FIXTURE OUT   every collective on this rank's fixture inputs; the results go to OUT (JSON)
 //   peer-dies OUT TIMEOUT_S   one all-reduce, then rank 0 waits in a second one while the test kills rank 1
 //   peer-stalls OUT TIMEOUT_S one all-reduce, then rank 1 sleeps instead of joining the second: rank 0 times out
+//   reducer-peer-dies OUT TIMEOUT_S  as peer-dies, rank 0's second collective being a GradientReducer's all-reduce
+//                             started inside a backward (overlapped), whose failure Finish() reports
 // After the first collective a rank writes OUT.ready, so the test knows both joined. Rank 0's failure (message,
 // seconds waited) goes to OUT and the process exits with 1.
 using System.Diagnostics;
@@ -36,8 +38,22 @@ if (group.Rank != 0)
 var clock = Stopwatch.StartNew();
 try
 {
-    using var second = torch.Ones([3]);
-    group.AllReduce(second);
+    if (scenario == "reducer-peer-dies")
+    {
+        using var parameter = new ToolRL.Torch.NN.Parameter(torch.Ones([3]));
+        using var reducer = new GradientReducer(group, [parameter]);
+        reducer.Prepare(lastMicroBatch: true);
+        using (var scope = torch.NewScope())
+        {
+            (parameter * 2).Sum().Backward();
+        }
+        reducer.Finish();
+    }
+    else
+    {
+        using var second = torch.Ones([3]);
+        group.AllReduce(second);
+    }
     File.WriteAllText(output, new JsonObject { ["error"] = null }.ToJsonString());
     return 0;
 }

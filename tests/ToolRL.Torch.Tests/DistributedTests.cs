@@ -51,12 +51,14 @@ public sealed class DistributedTests : IDisposable
         }
     }
 
-    [Fact]
-    public void AKilledPeerMakesTheOtherRankFailWellWithinTheTimeout()
+    [Theory]
+    [InlineData("peer-dies", "all_reduce failed on rank 0 of 2")]
+    [InlineData("reducer-peer-dies", "gradient all_reduce failed on rank 0 of 2")]   // started inside the backward
+    public void AKilledPeerMakesTheOtherRankFailWellWithinTheTimeout(string scenario, string expected)
     {
         var output = Path.Combine(_dir, "dies.json");
         const double timeoutSeconds = 90;
-        using var ranks = new DistributedRanks(2, _ => ["peer-dies", output, timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var ranks = new DistributedRanks(2, _ => [scenario, output, timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         ranks.WaitForFiles(Generous, output + ".ready.0", output + ".ready.1");
         Thread.Sleep(300);  // let rank 0 enter the second all-reduce
         ranks[1].Kill(entireProcessTree: true);
@@ -64,7 +66,7 @@ public sealed class DistributedTests : IDisposable
         Assert.Equal(1, ranks.WaitForExit(0, TimeSpan.FromSeconds(timeoutSeconds + 30)));
         var report = JsonDocument.Parse(File.ReadAllText(output)).RootElement;
         var message = report.GetProperty("error").GetString()!;
-        Assert.Contains("all_reduce failed on rank 0 of 2", message, StringComparison.Ordinal);
+        Assert.Contains(expected, message, StringComparison.Ordinal);
         // A closed connection is noticed at once, not after the timeout.
         Assert.True(report.GetProperty("seconds").GetDouble() < timeoutSeconds / 2, $"rank 0 took {report.GetProperty("seconds").GetDouble():0.0} s to notice: {message}");
     }

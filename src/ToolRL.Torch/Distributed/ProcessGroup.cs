@@ -174,9 +174,9 @@ public sealed class ProcessGroup : IDisposable
         }
     }
 
-    private IntPtr Handle => _handle != IntPtr.Zero ? _handle : throw new ObjectDisposedException(nameof(ProcessGroup));
+    internal IntPtr Handle => _handle != IntPtr.Zero ? _handle : throw new ObjectDisposedException(nameof(ProcessGroup));
 
-    private void CheckStatus(int status)
+    internal void CheckStatus(int status)
     {
         GC.KeepAlive(this);
         if (status < 0)
@@ -185,7 +185,7 @@ public sealed class ProcessGroup : IDisposable
         }
     }
 
-    private IntPtr CheckHandle(IntPtr handle)
+    internal IntPtr CheckHandle(IntPtr handle)
     {
         GC.KeepAlive(this);
         return handle != IntPtr.Zero ? handle : throw Failure();

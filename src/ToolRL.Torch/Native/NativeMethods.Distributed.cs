@@ -16,4 +16,10 @@ internal static unsafe partial class NativeMethods
     [DllImport(Lib)] internal static extern IntPtr trl_dist_all_gather(IntPtr group, IntPtr t);
     [DllImport(Lib)] internal static extern IntPtr trl_dist_reduce_scatter(IntPtr group, IntPtr t, int op);
     [DllImport(Lib)] internal static extern int trl_dist_barrier(IntPtr group);
+    [DllImport(Lib)] internal static extern IntPtr trl_dist_reducer_new(IntPtr group, IntPtr* parameters, int n, long bucketBytes, int overlap);
+    [DllImport(Lib)] internal static extern int trl_dist_reducer_buckets(IntPtr reducer);
+    [DllImport(Lib)] internal static extern int trl_dist_reducer_prepare(IntPtr reducer, int sync);
+    [DllImport(Lib)] internal static extern int trl_dist_reducer_finish(IntPtr reducer);
+    [DllImport(Lib)] internal static extern int trl_dist_reducer_zero(IntPtr reducer);
+    [DllImport(Lib)] internal static extern void trl_dist_reducer_free(IntPtr reducer);
 }

@@ -12,8 +12,9 @@ namespace ToolRL.Training;
 /// <c>max_grad_norm</c>, skips the update when the norm is not finite (verl dp_actor: the gradients are discarded
 /// and the step is logged), steps AdamW and zeroes the gradients. The group reports the same metrics whoever uses
 /// it, under its name: <c>{name}/grad_norm</c> (mean over the finite steps since the last report),
-/// <c>{name}/skipped_steps</c> and <c>{name}/lr</c>. <see cref="Sharded"/> keeps the AdamW state of 1/N of the
-/// parameters per data-parallel rank (ZeRO stage 1; docs/distributed.md) with the same results.
+/// <c>{name}/skipped_steps</c> and <c>{name}/lr</c>. <see cref="DataParallel"/> sums the gradients of the
+/// data-parallel ranks before each step (and can keep the AdamW state of 1/N of the parameters per rank, ZeRO stage 1;
+/// docs/distributed.md) with the same results as one process.
 /// </summary>
 /// <example>
 /// Train only some parameters (LoRA adapters, a value head): pass exactly those.
@@ -32,6 +33,9 @@ public sealed class ParameterGroup : IDisposable
     // Null on a ZeRO-1 rank that owns no parameter (more ranks than parameters).
     private readonly AdamW? _optimizer;
     private readonly OptimizerShards? _shards;
+    // Data-parallel: the ranks whose gradients are summed before each step, in exact float64 buckets (made at the first backward).
+    private readonly ProcessGroup? _ranks;
+    private GradientReducer? _reducer;
     private double _learningRate;
     private long _optimizerSteps;
     private readonly double _maxGradNorm;
@@ -48,11 +52,11 @@ public sealed class ParameterGroup : IDisposable
     /// <param name="maxGradNorm">The global gradient-norm clip (&gt; 0).</param>
     /// <param name="log">Receives a note for every skipped step.</param>
     public ParameterGroup(string name, IEnumerable<Parameter> parameters, double learningRate, double weightDecay, double maxGradNorm, Action<string>? log = null)
-        : this(name, parameters, learningRate, weightDecay, maxGradNorm, log, shardOver: null)
+        : this(name, parameters, learningRate, weightDecay, maxGradNorm, log, ranks: null, shard: false)
     {
     }
 
-    private ParameterGroup(string name, IEnumerable<Parameter> parameters, double learningRate, double weightDecay, double maxGradNorm, Action<string>? log, ProcessGroup? shardOver)
+    private ParameterGroup(string name, IEnumerable<Parameter> parameters, double learningRate, double weightDecay, double maxGradNorm, Action<string>? log, ProcessGroup? ranks, bool shard)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         if (!(maxGradNorm > 0))
@@ -65,7 +69,8 @@ public sealed class ParameterGroup : IDisposable
         {
             throw new ArgumentException($"the {name} group has no trainable parameters; unfreeze some (RequiresGrad) or pass them explicitly.", nameof(parameters));
         }
-        _shards = shardOver is null ? null : new OptimizerShards(shardOver, _parameters);
+        _ranks = ranks;
+        _shards = ranks is not null && shard ? new OptimizerShards(ranks, _parameters) : null;
         var stepped = _shards?.Owned ?? _parameters;
         _optimizer = stepped.Count == 0 ? null : new AdamW(stepped, learningRate, Beta1, Beta2, Epsilon, weightDecay);
         _learningRate = learningRate;
@@ -78,12 +83,43 @@ public sealed class ParameterGroup : IDisposable
         new(name, module.TrainableParameters(), learningRate, weightDecay, maxGradNorm, log);
 
     /// <summary>
-    /// A ZeRO-1 group over the data-parallel ranks of <paramref name="group"/>: each rank keeps and updates the AdamW
-    /// state of its share of the parameters, then every parameter is broadcast from its owner. Every rank must call
-    /// <see cref="Step"/> and <see cref="StateDict"/> together (they are collectives), with the same summed gradients.
+    /// A group trained by the data-parallel ranks of <paramref name="group"/>: each rank runs its share of the
+    /// micro-batches through <see cref="Backward"/>, and <see cref="Step"/> sums the gradients over the ranks (exactly,
+    /// in float64 buckets: <see cref="GradientReducer"/>) before the same clip and AdamW step on every rank. With
+    /// <paramref name="shardOptimizer"/> (ZeRO stage 1, <see cref="OptimizerShards"/>) each rank keeps and updates the AdamW
+    /// state of its flat 1/N slice of the parameters, then every slice is broadcast from its owner. Every rank must call <see cref="Step"/> and
+    /// <see cref="StateDict"/> together (they are collectives).
     /// </summary>
-    public static ParameterGroup Sharded(string name, IEnumerable<Parameter> parameters, double learningRate, double weightDecay, double maxGradNorm, ProcessGroup group, Action<string>? log = null) =>
-        new(name, parameters, learningRate, weightDecay, maxGradNorm, log, group ?? throw new ArgumentNullException(nameof(group)));
+    public static ParameterGroup DataParallel(string name, IEnumerable<Parameter> parameters, double learningRate, double weightDecay, double maxGradNorm, ProcessGroup group,
+        bool shardOptimizer = false, Action<string>? log = null) =>
+        new(name, parameters, learningRate, weightDecay, maxGradNorm, log, group ?? throw new ArgumentNullException(nameof(group)), shardOptimizer);
+
+    /// <summary>Seconds the last <see cref="Step"/> spent summing the gradients over the ranks (the benchmark's figure).</summary>
+    internal double LastAllReduceSeconds { get; private set; }
+
+    /// <summary>Gradient buckets (all-reduce calls per step) of a data-parallel group; 0 without one.</summary>
+    internal int BucketCount => Reducer?.BucketCount ?? 0;
+
+    /// <summary>The data-parallel ranks sharing this group's updates, or null for one process.</summary>
+    public ProcessGroup? Ranks => _ranks;
+
+    /// <summary>
+    /// Back-propagates one micro-batch's <paramref name="loss"/> into the gradients of the next <see cref="Step"/>.
+    /// Data-parallel: into this rank's float64 gradient buckets (<see cref="GradientReducer"/>), and with
+    /// <paramref name="lastMicroBatch"/> (this rank's last micro-batch before <see cref="Step"/>) the buckets' all-reduces
+    /// start during this backward, overlapping it.
+    /// </summary>
+    public void Backward(Tensor loss, bool lastMicroBatch)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        Reducer?.Prepare(lastMicroBatch);
+        loss.Backward();
+    }
+
+    /// <summary>Whether the gradient all-reduce overlaps the last backward (the default) or runs after it (the benchmark's reference).</summary>
+    internal bool OverlapAllReduce { get; set; } = true;
+
+    private GradientReducer? Reducer => _ranks is null ? null : _reducer ??= new GradientReducer(_ranks, _parameters, OverlapAllReduce);
 
     /// <summary>Bytes of AdamW state this process holds (all of it, or its ZeRO-1 share).</summary>
     public long OptimizerStateBytes => 2 * (_optimizer?.Parameters.Sum(p => p.NumEl * p.DType.ElementSize()) ?? 0);
@@ -111,6 +147,7 @@ public sealed class ParameterGroup : IDisposable
     /// <summary>Clears accumulated gradients (before the first micro-batch of an optimizer step).</summary>
     public void ZeroGrad()
     {
+        _reducer?.Zero();
         foreach (var p in _parameters)
         {
             p.ZeroGrad();
@@ -124,11 +161,15 @@ public sealed class ParameterGroup : IDisposable
     /// <returns>The gradient norm before clipping (possibly NaN or ∞).</returns>
     public double Step()
     {
+        var reduce = System.Diagnostics.Stopwatch.GetTimestamp();
+        Reducer?.Finish();
+        LastAllReduceSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(reduce).TotalSeconds;
         var norm = GradClip.ClipGradNorm(_parameters, _maxGradNorm);
         if (double.IsFinite(norm))
         {
+            _shards?.BeforeStep();
             _optimizer?.Step();
-            _shards?.BroadcastParameters();
+            _shards?.AfterStep();
             _optimizerSteps++;
             _normSum += norm;
             _finiteSteps++;
@@ -169,5 +210,10 @@ public sealed class ParameterGroup : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _optimizer?.Dispose();
+    public void Dispose()
+    {
+        _optimizer?.Dispose();
+        _shards?.Dispose();
+        _reducer?.Dispose();
+    }
 }

@@ -1,4 +1,5 @@
 using ToolRL.Algorithms;
+using ToolRL.Distributed;
 using ToolRL.Torch.IO;
 using ToolRL.Training.Metrics;
 using ToolRL.Training.Rollout;
@@ -29,7 +30,10 @@ public sealed class PpoTrainer : RlTrainer
         {
             throw new ArgumentException($"PPO trains a critic, but adv_estimator '{Estimator.Name}' does not read its values; use GrpoTrainer (algorithm grpo) with it, or adv_estimator gae.", nameof(setup));
         }
-        _criticGroup = ParameterGroup.Trainable("critic", _critic.Module, Config.CriticLr, Config.WeightDecay, Config.MaxGradNorm, Note);
+        // Data-parallel: the critic's gradients are summed over the ranks as the actor's (its AdamW state stays whole).
+        _criticGroup = setup.Group is { } group
+            ? ParameterGroup.DataParallel("critic", _critic.Module.TrainableParameters(), Config.CriticLr, Config.WeightDecay, Config.MaxGradNorm, group, log: Note)
+            : ParameterGroup.Trainable("critic", _critic.Module, Config.CriticLr, Config.WeightDecay, Config.MaxGradNorm, Note);
     }
 
     /// <inheritdoc />
@@ -69,14 +73,16 @@ public sealed class PpoTrainer : RlTrainer
             {
                 var normalizer = NormalizerOf(data, mini.SelectMany(m => m));
                 _criticGroup.ZeroGrad();
-                foreach (var micro in mini)
+                var mine = RankShare.RoundRobin(mini.Count, Setup.Group);
+                foreach (var k in mine)
                 {
+                    var micro = mini[k];
                     using var scope = NewScope();
                     var batch = data.BuildMicroBatch(micro, Setup.Prompts.PadTokenId);
                     var predicted = _critic.Values(batch);
                     var result = ValueLoss.ComputeClipped(predicted, batch.Select(data.Values!), batch.Select(data.Returns!), batch.ResponseMask,
                         Config.CliprangeValue, Config.LossAggMode, normalizer);
-                    result.VfLoss.Backward();
+                    _criticGroup.Backward(result.VfLoss, lastMicroBatch: k == mine[^1]);
                     loss += result.VfLoss.ItemDouble();
                     clipFrac += result.VfClipFrac * batch.TokenCount;
                     using (NoGrad())
@@ -89,6 +95,9 @@ public sealed class PpoTrainer : RlTrainer
                 steps++;
             }
         }
+        var sums = new[] { loss, clipFrac, vpred, tokens };
+        RankShare.Sum(Setup.Group, sums);
+        (loss, clipFrac, vpred, tokens) = (sums[0], sums[1], sums[2], sums[3]);
         metrics[MetricNames.VfLoss] = loss / steps;
         metrics[MetricNames.VfClipFrac] = clipFrac / Math.Max(tokens, 1);
         metrics[MetricNames.VpredMean] = vpred / Math.Max(tokens, 1);
@@ -123,17 +132,6 @@ public sealed class PpoTrainer : RlTrainer
     {
         _critic.Module.Eval();
         using var noGrad = NoGrad();
-        var rows = new float[data.Trajectories.Count][];
-        foreach (var micro in Enumerable.Range(0, data.Trajectories.Count).Chunk(Config.PpoMicroBatchSize))
-        {
-            using var scope = NewScope();
-            var batch = data.BuildMicroBatch(micro, Setup.Prompts.PadTokenId);
-            var perRow = StepTensors.ToRows(_critic.Values(batch) * batch.ResponseMask, batch.ResponseLengths);
-            for (var k = 0; k < micro.Length; k++)
-            {
-                rows[micro[k]] = perRow[k];
-            }
-        }
-        return StepTensors.FromRows(rows, data.Width);
+        return GatherRows(data, batch => _critic.Values(batch) * batch.ResponseMask);
     }
 }

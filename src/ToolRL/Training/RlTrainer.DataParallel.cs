@@ -1,6 +1,6 @@
 using ToolRL.Distributed;
 using ToolRL.Torch;
-using ToolRL.Torch.Distributed;
+using ToolRL.Training.Rollout;
 using static ToolRL.Torch.torch;
 
 namespace ToolRL.Training;
@@ -8,7 +8,6 @@ namespace ToolRL.Training;
 public abstract partial class RlTrainer
 {
     private string? _scratchDirectory;
-    private GradientAccumulator? _accumulator;
 
     /// <summary>True on the process that writes metrics, checkpoints and the report: the only one, or rank 0.</summary>
     private bool IsWriter => Setup.Group is not { Rank: > 0 };
@@ -24,59 +23,37 @@ public abstract partial class RlTrainer
     /// <summary>Where this process keeps its metrics files: the output folder on the writer, a private scratch folder elsewhere.</summary>
     private string MetricsDirectory => IsWriter ? Setup.OutputDir : _scratchDirectory ??= Directory.CreateTempSubdirectory("toolrl-rank-").FullName;
 
-    /// <summary>Every rank starts the RL phase from rank 0's weights (a warm start computed on each rank may differ in the last bit).</summary>
-    private void BroadcastInitialWeights()
-    {
-        if (Setup.Group is not { WorldSize: > 1 } group)
-        {
-            return;
-        }
-        using var noGrad = NoGrad();
-        foreach (var parameter in Setup.Policy.Module.Parameters())
-        {
-            group.Broadcast(parameter, root: 0);
-        }
-    }
+    /// <summary>Every rank starts the RL phase from rank 0's weights (e.g. a resumed checkpoint read on rank 0's machine).</summary>
+    private void BroadcastInitialWeights() => WeightSync.FromRankZero(Setup.Group, Setup.Policy.Module);
 
-    /// <summary>This rank's micro-batches of a mini-batch (round robin; all of them without a group).</summary>
-    private IEnumerable<int[]> LocalShare(IReadOnlyList<int[]> microBatches) => Setup.Group is { } group
-        ? microBatches.Where((_, k) => k % group.WorldSize == group.Rank)
-        : microBatches;
-
-    /// <summary>After a micro-batch's backward: data-parallel runs move the gradients into the exact float64 sum.</summary>
-    private void AccumulateGradients()
+    /// <summary>
+    /// A per-token pass over the whole step without gradients (log-probs, values) as a <c>[N, R_max]</c> tensor: the
+    /// trajectories in micro-batches of <c>ppo_micro_batch_size</c>, each rank running its share (round robin) and the
+    /// rows summed over the ranks (every row comes from one rank, zeros elsewhere: the sum is exact). The micro-batches
+    /// are the same at any world size, so the rows are the 1-rank pass's.
+    /// </summary>
+    private protected Tensor GatherRows(StepData data, Func<MicroBatch, Tensor> pass)
     {
-        if (Setup.Group is not null)
+        var micros = Enumerable.Range(0, data.Trajectories.Count).Chunk(Config.PpoMicroBatchSize).ToArray();
+        var rows = new IReadOnlyList<float>[data.Trajectories.Count];
+        Array.Fill(rows, []);
+        foreach (var k in RankShare.RoundRobin(micros.Length, Setup.Group))
         {
-            (_accumulator ??= new GradientAccumulator(_actor.Parameters)).Accumulate();
+            using var scope = NewScope();
+            var batch = data.BuildMicroBatch(micros[k], Setup.Prompts.PadTokenId);
+            var perRow = StepTensors.ToRows(pass(batch), batch.ResponseLengths);
+            for (var j = 0; j < micros[k].Length; j++)
+            {
+                rows[micros[k][j]] = perRow[j];
+            }
         }
-    }
-
-    /// <summary>Before an optimizer step: data-parallel runs sum the ranks' gradients (<see cref="GradientAccumulator"/>).</summary>
-    private void AllReduceGradients()
-    {
-        if (Setup.Group is { } group)
-        {
-            (_accumulator ??= new GradientAccumulator(_actor.Parameters)).AllReduce(group);
-        }
-    }
-
-    /// <summary>Sums per-rank partial sums (losses, token counts) over the ranks, in place.</summary>
-    private void SumOverRanks(double[] values)
-    {
-        if (Setup.Group is not { WorldSize: > 1 } group)
-        {
-            return;
-        }
-        using var scope = NewScope();
-        var t = FromArray(values);
-        group.AllReduce(t);
-        t.ToArray<double>().CopyTo(values, 0);
+        var result = StepTensors.FromRows(rows, data.Width);
+        Setup.Group?.AllReduce(result);
+        return result;
     }
 
     private void DisposeDataParallel()
     {
-        _accumulator?.Dispose();
         if (_scratchDirectory is { } dir && Directory.Exists(dir))
         {
             Directory.Delete(dir, recursive: true);

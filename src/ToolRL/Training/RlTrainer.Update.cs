@@ -1,4 +1,5 @@
 using ToolRL.Algorithms;
+using ToolRL.Distributed;
 using ToolRL.Torch;
 using ToolRL.Training.Metrics;
 using ToolRL.Training.Rollout;
@@ -27,8 +28,10 @@ public abstract partial class RlTrainer
             {
                 var normalizer = NormalizerOf(data, mini.SelectMany(m => m));
                 _actor.ZeroGrad();
-                foreach (var micro in LocalShare(mini))
+                var mine = RankShare.RoundRobin(mini.Count, Setup.Group);
+                foreach (var k in mine)
                 {
+                    var micro = mini[k];
                     using var scope = NewScope();
                     var batch = data.BuildMicroBatch(micro, Setup.Prompts.PadTokenId);
                     var (logProbs, tokenEntropy) = policy.ScoreResponses(batch, Config.Sampling.Temperature, withEntropy: true);
@@ -63,18 +66,16 @@ public abstract partial class RlTrainer
                         klLoss += klAgg.ItemDouble();
                         loss = loss + klAgg * Config.KlCoef;
                     }
-                    loss.Backward();
-                    AccumulateGradients();
+                    _actor.Backward(loss, lastMicroBatch: k == mine[^1]);
                     pgLoss += skipped ? 0 : result.PgLoss.ItemDouble();
                 }
-                AllReduceGradients();
                 _actor.Step();
                 optimizerSteps++;
             }
         }
         // Data-parallel: every sum above covered this rank's micro-batches only.
         var sums = new[] { pgLoss, klLoss, tokens, clipFrac, clipFracLower, ppoKl, entropy, ratioSkipped };
-        SumOverRanks(sums);
+        RankShare.Sum(Setup.Group, sums);
         (pgLoss, klLoss, tokens, clipFrac, clipFracLower, ppoKl, entropy, ratioSkipped) = (sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7]);
         metrics[MetricNames.PgLoss] = pgLoss / optimizerSteps;
         metrics[MetricNames.PgClipFrac] = clipFrac / Math.Max(tokens, 1);
@@ -117,32 +118,27 @@ public abstract partial class RlTrainer
     }
 
     /// <summary>
-    /// Log-probs <c>[N, R_max]</c> of every response under <paramref name="model"/> without gradients, in micro-batches;
+    /// Log-probs <c>[N, R_max]</c> of every response under <paramref name="model"/> without gradients, in micro-batches
+    /// (data-parallel: each rank scores its share, <see cref="GatherRows"/>);
     /// with <paramref name="withEntropy"/> also the mean token entropy (verl logs actor/entropy from this pass).
     /// </summary>
     private protected (Tensor LogProbs, double Entropy) ForwardLogProbs(IPolicyModel model, StepData data, bool withEntropy)
     {
         model.Module.Eval();
         using var noGrad = NoGrad();
-        var rows = new float[data.Trajectories.Count][];
-        double entropySum = 0;
-        foreach (var micro in Enumerable.Range(0, data.Trajectories.Count).Chunk(Config.PpoMicroBatchSize))
+        var entropySum = new double[1];
+        var logProbs = GatherRows(data, batch =>
         {
-            using var scope = NewScope();
-            var batch = data.BuildMicroBatch(micro, Setup.Prompts.PadTokenId);
             var (logProbs, entropy) = model.ScoreResponses(batch, Config.Sampling.Temperature, withEntropy);
-            var perRow = StepTensors.ToRows(logProbs, batch.ResponseLengths);
-            for (var k = 0; k < micro.Length; k++)
-            {
-                rows[micro[k]] = perRow[k];
-            }
             if (withEntropy)
             {
-                entropySum += Masked.Sum(entropy!, batch.ResponseMask).ItemDouble();
+                entropySum[0] += Masked.Sum(entropy!, batch.ResponseMask).ItemDouble();
             }
-        }
+            return logProbs;
+        });
+        RankShare.Sum(Setup.Group, entropySum);
         var total = data.GeneratedTokenCounts.Sum();
-        return (StepTensors.FromRows(rows, data.Width), total == 0 ? double.NaN : entropySum / total);
+        return (logProbs, total == 0 ? double.NaN : entropySum[0] / total);
     }
 
     private void AddDataMetrics(StepData data, Dictionary<string, double> metrics)

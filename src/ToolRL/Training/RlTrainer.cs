@@ -50,8 +50,8 @@ public abstract partial class RlTrainer : IDisposable
         {
             throw new ArgumentException($"batch_size {config.BatchSize} is larger than the {setup.TrainRows.Count} training prompts; lower batch_size or add data.", nameof(setup));
         }
-        _actor = setup is { ShardOptimizer: true, Group: { } group }
-            ? ParameterGroup.Sharded("actor", setup.Policy.Module.TrainableParameters(), config.ActorLr, config.WeightDecay, config.MaxGradNorm, group, Note)
+        _actor = setup.Group is { } group
+            ? ParameterGroup.DataParallel("actor", setup.Policy.Module.TrainableParameters(), config.ActorLr, config.WeightDecay, config.MaxGradNorm, group, setup.ShardOptimizer, Note)
             : ParameterGroup.Trainable("actor", setup.Policy.Module, config.ActorLr, config.WeightDecay, config.MaxGradNorm, Note);
         _rollout = setup.Rollout ?? new SingleTurnRollout(setup.Prompts, setup.Reward);
         _kl = ConfiguredAlgorithms.CreateKlController(config);
@@ -227,7 +227,7 @@ public abstract partial class RlTrainer : IDisposable
         var sampling = Config.Sampling;
         var request = new RolloutRequest(Sampler, rows, Config.N,
             new SamplingSettings(Config.MaxResponseLength, sampling.Temperature, sampling.TopP, sampling.TopK, Setup.Prompts.StopTokenIds),
-            SamplingSeed(step), (int)step);
+            SamplingSeed(step), (int)step) { Group = Setup.Group };
         var rollout = await _rollout.RolloutAsync(request, cancellationToken).ConfigureAwait(false);
         foreach (var (name, value) in rollout.Metrics)
         {

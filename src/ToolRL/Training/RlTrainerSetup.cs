@@ -60,7 +60,7 @@ public sealed record RlTrainerSetup
     public ProcessGroup? Group { get; init; }
 
     /// <summary>
-    /// With <see cref="Group"/>: shard the actor's AdamW state over the ranks (ZeRO stage 1, <see cref="ParameterGroup.Sharded"/>):
+    /// With <see cref="Group"/>: shard the actor's AdamW state over the ranks (ZeRO stage 1, <see cref="ParameterGroup.DataParallel"/>):
     /// each rank holds 1/N of it; the updates, metrics and checkpoints are the same as unsharded.
     /// </summary>
     public bool ShardOptimizer { get; init; }

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 using ToolRL.Algorithms;
 using ToolRL.Configuration;
 using ToolRL.Data;
+using ToolRL.Distributed;
+using ToolRL.Torch.Distributed;
 using ToolRL.Training.Metrics;
 using ToolRL.Training.Rollout;
 using static ToolRL.Torch.torch;
@@ -27,7 +29,10 @@ public sealed class SftTrainer : IDisposable
     private readonly LrSchedulerConfig _schedule;   // sft.lr_scheduler with its warmup resolved for this run
     private readonly int _seed;
     private readonly int _maxLength;
-    private readonly ParameterGroup _group;
+    private readonly double _weightDecay;
+    private readonly double _maxGradNorm;
+    private readonly Action<string> _log;
+    private ParameterGroup? _group;
 
     /// <summary>Builds the trainer over <paramref name="examples"/> with the <c>sft</c> section of <paramref name="config"/>.</summary>
     public SftTrainer(TrainingConfig config, IPolicyModel policy, PromptEncoder prompts, IReadOnlyList<SftRow> examples, ILogger? logger = null)
@@ -61,7 +66,9 @@ public sealed class SftTrainer : IDisposable
         _maxLength = _sft.MaxLength ?? config.MaxPromptLength + config.MaxResponseLength;
         _encode = i => Truncate(encode(i));
         _seed = config.Seed;
-        _group = ParameterGroup.Trainable("sft", policy.Module, _sft.Lr, config.WeightDecay, config.MaxGradNorm, log);
+        _weightDecay = config.WeightDecay;
+        _maxGradNorm = config.MaxGradNorm;
+        _log = log;
         StepsPerEpoch = (count + _sft.BatchSize - 1) / _sft.BatchSize;
         TotalSteps = (long)StepsPerEpoch * _sft.Epochs;
         // The warmup is at least one step, as before the schedule was configurable.
@@ -69,6 +76,13 @@ public sealed class SftTrainer : IDisposable
             ? _sft.LrScheduler
             : _sft.LrScheduler with { WarmupSteps = Math.Max(1, _sft.LrScheduler.WarmupStepsFor((int)TotalSteps)), WarmupRatio = 0 };
     }
+
+    /// <summary>
+    /// Data-parallel ranks (docs/distributed.md), or null for one process: each rank runs its share of every batch's
+    /// micro-batches (round robin) and the gradients are summed over the ranks before each step
+    /// (<see cref="ParameterGroup.DataParallel"/>), so every rank holds the 1-process weights and logs its metrics.
+    /// </summary>
+    public ProcessGroup? Group { get; init; }
 
     /// <summary>Optimizer steps per epoch (the last batch may be smaller).</summary>
     public int StepsPerEpoch { get; }
@@ -86,6 +100,9 @@ public sealed class SftTrainer : IDisposable
     public async IAsyncEnumerable<TrainingStepResult> TrainAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
+        _group ??= Group is { } ranks
+            ? ParameterGroup.DataParallel("sft", _policy.Module.TrainableParameters(), _sft.Lr, _weightDecay, _maxGradNorm, ranks, log: _log)
+            : ParameterGroup.Trainable("sft", _policy.Module, _sft.Lr, _weightDecay, _maxGradNorm, _log);
         var order = new EpochIterator(_count, _sft.BatchSize, _seed, dropLast: false, shuffle: true);
         var encoded = new SftSequence[_count];
         for (long step = 1; step <= TotalSteps; step++)
@@ -102,21 +119,25 @@ public sealed class SftTrainer : IDisposable
             _policy.Module.Train();
             _group.ZeroGrad();
             var tokens = batch.Sum(i => encoded[i].TrainedTokens);
-            double loss = 0;
-            foreach (var micro in batch.Chunk(_sft.MicroBatchSize))
+            var loss = new double[1];
+            var micros = batch.Chunk(_sft.MicroBatchSize).ToArray();
+            var mine = RankShare.RoundRobin(micros.Length, Group);
+            foreach (var k in mine)
             {
+                var micro = micros[k];
                 using var scope = NewScope();
                 using var microBatch = MicroBatch.Build(micro, i => encoded[i].PromptIds, i => encoded[i].ResponseIds, _padTokenId, i => encoded[i].LossMask);
                 var (logProbs, _) = _policy.ScoreResponses(microBatch, 1.0, withEntropy: false);
                 // Token-mean over the whole batch: each micro-batch contributes its summed NLL / batch tokens.
                 var nll = -Masked.Sum(logProbs, microBatch.ResponseMask) / tokens;
-                nll.Backward();
-                loss += nll.ItemDouble();
+                _group.Backward(nll, lastMicroBatch: k == mine[^1]);
+                loss[0] += nll.ItemDouble();
             }
+            RankShare.Sum(Group, loss);
             _group.Step();
             var metrics = new Dictionary<string, double>
             {
-                [MetricNames.SftLoss] = loss,
+                [MetricNames.SftLoss] = loss[0],
                 [MetricNames.SftTokens] = tokens,
             };
             _group.ReportMetrics(metrics);
@@ -133,7 +154,7 @@ public sealed class SftTrainer : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _group.Dispose();
+    public void Dispose() => _group?.Dispose();
 }
 
 /// <summary>One encoded SFT example: the prompt's ids, the response's ids, and which response tokens are trained.</summary>

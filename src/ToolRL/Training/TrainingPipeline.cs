@@ -190,7 +190,7 @@ public sealed class TrainingPipeline
             // An environment's warm start is its gold trajectories, token for token.
             Func<Task<IReadOnlyList<SftSequence>?>>? gold = agent is not null ? async () => await agent.GoldSequencesAsync(tokenizer, cancellationToken)
                 : stepTool is not null ? () => Task.FromResult<IReadOnlyList<SftSequence>?>(stepTool.SftSequences(tokenizer)) : null;
-            await foreach (var step in SftStage.RunAsync(Config, StageDir, policy, tokenizer, prompts, train, gold, _logger, StopAfter, cancellationToken))
+            await foreach (var step in SftStage.RunAsync(Config, StageDir, policy, tokenizer, prompts, train, gold, _logger, StopAfter, Group, cancellationToken))
             {
                 yield return step;
             }

@@ -1,10 +1,8 @@
 using ToolRL.Distributed;
-using ToolRL.Torch;
-using ToolRL.Torch.NN;
 
 namespace ToolRL.Tests.Distributed;
 
-/// <summary>The single-process pieces of data-parallel training: how prompts split over ranks, and the float64 gradient sum.</summary>
+/// <summary>The single-process pieces of data-parallel training: how prompts and micro-batches split over ranks, how ZeRO-1 deals parameters.</summary>
 public sealed class DataParallelPiecesTests
 {
     [Theory]
@@ -28,37 +26,25 @@ public sealed class DataParallelPiecesTests
     }
 
     [Fact]
-    public void TheFloat64SumDoesNotDependOnHowMicroBatchesAreGrouped()
+    public void MicroBatchesAreDealtRoundRobin()
     {
-        // Element 0 in float32: (3 + 1e8) - 1e8 = 0, but 3 + (1e8 - 1e8) = 3: the order of a float32 sum decides.
-        // The float64 sum is exact whatever the order, so it gives 3 (what 2 ranks summing (3) + (1e8 - 1e8) get).
-        float[][] micro = [[3f, 1f], [1e8f, 3f], [-1e8f, -1e8f]];
-        using var scope = torch.NewScope();
-        var p = new Parameter(torch.Zeros([2]));
-        using var accumulator = new GradientAccumulator([p]);
-        foreach (var g in micro)
-        {
-            p.SetGrad(torch.FromArray(g));
-            accumulator.Accumulate();
-            Assert.Null(p.Grad);
-        }
-        accumulator.AllReduce(group: null);
-        Assert.Equal([3f, -1e8f + 4f], p.Grad!.ToArray<float>());
-        Assert.Equal(1, accumulator.BucketCount);
-
-        // The next optimizer step starts from zero.
-        p.SetGrad(torch.FromArray([1f, 2f]));
-        accumulator.Accumulate();
-        accumulator.AllReduce(group: null);
-        Assert.Equal([1f, 2f], p.Grad!.ToArray<float>());
+        Assert.Equal([0, 1, 2, 3, 4], RankShare.RoundRobin(5, group: null));
+        using var store = ToolRL.Torch.Distributed.TcpStore.Host(0, TimeSpan.FromSeconds(30));
+        using var group = ToolRL.Torch.Distributed.ProcessGroup.Create(store, 0, 1, ToolRL.Torch.Distributed.DistributedBackend.Gloo, TimeSpan.FromSeconds(30), "127.0.0.1");
+        Assert.Equal([0, 1, 2], RankShare.RoundRobin(3, group));
     }
 
     [Fact]
-    public void ZeroOneDealsParametersLargestFirstToTheLeastLoadedRank()
+    public void ZeroOneCutsTheFlatParametersIntoEqualRangesSplittingTensors()
     {
-        // Sizes 10, 7, 6, 3, 1 over 2 ranks: 10 → 0; 7 → 1; 6 → 1 (load 7 < 10); 3 → 0 (10 < 13); 1 → 0 (13 = 13: the lower rank).
-        Assert.Equal([0, 1, 1, 0, 0], OptimizerShards.Assign([10, 7, 6, 3, 1], 2));
-        Assert.Equal([0, 0, 0], OptimizerShards.Assign([5, 4, 3], 1));
-        Assert.Equal([0, 1, 2], OptimizerShards.Assign([9, 8, 7], 3));
+        // Sizes 10, 7, 6, 3, 1 (27 elements) over 2 ranks: [0, 14) and [14, 27); the 7-element tensor straddles the cut.
+        Assert.Equal(
+            [new ShardPiece(0, 0, 10, 0), new ShardPiece(1, 0, 4, 0), new ShardPiece(1, 4, 3, 1), new ShardPiece(2, 0, 6, 1), new ShardPiece(3, 0, 3, 1), new ShardPiece(4, 0, 1, 1)],
+            OptimizerShards.Split([10, 7, 6, 3, 1], 2));
+        // One big tensor (a tied embedding) is shared by every rank: 12 elements over 3 ranks, 4 each.
+        Assert.Equal([new ShardPiece(0, 0, 4, 0), new ShardPiece(0, 4, 4, 1), new ShardPiece(0, 8, 2, 2), new ShardPiece(1, 0, 2, 2)],
+            OptimizerShards.Split([10, 2], 3));
+        // More ranks than elements: the last ranks hold nothing.
+        Assert.Equal([new ShardPiece(0, 0, 1, 0), new ShardPiece(1, 0, 1, 1)], OptimizerShards.Split([1, 1], 4));
     }
 }

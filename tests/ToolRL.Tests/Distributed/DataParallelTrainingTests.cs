@@ -9,7 +9,8 @@ namespace ToolRL.Tests.Distributed;
 /// <summary>
 /// The real <c>toolrl train --nproc-per-node</c>: a GRPO run on 2 data-parallel ranks (2 processes, gloo over
 /// loopback) equals the 1-rank run step for step (metrics and weights), with the optimizer state replicated or
-/// sharded (ZeRO-1, whose gathered checkpoint equals the unsharded one), and a 2-rank run resumes on 1 rank.
+/// sharded (ZeRO-1, whose gathered checkpoint equals the unsharded one), on two "nodes" over loopback, and a 2-rank run
+/// resumes on 1 rank; the SFT warm start and PPO with its critic equal their 1-rank runs too.
 /// </summary>
 public sealed class DataParallelTrainingTests : IDisposable
 {
@@ -47,17 +48,62 @@ public sealed class DataParallelTrainingTests : IDisposable
         var oneRows = MetricsLog.ReadJsonl(Path.Combine(one, MetricsLog.JsonlFileName));
         foreach (var run in new[] { two, sharded })
         {
-            AssertSameMetrics(oneRows, MetricsLog.ReadJsonl(Path.Combine(run, MetricsLog.JsonlFileName)), steps: 4);
+            AssertSameMetrics(oneRows, MetricsLog.ReadJsonl(Path.Combine(run, MetricsLog.JsonlFileName)), steps: 4, MetricNames.PgLoss, MetricNames.ValRewardMean);
             AssertSameTensors(Path.Combine(Checkpoint(one, 3), "model.safetensors"), Path.Combine(Checkpoint(run, 3), "model.safetensors"));
         }
         AssertSameTensors(Optimizer(one, 3), Optimizer(sharded, 3));
+
+        // Two "nodes" on loopback (two launchers, --nnodes 2, 1 rank each, node 0 hosting the store): the 1-rank run again.
+        var nodes = Path.Combine(_temp.Path, "nodes");
+        TrainOnTwoNodes(config, nodes);
+        AssertSameMetrics(oneRows, MetricsLog.ReadJsonl(Path.Combine(nodes, MetricsLog.JsonlFileName)), steps: 4, MetricNames.PgLoss, MetricNames.ValRewardMean);
+        AssertSameTensors(Path.Combine(Checkpoint(one, 3), "model.safetensors"), Path.Combine(Checkpoint(nodes, 3), "model.safetensors"));
 
         // The sharded 2-rank run as if killed after step 2's checkpoint, resumed on 1 rank: step 3 is the 1-rank run's.
         Directory.Delete(Path.Combine(sharded, "checkpoints", "global_step_3"), recursive: true);
         Train(config, sharded, 1, "--resume");
         AssertSameTensors(Path.Combine(Checkpoint(one, 3), "model.safetensors"), Path.Combine(Checkpoint(sharded, 3), "model.safetensors"));
         AssertSameTensors(Optimizer(one, 3), Optimizer(sharded, 3));
-        AssertSameMetrics(oneRows, MetricsLog.ReadJsonl(Path.Combine(sharded, MetricsLog.JsonlFileName)), steps: 4);
+        AssertSameMetrics(oneRows, MetricsLog.ReadJsonl(Path.Combine(sharded, MetricsLog.JsonlFileName)), steps: 4, MetricNames.PgLoss, MetricNames.ValRewardMean);
+    }
+
+    // PPO after an SFT warm start: SFT batches of 8 in micro-batches of 2 (2 per rank); PPO with a critic, KL in the
+    // reward (reference and old log-prob passes) and 2 PPO epochs over mini-batches of 2 trajectories (1 micro-batch per rank).
+    private const string PpoConfig = """
+        {
+          "algorithm": "ppo", "adv_estimator": "gae", "seed": 3, "batch_size": 4, "epochs": 1, "n": 1,
+          "max_prompt_length": 1024, "max_response_length": 10,
+          "actor_lr": 0.002, "critic_lr": 0.003, "ppo_mini_batch_size": 2, "ppo_micro_batch_size": 1, "ppo_epochs": 2,
+          "kl_coef": 0.05, "use_kl_in_reward": true, "entropy_coeff": 0.01, "critic_warmup": 0,
+          "model": { "tiny": { "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1, "intermediate_size": 64 } },
+          "tokenizer": { "train_bpe": { "vocab_size": 300 } },
+          "data": { "synthetic": { "train_count": 16, "val_count": 2, "preset": "tiny", "instructions": "minimal" } },
+          "sft": { "epochs": 1, "lr": 0.004, "batch_size": 8, "micro_batch_size": 2 },
+          "trainer": { "experiment_name": "dp-ppo", "save_freq": -1, "test_freq": -1, "val_before_train": false, "total_training_steps": 2 }
+        }
+        """;
+
+    [Fact]
+    public void TwoRanksRunTheSftWarmStartAndPpoWithItsCriticLikeOne()
+    {
+        var config = CliHarness.WriteConfig(Path.Combine(_temp.Path, "ppo.json"), PpoConfig);
+        var one = Path.Combine(_temp.Path, "one");
+        var two = Path.Combine(_temp.Path, "two");
+        Train(config, one, 1);
+        Train(config, two, 2);
+
+        // The SFT warm start step by step, then PPO (critic and actor) step by step.
+        AssertSameMetrics(MetricsLog.ReadJsonl(Path.Combine(one, "sft", MetricsLog.JsonlFileName)),
+            MetricsLog.ReadJsonl(Path.Combine(two, "sft", MetricsLog.JsonlFileName)), steps: 2, MetricNames.SftLoss);
+        AssertSameTensors(Path.Combine(one, "sft", "model", "model.safetensors"), Path.Combine(two, "sft", "model", "model.safetensors"));
+        AssertSameMetrics(MetricsLog.ReadJsonl(Path.Combine(one, MetricsLog.JsonlFileName)),
+            MetricsLog.ReadJsonl(Path.Combine(two, MetricsLog.JsonlFileName)), steps: 2, MetricNames.VfLoss, MetricNames.PgLoss, MetricNames.RewardKlPenalty);
+        var files = Directory.GetFiles(Path.Combine(one, "checkpoints", "global_step_2"), "*.safetensors", SearchOption.AllDirectories);
+        Assert.Contains(files, f => f.Contains("critic", StringComparison.Ordinal));
+        foreach (var file in files)
+        {
+            AssertSameTensors(file, Path.Combine(two, Path.GetRelativePath(one, file)));
+        }
     }
 
     [Fact]
@@ -70,7 +116,7 @@ public sealed class DataParallelTrainingTests : IDisposable
         Assert.Contains("exited with code", err, StringComparison.Ordinal);
     }
 
-    private static void AssertSameMetrics(IReadOnlyList<MetricsRow> expected, IReadOnlyList<MetricsRow> actual, int steps)
+    private static void AssertSameMetrics(IReadOnlyList<MetricsRow> expected, IReadOnlyList<MetricsRow> actual, int steps, params string[] logged)
     {
         Assert.Equal(steps, expected.Count);
         Assert.Equal(expected.Select(r => r.Step), actual.Select(r => r.Step));
@@ -90,8 +136,10 @@ public sealed class DataParallelTrainingTests : IDisposable
             }
             Assert.True(compared > 5, $"step {expected[i].Step}: only {compared} metrics compared");
         }
-        Assert.Contains(expected, r => r.Values.ContainsKey(MetricNames.PgLoss));
-        Assert.Contains(expected, r => r.Values.ContainsKey(MetricNames.ValRewardMean));
+        foreach (var name in logged)
+        {
+            Assert.Contains(expected, r => r.Values.ContainsKey(name));
+        }
     }
 
     private static void AssertSameTensors(string expectedFile, string actualFile)
@@ -115,6 +163,42 @@ public sealed class DataParallelTrainingTests : IDisposable
     {
         var (code, _, err) = RunCli(["train", config, "--output", output, "--nproc-per-node", ranks.ToString(), "--dist-timeout", "300", .. extra]);
         Assert.True(code == 0, $"{ranks}-rank run failed ({code}): {err}");
+    }
+
+    private static void TrainOnTwoNodes(string config, string output)
+    {
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;   // free now; node 0's store takes it next
+        }
+        var errors = new[] { new StringWriter(), new StringWriter() };
+        var launchers = Enumerable.Range(0, 2).Select(node => CliHarness.Start(["train", config, "--output", output, "--nproc-per-node", "1", "--nnodes", "2",
+            "--node-rank", node.ToString(), "--master-addr", "127.0.0.1", "--master-port", port.ToString(), "--dist-timeout", "300"], stderr: errors[node])).ToArray();
+        try
+        {
+            for (var node = 0; node < 2; node++)
+            {
+                Assert.True(launchers[node].WaitForExit(TimeSpan.FromMinutes(4)), $"node {node}'s launcher did not finish within 4 minutes");
+                launchers[node].WaitForExit();
+                lock (errors[node])
+                {
+                    Assert.True(launchers[node].ExitCode == 0, $"node {node} failed ({launchers[node].ExitCode}): {errors[node]}");
+                }
+            }
+        }
+        finally
+        {
+            foreach (var launcher in launchers)
+            {
+                if (!launcher.HasExited)
+                {
+                    launcher.Kill(entireProcessTree: true);
+                }
+                launcher.Dispose();
+            }
+        }
     }
 
     private static (int Code, string Out, string Err) RunCli(params string[] args)

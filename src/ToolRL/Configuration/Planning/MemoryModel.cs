@@ -6,7 +6,8 @@ namespace ToolRL.Configuration.Planning;
 /// (4 B/param) under bf16/fp16, for the trainable parameters only (with LoRA: the adapters and the critic's head, the
 /// base frozen, held once and shared by policy, reference and critic); with several devices, data-parallel as
 /// <c>toolrl train --nproc-per-node</c> runs it (docs/distributed.md): weights, gradients and optimizer state replicated on
-/// every device, plus the float64 gradient sum of the policy's trainable parameters (8 B/param);
+/// every device, plus the float64 gradient sum of the trainable parameters of the policy and the critic (8 B/param);
+/// with ZeRO-1 (<c>--shard-optimizer</c>) the policy's AdamW state of ⌈P/N⌉ flat elements per device and its slice copy;
 /// the reference model is kept on device (weights only); activations are those kept for backward by one
 /// micro-batch with eager attention (scores and probabilities materialised), or layer inputs plus one recomputed
 /// layer under gradient checkpointing, plus the logits and fp32 log-softmax (and its gradient) over responses;
@@ -39,10 +40,17 @@ internal static class MemoryModel
                 : new(MemoryCategories.Weights, "reference", 0, "the policy's base with adapters switched off: no copy"));
         }
         items.Add(new(MemoryCategories.Gradients, "policy", Shard(trainable * bytes), $"{what} × {bytes} B{sharding}"));
-        // ZeRO-1 deals whole parameters to ranks: the even share 1/N here (whole parameters make the largest rank hold a little more).
+        // ZeRO-1 cuts the flat parameters into N ranges (OptimizerShards): rank 0 holds the largest, ⌈P/N⌉ elements, of
+        // state and a copy of its slice of the parameters that its AdamW steps.
         var zero = shardOptimizer && devices > 1;
-        items.Add(new(MemoryCategories.Optimizer, "policy", zero ? (trainable * optimizerBytesPerParam + devices - 1) / devices : trainable * optimizerBytesPerParam,
-            $"{what} × {optimizerBytesPerParam} B (AdamW fp32 m, v{(bytes == 4 ? "" : " + fp32 master weights")}){(zero ? $", sharded over {devices} devices (ZeRO-1)" : sharding)}"));
+        var share = (trainable + devices - 1) / devices;
+        items.Add(new(MemoryCategories.Optimizer, "policy", zero ? share * optimizerBytesPerParam : trainable * optimizerBytesPerParam,
+            zero ? $"{share:N0} of {what} × {optimizerBytesPerParam} B (AdamW fp32 m, v{(bytes == 4 ? "" : " + fp32 master weights")}), sharded over {devices} devices (ZeRO-1)"
+                : $"{what} × {optimizerBytesPerParam} B (AdamW fp32 m, v{(bytes == 4 ? "" : " + fp32 master weights")}){sharding}"));
+        if (zero)
+        {
+            items.Add(new(MemoryCategories.Optimizer, "policy ZeRO-1 slice", share * bytes, $"{share:N0} params × {bytes} B: the slice of the parameters this device's AdamW steps"));
+        }
         if (devices > 1)
         {
             items.Add(new(MemoryCategories.Gradients, "policy gradient sum", trainable * 8,
@@ -58,6 +66,10 @@ internal static class MemoryModel
                 : new(MemoryCategories.Weights, "critic", Shard(criticTrainable * bytes), $"{criticTrainable:N0} params (its own adapters + value head; the trunk is the policy's frozen base) × {bytes} B{sharding}"));
             items.Add(new(MemoryCategories.Gradients, "critic", Shard(criticTrainable * bytes), $"{criticTrainable:N0} params × {bytes} B{sharding}"));
             items.Add(new(MemoryCategories.Optimizer, "critic", Shard(criticTrainable * optimizerBytesPerParam), $"{criticTrainable:N0} params × {optimizerBytesPerParam} B{sharding}"));
+            if (devices > 1)
+            {
+                items.Add(new(MemoryCategories.Gradients, "critic gradient sum", criticTrainable * 8, $"{criticTrainable:N0} params × 8 B: the critic's float64 gradient buckets"));
+            }
         }
 
         var (tokens, responseTokens, sequenceLength, basis) = MicroBatchTokens(c);

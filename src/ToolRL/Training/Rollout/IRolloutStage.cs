@@ -1,4 +1,5 @@
 using ToolRL.Data;
+using ToolRL.Torch.Distributed;
 
 namespace ToolRL.Training.Rollout;
 
@@ -28,7 +29,15 @@ public interface IRolloutStage
 /// <param name="Sampling">Sampling settings (response length limit, temperature, top-p/k, stop tokens).</param>
 /// <param name="Seed">The step's sampling seed.</param>
 /// <param name="Step">The training step (1-based), for reward schedules.</param>
-public sealed record RolloutRequest(IPolicyModel Policy, IReadOnlyList<RlRow> Rows, int N, SamplingSettings Sampling, long Seed, int Step);
+public sealed record RolloutRequest(IPolicyModel Policy, IReadOnlyList<RlRow> Rows, int N, SamplingSettings Sampling, long Seed, int Step)
+{
+    /// <summary>
+    /// Data-parallel ranks, or null for one process. <see cref="Policy"/> then generates each rank's contiguous share
+    /// of <see cref="Rows"/> (<see cref="Distributed.RankShare.Of(int, int, int)"/>) and returns every response on every rank; a stage
+    /// may score only its rank's share and exchange the scores (<see cref="SingleTurnRollout"/> does), or score all.
+    /// </summary>
+    public ProcessGroup? Group { get; init; }
+}
 
 /// <summary>The trajectories of one step and the stage's own metrics.</summary>
 /// <param name="Trajectories">The trajectories, any order; <see cref="Trajectory.GroupId"/> ties the samples of one row.</param>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ToolRL.Distributed;
 using ToolRL.Rewards;
 using ToolRL.Training.Metrics;
 using static ToolRL.Torch.torch;
@@ -9,7 +10,8 @@ namespace ToolRL.Training.Rollout;
 /// The default rollout: one assistant turn per trajectory. Renders each row's prompt, samples <c>n</c> responses per
 /// prompt in one batched generation, decodes them and scores them with the reward functions; every response token
 /// is generated, so the loss mask is all ones. Metrics: <c>timing_s/gen</c>, <c>timing_s/reward</c> and the
-/// reward components' <c>rewards/{name}/mean</c>/<c>std</c>.
+/// reward components' <c>rewards/{name}/mean</c>/<c>std</c>. With <see cref="RolloutRequest.Group"/> (data-parallel, the
+/// policy sampling each rank's share of the prompts) each rank scores only the responses it generated.
 /// </summary>
 public sealed class SingleTurnRollout(PromptEncoder prompts, IRewardFunction reward) : IRolloutStage
 {
@@ -29,9 +31,16 @@ public sealed class SingleTurnRollout(PromptEncoder prompts, IRewardFunction rew
         metrics[MetricNames.TimingGen] = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
         started = Stopwatch.GetTimestamp();
-        var texts = responses.Select(r => prompts.DecodeResponse(r.TokenIds)).ToArray();
-        var rows = Enumerable.Range(0, responses.Count).Select(i => request.Rows[i / request.N]).ToList();
+        // Data-parallel: each rank scores the responses it generated (its prompts' share), then the scores are exchanged.
+        var (first, count) = request.Group is { } group ? RankShare.Of(request.Rows.Count, group.Rank, group.WorldSize) : (0, request.Rows.Count);
+        var mine = Enumerable.Range(first * request.N, count * request.N).ToList();
+        var texts = mine.Select(i => prompts.DecodeResponse(responses[i].TokenIds)).ToArray();
+        var rows = mine.Select(i => request.Rows[i / request.N]).ToList();
         var scores = RewardScoring.Score(reward, rows, texts, request.Step);
+        if (request.Group is { } ranks)
+        {
+            scores = ScoreExchange.AllGather(ranks, scores);
+        }
         metrics[MetricNames.TimingReward] = Stopwatch.GetElapsedTime(started).TotalSeconds;
         foreach (var (name, value) in scores.ComponentMetrics())
         {
