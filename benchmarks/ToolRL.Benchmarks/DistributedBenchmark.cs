@@ -1,11 +1,6 @@
-using System.Diagnostics;
-using System.Globalization;
-using ToolRL.Generation;
-using ToolRL.Models;
-using ToolRL.Torch;
+using ToolRL.Distributed;
 using ToolRL.Torch.Distributed;
 using ToolRL.Training;
-using static ToolRL.Torch.torch;
 
 namespace ToolRL.Benchmarks;
 

@@ -1,11 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
-using ToolRL.Generation;
-using ToolRL.Models;
-using ToolRL.Torch;
 using ToolRL.Torch.Optim;
-using static ToolRL.Torch.torch;
 
 namespace ToolRL.Benchmarks;
 

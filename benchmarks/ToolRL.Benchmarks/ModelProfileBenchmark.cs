@@ -1,10 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
-using ToolRL.Generation;
-using ToolRL.Models;
-using ToolRL.Torch;
 using ToolRL.Torch.Optim;
-using static ToolRL.Torch.torch;
 
 namespace ToolRL.Benchmarks;
 

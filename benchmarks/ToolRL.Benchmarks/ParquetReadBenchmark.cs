@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ToolRL.Data;
 
 namespace ToolRL.Benchmarks;

@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ToolRL.Cli.Serving;
-using ToolRL.Generation;
 using ToolRL.Serving;
 using ToolRL.Tokenization;
 

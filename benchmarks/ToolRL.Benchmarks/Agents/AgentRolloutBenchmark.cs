@@ -1,13 +1,7 @@
-using System.Diagnostics;
-using System.Globalization;
 using ToolRL.Agents;
 using ToolRL.Agents.Retail;
 using ToolRL.Agents.Rollout;
-using ToolRL.Generation;
-using ToolRL.Models;
 using ToolRL.Tokenization;
-using ToolRL.Torch;
-using static ToolRL.Torch.torch;
 
 namespace ToolRL.Benchmarks.Agents;
 

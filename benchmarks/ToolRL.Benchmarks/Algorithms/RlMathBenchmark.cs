@@ -1,9 +1,6 @@
-using System.Diagnostics;
-using System.Globalization;
 using ToolRL.Algorithms;
 using ToolRL.Benchmarks.Torch;
 using ToolRL.Configuration;
-using ToolRL.Torch;
 
 namespace ToolRL.Benchmarks.Algorithms;
 

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json.Nodes;
 using ToolRL.Rewards;
 using ToolRL.Tokenization;

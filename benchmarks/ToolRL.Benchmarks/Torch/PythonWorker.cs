@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 
 namespace ToolRL.Benchmarks.Torch;
 

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using ToolRL.Torch;
 
 namespace ToolRL.Benchmarks.Torch;
 

@@ -17,7 +17,7 @@ public sealed class GenerateCommand : ICliCommand
     {
         var model = ModelCommandSupport.ModelOption();
         var prompt = new Option<string>("--prompt") { Description = "The prompt text (the user message with --chat).", Required = true };
-        var chat = new Option<bool>("--chat") { Description = "Wrap the prompt in the Qwen2.5 chat template as a user turn." };
+        var chat = new Option<bool>("--chat") { Description = "Wrap the prompt as a user turn in the model family's chat template (Qwen2.5, Qwen3 or Llama 3)." };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Generated tokens at most.", DefaultValueFactory = _ => 256 };
         var temperature = new Option<double?>("--temperature") { Description = "Sampling temperature; 0 = greedy (default: generation_config.json, else greedy)." };
         var topP = new Option<double?>("--top-p") { Description = "Nucleus sampling mass (default: generation_config.json, else 1)." };
@@ -27,7 +27,7 @@ public sealed class GenerateCommand : ICliCommand
         var device = ModelCommandSupport.DeviceOption();
         var adapter = ModelCommandSupport.AdapterOption();
         var merge = new Option<bool>("--merge") { Description = "With --adapter: merge it into the weights before generating (faster; equal up to rounding)." };
-        var command = new Command("generate", "Generate a completion with a Qwen2/Qwen2.5 model.")
+        var command = new Command("generate", "Generate a completion with a Qwen2/Qwen2.5, Qwen3 or Llama 3.x model.")
         {
             model, prompt, chat, maxNew, temperature, topP, topK, seed, dtype, device, adapter, merge,
         };
@@ -63,15 +63,16 @@ public sealed class GenerateCommand : ICliCommand
         var eos = options.EosTokenIds.ToList();
         if (chat && !eos.Contains(tokenizer.ImEndTokenId))
         {
-            eos.Add(tokenizer.ImEndTokenId);   // a chat turn ends with <|im_end|>
+            eos.Add(tokenizer.ImEndTokenId);   // a chat turn ends with <|im_end|> / <|eot_id|>
         }
         options = options with { EosTokenIds = eos };
-        var text = chat ? Qwen25ChatTemplate.Render([new ChatMessage("user", prompt)], addGenerationPrompt: true) : prompt;
+        var text = chat ? tokenizer.ChatDialect.Render([new ChatMessage("user", prompt)], addGenerationPrompt: true) : prompt;
         var ids = tokenizer.EncodeToIds(text);
         options = options with { MaxNewTokens = CapToContext(maxNew, ids.Count, model.Config.MaxPositionEmbeddings, console.Error) };
         var result = Sampler.Generate(model, [ids], options, decode: tokens => tokenizer.Decode(tokens, skipSpecialTokens: true))[0];
         console.Output.WriteLine(result.Text);
-        console.Error.WriteLine($"generate: {result.TokenIds.Count} tokens, finish reason {result.FinishReason.ToString().ToLowerInvariant()}");
+        var template = chat ? $", {tokenizer.ChatDialect} chat template" : "";
+        console.Error.WriteLine($"generate: {result.TokenIds.Count} tokens, finish reason {result.FinishReason.ToString().ToLowerInvariant()} (prompt {ids.Count} tokens{template})");
         return 0;
     }
 

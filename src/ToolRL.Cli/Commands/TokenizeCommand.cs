@@ -9,7 +9,7 @@ namespace ToolRL.Cli.Commands;
 
 /// <summary>
 /// <c>toolrl tokenize --tokenizer DIR --input FILE.jsonl [--output OUT.jsonl]</c>: adds <c>"ids"</c> to
-/// lines with <c>"text"</c>, and <c>"text"</c> (the rendered Qwen2.5 prompt with the generation prompt)
+/// lines with <c>"text"</c>, and <c>"text"</c> (the prompt rendered with the tokenizer's chat template and the generation prompt)
 /// plus <c>"ids"</c> to lines with <c>"messages"</c> (and optional <c>"tools"</c>).
 /// </summary>
 public sealed class TokenizeCommand : ICliCommand
@@ -22,7 +22,7 @@ public sealed class TokenizeCommand : ICliCommand
         var tokenizer = new Option<DirectoryInfo>("--tokenizer") { Description = "Model folder with tokenizer.json (or vocab.json + merges.txt).", Required = true };
         var input = new Option<FileInfo>("--input") { Description = "JSONL file: lines with \"text\", or \"messages\" (+ optional \"tools\").", Required = true };
         var output = new Option<FileInfo?>("--output") { Description = "Where to write the JSONL result (default: standard output)." };
-        var command = new Command("tokenize", "Tokenize JSONL text or chat lines with a Qwen2 tokenizer.") { tokenizer, input, output };
+        var command = new Command("tokenize", "Tokenize JSONL text or chat lines with a Qwen2.5, Qwen3 or Llama 3 tokenizer.") { tokenizer, input, output };
         command.SetAction(parse => Run(parse.InvocationConfiguration, parse.GetValue(tokenizer)!, parse.GetValue(input)!, parse.GetValue(output)));
         return command;
     }
@@ -67,7 +67,7 @@ public sealed class TokenizeCommand : ICliCommand
             {
                 throw new FormatException($"{where}: \"messages\" is empty; a chat needs at least one message");
             }
-            text = Qwen25ChatTemplate.Render(messages, ChatJson.ParseTools(row["tools"], where), addGenerationPrompt: true);
+            text = tokenizer.ChatDialect.Render(messages, ChatJson.ParseTools(row["tools"], where), addGenerationPrompt: true);
             row["text"] = text;
         }
         else if (row["text"] is JsonValue value && value.GetValueKind() == JsonValueKind.String)

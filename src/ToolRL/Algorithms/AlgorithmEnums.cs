@@ -34,3 +34,12 @@ public enum KlControllerType
     /// <summary>Ziegler et al. adaptive controller (target KL, horizon).</summary>
     Adaptive,
 }
+
+/// <summary>The batch KL statistic the adaptive controller reads (<c>kl_ctrl.kl_agg_mode</c>).</summary>
+public enum KlAggregation
+{
+    /// <summary><c>seq-mean-token-mean</c>: the mean over sequences of each sequence's token-mean KL (verl <c>actor/reward_kl_penalty</c>).</summary>
+    SeqMeanTokenMean,
+    /// <summary><c>seq-mean-token-sum</c>: the mean over sequences of each sequence's summed KL (trl 0.10.1 <c>objective/kl</c>, StepTool).</summary>
+    SeqMeanTokenSum,
+}

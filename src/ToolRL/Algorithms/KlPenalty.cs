@@ -35,7 +35,19 @@ public static class KlPenalty
 /// <summary>Token-level rewards after the KL penalty, and the batch KL that drives the controller.</summary>
 /// <param name="TokenLevelRewards">Shape (B, T): scores − β·KL·mask.</param>
 /// <param name="CurrentKl">Mean over sequences of the per-sequence masked mean KL (verl <c>actor/reward_kl_penalty</c>).</param>
-public sealed record KlRewardResult(Tensor TokenLevelRewards, double CurrentKl);
+public sealed record KlRewardResult(Tensor TokenLevelRewards, double CurrentKl)
+{
+    /// <summary>Mean over sequences of the per-sequence masked sum of the KL (trl 0.10.1 <c>objective/kl</c>, StepTool's controller input).</summary>
+    public double SequenceSumKl { get; init; }
+
+    /// <summary>The batch KL under <paramref name="aggregation"/>: <see cref="CurrentKl"/> or <see cref="SequenceSumKl"/>.</summary>
+    public double Statistic(KlAggregation aggregation) => aggregation switch
+    {
+        KlAggregation.SeqMeanTokenMean => CurrentKl,
+        KlAggregation.SeqMeanTokenSum => SequenceSumKl,
+        _ => throw new ArgumentOutOfRangeException(nameof(aggregation), aggregation, "unknown KL aggregation"),
+    };
+}
 
 /// <summary>
 /// KL in the reward (verl apply_kl_penalty, ray_trainer.py:70-109; Ziegler et al. 2019):
@@ -53,6 +65,7 @@ public static class KlReward
         var kl = KlPenalty.Estimate(oldLogProbs, refLogProbs, estimator).To(tokenLevelScores.DType) * mask;
         var rewards = tokenLevelScores - kl * beta;
         var currentKl = Masked.Mean(kl, mask, -1).Mean().ItemDouble();
-        return new KlRewardResult(scope.MoveToOuter(rewards), currentKl);
+        var sequenceSumKl = Masked.Sum(kl, mask, -1).Mean().ItemDouble();
+        return new KlRewardResult(scope.MoveToOuter(rewards), currentKl) { SequenceSumKl = sequenceSumKl };
     }
 }

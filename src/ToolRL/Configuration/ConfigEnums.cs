@@ -68,6 +68,9 @@ internal static class ConfigEnumNames
     public static readonly EnumNames<KlControllerType> KlCtrl = new(
         (KlControllerType.Fixed, ["fixed"]), (KlControllerType.Adaptive, ["adaptive"]));
 
+    public static readonly EnumNames<KlAggregation> KlAgg = new(
+        (KlAggregation.SeqMeanTokenMean, ["seq-mean-token-mean"]), (KlAggregation.SeqMeanTokenSum, ["seq-mean-token-sum"]));
+
     public static readonly EnumNames<LrSchedulerType> LrScheduler = new(
         (LrSchedulerType.Constant, ["constant"]), (LrSchedulerType.Linear, ["linear"]), (LrSchedulerType.Cosine, ["cosine"]));
 

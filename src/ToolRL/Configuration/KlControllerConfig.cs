@@ -5,7 +5,7 @@ namespace ToolRL.Configuration;
 
 /// <summary>
 /// Controller of the KL-in-reward coefficient (<c>kl_ctrl</c> section), verl's <c>algorithm.kl_ctrl</c>:
-/// fixed, or adaptive (Ziegler et al. 2019): β ← β·(1 + clip(KL/target − 1, ±0.2)·n/horizon).
+/// fixed, or adaptive (Ziegler et al. 2019): β ← β·(1 + clip(KL/target − 1, ±0.2)·n/horizon), KL as <c>kl_agg_mode</c> aggregates it.
 /// </summary>
 public sealed record KlControllerConfig
 {
@@ -18,6 +18,12 @@ public sealed record KlControllerConfig
     /// <summary><c>horizon</c>: adaptive controller time constant in samples (default 10000).</summary>
     public int Horizon { get; init; } = 10000;
 
+    /// <summary>
+    /// <c>kl_agg_mode</c>: the batch KL the adaptive controller steers to the target: <c>seq-mean-token-mean</c>
+    /// (default, verl: per-sequence token means) or <c>seq-mean-token-sum</c> (trl 0.10.1 and StepTool: per-sequence sums).
+    /// </summary>
+    public KlAggregation KlAggMode { get; init; } = KlAggregation.SeqMeanTokenMean;
+
     internal static KlControllerConfig Read(JsonSection s, out double? initKlCoef)
     {
         var d = new KlControllerConfig();
@@ -27,6 +33,8 @@ public sealed record KlControllerConfig
             Type = s.Enum("type", d.Type, ConfigEnumNames.KlCtrl, "set kl_ctrl.type to \"fixed\" or \"adaptive\""),
             TargetKl = ReadTarget(s, d.TargetKl),
             Horizon = s.Int("horizon", d.Horizon, 1, "must be at least 1", "set horizon to e.g. 10000"),
+            KlAggMode = s.Enum("kl_agg_mode", d.KlAggMode, ConfigEnumNames.KlAgg,
+                "set kl_ctrl.kl_agg_mode to \"seq-mean-token-mean\" (verl) or \"seq-mean-token-sum\" (trl, StepTool)"),
         };
         s.RejectUnknownKeys();
         return config;
@@ -50,5 +58,6 @@ public sealed record KlControllerConfig
         ["init_kl_coef"] = initKlCoef,
         ["target_kl"] = TargetKl,
         ["horizon"] = Horizon,
+        ["kl_agg_mode"] = ConfigEnumNames.KlAgg.Name(KlAggMode),
     };
 }

@@ -16,6 +16,12 @@ public sealed record RftConfig
     /// <summary><c>samples_per_task</c> trajectories per training task and round (default 4).</summary>
     public int SamplesPerTask { get; init; } = 4;
 
+    /// <summary>
+    /// <c>tasks_per_round</c>: training tasks played per round (default 0 = all). Round r plays the next slice of the task
+    /// list, wrapping around, so a large task set (many ids to learn copying from in SFT) keeps rounds short.
+    /// </summary>
+    public int TasksPerRound { get; init; }
+
     /// <summary><c>threshold</c>: the lowest reward kept (default 1.0: solved).</summary>
     public double Threshold { get; init; } = 1.0;
 
@@ -51,6 +57,7 @@ public sealed record RftConfig
         {
             Rounds = s.Int("rounds", d.Rounds, 1, "must be at least 1", "set rft.rounds to e.g. 1"),
             SamplesPerTask = s.Int("samples_per_task", d.SamplesPerTask, 1, "must be at least 1", "set rft.samples_per_task to e.g. 4"),
+            TasksPerRound = s.Int("tasks_per_round", d.TasksPerRound, 0, "must be 0 (all tasks) or more", "set rft.tasks_per_round to e.g. 128, or 0 for every task"),
             Threshold = s.Double("threshold", d.Threshold, double.IsFinite, "must be a finite number", "set rft.threshold to e.g. 1.0"),
             Temperature = s.Double("temperature", d.Temperature, v => v > 0 && double.IsFinite(v), "must be > 0", "set rft.temperature to e.g. 1.0"),
             Epochs = s.Int("epochs", d.Epochs, 1, "must be at least 1", "set rft.epochs to e.g. 1"),
@@ -71,6 +78,7 @@ public sealed record RftConfig
     {
         ["rounds"] = Rounds,
         ["samples_per_task"] = SamplesPerTask,
+        ["tasks_per_round"] = TasksPerRound,
         ["threshold"] = Threshold,
         ["temperature"] = Temperature,
         ["epochs"] = Epochs,

@@ -83,6 +83,13 @@ public sealed record TrainingConfig
     /// <summary><c>clip_ratio_c</c>: dual-clip constant for negative advantages, &gt; 1 (default 3.0).</summary>
     public double ClipRatioC { get; init; } = 3.0;
 
+    /// <summary>
+    /// <c>ratio_threshold</c>: a micro-batch whose mean importance ratio over its trained tokens exceeds it adds no
+    /// gradient (its actor loss is zeroed, <see cref="Algorithms.RatioThreshold"/>; trl 0.10.1 / StepTool: 10); null (default) = off.
+    /// Counted in <c>actor/ratio_skipped</c>.
+    /// </summary>
+    public double? RatioThreshold { get; init; }
+
     /// <summary><c>loss_agg_mode</c> (default token-mean).</summary>
     public LossAggregationMode LossAggMode { get; init; } = LossAggregationMode.TokenMean;
 

@@ -76,6 +76,8 @@ internal static partial class TrainingConfigReader
             ClipRatioLow = s.Double("clip_ratio_low", clipRange, v => v > 0 && v < 1, "must be in (0, 1)", "set clip_ratio_low to e.g. 0.2 or remove it (defaults to ppo_clip_range)"),
             ClipRatioHigh = s.Double("clip_ratio_high", clipRange, v => v > 0 && double.IsFinite(v), "must be > 0", "set clip_ratio_high to e.g. 0.28 or remove it (defaults to ppo_clip_range)"),
             ClipRatioC = s.Double("clip_ratio_c", d.ClipRatioC, v => v > 1 && double.IsFinite(v), "must be > 1 (dual-clip bound)", "set clip_ratio_c to e.g. 3.0"),
+            RatioThreshold = s.OptionalDouble("ratio_threshold", v => v > 1 && double.IsFinite(v), "must be > 1 (the mean ratio is 1 before the first update)",
+                "set ratio_threshold to e.g. 10 (StepTool) or remove it to never skip"),
             LossAggMode = s.Enum("loss_agg_mode", d.LossAggMode, ConfigEnumNames.LossAgg, "set loss_agg_mode to \"token-mean\" (default) or another listed mode"),
             LossScaleFactor = s.OptionalDouble("loss_scale_factor", v => v > 0 && double.IsFinite(v), "must be > 0", "remove loss_scale_factor (max_response_length is used) or set it > 0"),
             AdvEstimator = s.OptionalString("adv_estimator",

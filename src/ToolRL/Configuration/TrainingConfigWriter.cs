@@ -38,6 +38,10 @@ internal static class TrainingConfigWriter
             ["clip_ratio_c"] = c.ClipRatioC,
             ["loss_agg_mode"] = ConfigEnumNames.LossAgg.Name(c.LossAggMode),
         };
+        if (c.RatioThreshold is { } ratioThreshold)
+        {
+            o["ratio_threshold"] = ratioThreshold;
+        }
         if (c.LossScaleFactor is { } scale)
         {
             o["loss_scale_factor"] = scale;

@@ -10,7 +10,7 @@ namespace ToolRL.Models;
 /// projection <c>lm_head</c> (tied to <c>model.embed_tokens.weight</c> when <c>tie_word_embeddings</c>).
 /// Loads and saves Hugging Face checkpoint folders; its state dict is the Hugging Face one.
 /// </summary>
-public sealed class Qwen2ForCausalLM : Module
+public sealed class Qwen2ForCausalLM : Module, IHfWeightsModel
 {
     private readonly Qwen2Linear? _lmHead;
 

@@ -10,7 +10,7 @@ namespace ToolRL.Models;
 /// <c>Qwen2ForTokenClassification</c> with <c>num_labels = 1</c> (<c>score.weight</c> [1, H], <c>score.bias</c> [1]),
 /// the layout verl's critic loads through AutoModelForTokenClassification.
 /// </summary>
-public sealed class Qwen2ValueModel : Module
+public sealed class Qwen2ValueModel : Module, IHfWeightsModel
 {
     private readonly Qwen2Linear _score;
 

@@ -8,10 +8,10 @@ using ToolRL.Tokenization;
 namespace ToolRL.Serving;
 
 /// <summary>
-/// A loaded policy (Qwen2 model + tokenizer) that answers chats: renders the messages and tool schemas with the Qwen2.5
-/// chat template, generates with <see cref="ContinuousBatcher"/> (the token choice of <see cref="Sampler"/>, the path of
-/// <c>toolrl generate</c>) and reads the assistant's
-/// <c>&lt;tool_call&gt;</c> blocks with <see cref="TurnParser"/>. The in-process <see cref="PolicyChatClient"/> and the
+/// A loaded policy (model + tokenizer) that answers chats: renders the messages and tool schemas with its model family's
+/// chat template (<see cref="Qwen2Tokenizer.ChatDialect"/>), generates with <see cref="ContinuousBatcher"/> (the token
+/// choice of <see cref="Sampler"/>, the path of <c>toolrl generate</c>) and reads the assistant's tool calls in the same
+/// dialect (Qwen's <c>&lt;tool_call&gt;</c> blocks, Llama 3's JSON reply) with <see cref="TurnParser"/>. The in-process <see cref="PolicyChatClient"/> and the
 /// <c>toolrl serve</c> HTTP server both sit on it. Concurrent requests share one generation batch
 /// (<see cref="ContinuousBatcher"/>): a request joins the running batch at the next decode step.
 /// </summary>
@@ -84,17 +84,21 @@ public sealed class ChatPolicy : IDisposable
     /// <summary>Prompt plus generated tokens at most (config.json <c>max_position_embeddings</c>).</summary>
     public int ContextLength => (int)Math.Min(int.MaxValue, Model.Config.MaxPositionEmbeddings);
 
-    /// <summary>The prompt text of <paramref name="messages"/> with <paramref name="tools"/> (OpenAI function schemas), ending with the assistant header.</summary>
-    public static string RenderPrompt(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools) =>
-        Qwen25ChatTemplate.Render(messages, tools, addGenerationPrompt: true);
+    /// <summary>
+    /// The prompt text of <paramref name="messages"/> with <paramref name="tools"/> (OpenAI function schemas) in
+    /// <paramref name="dialect"/>'s chat template (a policy renders with its tokenizer's, <see cref="Qwen2Tokenizer.ChatDialect"/>;
+    /// null is Qwen2.5's, the template of the tokenizers trained here), ending with the assistant header.
+    /// </summary>
+    public static string RenderPrompt(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools, ChatDialect? dialect = null) =>
+        (dialect ?? ChatDialect.Qwen25).Render(messages, tools, addGenerationPrompt: true);
 
-    /// <summary>The prompt token ids of <paramref name="messages"/> with <paramref name="tools"/>.</summary>
+    /// <summary>The prompt token ids of <paramref name="messages"/> with <paramref name="tools"/>, in the model family's template.</summary>
     public IReadOnlyList<int> EncodePrompt(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools) =>
-        Tokenizer.EncodeToIds(Tokenizer.ApplyChatTemplate(messages, tools, addGenerationPrompt: true));   // the model family's template
+        Tokenizer.EncodeToIds(RenderPrompt(messages, tools, Tokenizer.ChatDialect));
 
     /// <summary>
     /// The generation options of a request: the folder's generation_config.json defaults (greedy when it has none),
-    /// overridden by the request's settings, ending at the model's eos ids and <c>&lt;|im_end|&gt;</c>.
+    /// overridden by the request's settings, ending at the model's eos ids and the end of turn (<c>&lt;|im_end|&gt;</c>, <c>&lt;|eot_id|&gt;</c>).
     /// </summary>
     public GenerationOptions Options(ChatSampling sampling, int promptTokens)
     {
@@ -122,7 +126,7 @@ public sealed class ChatPolicy : IDisposable
         var eos = options.EosTokenIds.ToList();
         if (!eos.Contains(Tokenizer.ImEndTokenId))
         {
-            eos.Add(Tokenizer.ImEndTokenId);   // an assistant turn ends with <|im_end|>
+            eos.Add(Tokenizer.ImEndTokenId);   // an assistant turn ends with <|im_end|> / <|eot_id|>
         }
         if (sampling.Choices < 1)
         {
@@ -197,7 +201,7 @@ public sealed class ChatPolicy : IDisposable
         var constraint = ToolOpening.For(toolChoice, offered, this);
         var promptIds = EncodePrompt(messages, offered);
         var options = Options(sampling, promptIds.Count);
-        var replies = Enumerable.Range(0, sampling.Choices).Select(_ => new ReplyText(Decode, options.StopStrings, offered.Count > 0, incremental)).ToArray();
+        var replies = Enumerable.Range(0, sampling.Choices).Select(_ => new ReplyText(Decode, options.StopStrings, offered.Count > 0 ? Tokenizer.ChatDialect : null, incremental)).ToArray();
         await foreach (var token in Batcher.GenerateAsync(promptIds, options, sampling.Choices, constraint, cancellationToken).ConfigureAwait(false))
         {
             var reply = replies[token.Sample];
@@ -210,7 +214,7 @@ public sealed class ChatPolicy : IDisposable
             {
                 continue;
             }
-            var (content, calls) = ReadReply(reply.Text, offered.Count > 0);
+            var (content, calls) = ReadReply(reply.Text, offered.Count > 0, Tokenizer.ChatDialect);
             if (content.Length > reply.Sent.Length && content.StartsWith(reply.Sent, StringComparison.Ordinal))
             {
                 yield return new ChatDelta(token.Sample) { Content = content[reply.Sent.Length..] };
@@ -224,18 +228,18 @@ public sealed class ChatPolicy : IDisposable
     }
 
     /// <summary>
-    /// The content and tool calls of a generated reply <paramref name="text"/>. When <paramref name="toolsOffered"/>, its
-    /// <c>&lt;tool_call&gt;</c> blocks are the calls and the content is the text before them; a reply with an unreadable
-    /// block, or without tools offered, is all content.
+    /// The content and tool calls of a generated reply <paramref name="text"/> written in <paramref name="dialect"/>. When
+    /// <paramref name="toolsOffered"/>, its tool-call blocks are the calls and the content is the text outside them; a
+    /// reply with an unreadable block, or without tools offered, is all content.
     /// </summary>
-    public static (string Content, IReadOnlyList<ChatToolCall> Calls) ReadReply(string text, bool toolsOffered)
+    public static (string Content, IReadOnlyList<ChatToolCall> Calls) ReadReply(string text, bool toolsOffered, ChatDialect dialect)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (!toolsOffered)
         {
             return (text, []);
         }
-        var turn = TurnParser.Parse(text);
+        var turn = TurnParser.Parse(text, dialect);
         if (turn.Calls.Count == 0 || turn.Calls.Any(c => c.Call is null))
         {
             return (text, []);

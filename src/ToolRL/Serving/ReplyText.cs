@@ -1,17 +1,18 @@
 using ToolRL.Generation;
+using ToolRL.Tokenization;
 
 namespace ToolRL.Serving;
 
 /// <summary>
 /// One reply's text as its tokens arrive, and how much of it can be sent to a streaming client yet. Held back: an
 /// incomplete UTF-8 character at the end (decoded as U+FFFD), the end of the text that could still become a stop
-/// string, and — when tools are offered — everything from the first <c>&lt;tool_call&gt;</c> (or the start of one) and
-/// a newline just before it, since the finished reply decides whether that is a call or text. Not
+/// string, and — when tools are offered (<c>calls</c> is the dialect they are written in) — everything from where calls
+/// may start (<see cref="ChatDialect.CallsMayStartAt"/>: the first <c>&lt;tool_call&gt;</c> and the newline before it,
+/// or a Llama 3 reply opening with <c>{</c>), since the finished reply decides whether that is a call or text. Not
 /// <c>incremental</c>, it only collects the ids and decodes the finished reply.
 /// </summary>
-internal sealed class ReplyText(Func<IReadOnlyList<int>, string> decode, IReadOnlyList<string> stops, bool toolsOffered, bool incremental = true)
+internal sealed class ReplyText(Func<IReadOnlyList<int>, string> decode, IReadOnlyList<string> stops, ChatDialect? calls, bool incremental = true)
 {
-    private const string CallOpening = "<tool_call>";
     private readonly List<int> _ids = [];
 
     /// <summary>The generated ids so far.</summary>
@@ -39,9 +40,9 @@ internal sealed class ReplyText(Func<IReadOnlyList<int>, string> decode, IReadOn
         {
             ready -= UnfinishedSuffix(Text);
         }
-        if (toolsOffered)
+        if (calls is not null)
         {
-            ready = Math.Min(ready, BeforeCalls(Text));
+            ready = Math.Min(ready, calls.CallsMayStartAt(Text));
         }
         if (ready <= Sent.Length || !Text.StartsWith(Sent, StringComparison.Ordinal))
         {
@@ -72,24 +73,5 @@ internal sealed class ReplyText(Func<IReadOnlyList<int>, string> decode, IReadOn
             }
         }
         return held;
-    }
-
-    /// <summary>Where the text that may belong to tool calls starts: the first (possibly partial) opening, less one newline.</summary>
-    private static int BeforeCalls(string text)
-    {
-        var at = text.IndexOf(CallOpening, StringComparison.Ordinal);
-        if (at < 0)
-        {
-            at = text.Length;
-            for (var k = Math.Min(CallOpening.Length - 1, text.Length); k > 0; k--)
-            {
-                if (text.EndsWith(CallOpening[..k], StringComparison.Ordinal))
-                {
-                    at = text.Length - k;
-                    break;
-                }
-            }
-        }
-        return at > 0 && text[at - 1] == '\n' ? at - 1 : at;
     }
 }

@@ -83,11 +83,7 @@ public static class Qwen25ChatTemplate
     /// <exception cref="ArgumentException"><paramref name="messages"/> is empty (the template reads messages[0]).</exception>
     public static string Render(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools = null, bool addGenerationPrompt = false)
     {
-        ArgumentNullException.ThrowIfNull(messages);
-        if (messages.Count == 0)
-        {
-            throw new ArgumentException("messages is empty; a chat needs at least one message (the template reads messages[0])", nameof(messages));
-        }
+        RequireMessages(messages);
         var text = new StringBuilder(256);
         var firstIsSystem = messages[0].Role == "system";
         if (tools is { Count: > 0 })
@@ -136,6 +132,16 @@ public static class Qwen25ChatTemplate
         else if (message.Role == "tool")
         {
             AppendToolResponse(text, messages, i);
+        }
+    }
+
+    /// <summary>The Qwen templates read <c>messages[0]</c>: refuse a missing or empty list (shared with <see cref="Qwen3ChatTemplate"/>).</summary>
+    internal static void RequireMessages(IReadOnlyList<ChatMessage> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        if (messages.Count == 0)
+        {
+            throw new ArgumentException("messages is empty; a chat needs at least one message (the template reads messages[0])", nameof(messages));
         }
     }
 

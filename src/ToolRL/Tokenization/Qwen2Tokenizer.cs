@@ -49,6 +49,7 @@ public sealed class Qwen2Tokenizer : Tokenizer
     private readonly BpeMerger _merger;
     private readonly AddedTokenSplitter _splitter;
     private readonly FrozenDictionary<string, AddedToken> _addedByContent;
+    private ChatDialect? _chatDialect;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheBySpan;
     private int _cachedPieces;
@@ -134,21 +135,17 @@ public sealed class Qwen2Tokenizer : Tokenizer
     public IReadOnlyList<AddedToken> AddedTokens => _definition.AddedTokens;
 
     /// <summary>
-    /// Renders a conversation with the chat template of this tokenizer's model family, as transformers'
-    /// <c>apply_chat_template</c> does: <see cref="Llama3ChatTemplate"/> for a Llama 3 tokenizer (turns end with
-    /// &lt;|eot_id|&gt;), <see cref="Qwen3ChatTemplate"/> for Qwen3's (it has the &lt;think&gt; token), otherwise
-    /// <see cref="Qwen25ChatTemplate"/>.
+    /// The chat dialect of this tokenizer's model family (<see cref="Tokenization.ChatDialect.Of"/>): its chat template and
+    /// how its replies write tool calls.
     /// </summary>
-    public string ApplyChatTemplate(IReadOnlyList<ChatMessage> messages, IReadOnlyList<System.Text.Json.Nodes.JsonObject>? tools = null, bool addGenerationPrompt = false)
-    {
-        if (TokenToId(Llama3EndOfTurnToken) is { } eot && eot == ImEndTokenId)
-        {
-            return Llama3ChatTemplate.Render(messages, tools, addGenerationPrompt);
-        }
-        return _addedByContent.ContainsKey("<think>")
-            ? Qwen3ChatTemplate.Render(messages, tools, addGenerationPrompt)
-            : Qwen25ChatTemplate.Render(messages, tools, addGenerationPrompt);
-    }
+    public ChatDialect ChatDialect => _chatDialect ??= ChatDialect.Of(this);
+
+    /// <summary>
+    /// Renders a conversation with the chat template of this tokenizer's model family, as transformers'
+    /// <c>apply_chat_template</c> does (<see cref="ChatDialect"/>'s <see cref="ChatDialect.Render"/>).
+    /// </summary>
+    public string ApplyChatTemplate(IReadOnlyList<ChatMessage> messages, IReadOnlyList<System.Text.Json.Nodes.JsonObject>? tools = null, bool addGenerationPrompt = false) =>
+        ChatDialect.Render(messages, tools, addGenerationPrompt);
 
     /// <summary>The chat template of tokenizer_config.json, when the folder had one.</summary>
     public string? ChatTemplate => _definition.ChatTemplate;

@@ -25,11 +25,7 @@ public static class Qwen3ChatTemplate
     public static string Render(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject>? tools = null, bool addGenerationPrompt = false,
         bool enableThinking = true)
     {
-        ArgumentNullException.ThrowIfNull(messages);
-        if (messages.Count == 0)
-        {
-            throw new ArgumentException("messages is empty; a chat needs at least one message (the template reads messages[0])", nameof(messages));
-        }
+        Qwen25ChatTemplate.RequireMessages(messages);
         var text = new StringBuilder(256);
         var firstIsSystem = messages[0].Role == "system";
         if (tools is { Count: > 0 })

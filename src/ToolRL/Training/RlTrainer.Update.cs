@@ -11,7 +11,8 @@ public abstract partial class RlTrainer
 {
     /// <summary>
     /// <c>ppo_epochs</c> passes over the mini-batches; each mini-batch is one optimizer step whose loss is normalised
-    /// over the whole mini-batch (<see cref="LossNormalizer"/>), accumulated over micro-batches.
+    /// over the whole mini-batch (<see cref="LossNormalizer"/>), accumulated over micro-batches. With
+    /// <c>ratio_threshold</c>, a micro-batch whose mean ratio exceeds it adds no gradient (trl zeroes its loss).
     /// </summary>
     private void UpdateActor(StepData data, Dictionary<string, double> metrics)
     {
@@ -19,7 +20,7 @@ public abstract partial class RlTrainer
         policy.Module.Train();
         var settings = ConfiguredAlgorithms.PolicyLossSettingsOf(Config);
         var plan = MiniBatchPlan.ByGroup(data.GroupIds, Config.PpoMiniBatchSize, Config.PpoMicroBatchSize);
-        double pgLoss = 0, klLoss = 0, tokens = 0, clipFrac = 0, clipFracLower = 0, ppoKl = 0, entropy = 0;
+        double pgLoss = 0, klLoss = 0, tokens = 0, clipFrac = 0, clipFracLower = 0, ppoKl = 0, entropy = 0, ratioSkipped = 0;
         var optimizerSteps = 0;
         for (var epoch = 0; epoch < Config.PpoEpochs; epoch++)
         {
@@ -42,11 +43,23 @@ public abstract partial class RlTrainer
                     {
                         entropy += Masked.Sum(tokenEntropy!, batch.ResponseMask).ItemDouble();
                     }
-                    if (Config.EntropyCoeff != 0)
+                    clipFrac += result.PgClipFrac * microTokens;
+                    clipFracLower += result.PgClipFracLower * microTokens;
+                    ppoKl += result.PpoKl * microTokens;
+                    tokens += microTokens;
+                    var skipped = Config.RatioThreshold is not null && RatioThreshold.Skips(RatioThreshold.MeanRatio(old, logProbs, batch.ResponseMask), Config.RatioThreshold);
+                    if (skipped)
+                    {
+                        // As trl: the whole loss times 0 (finite: the log-ratio is clamped), so its gradient is 0 but
+                        // the backward still runs, as every micro-batch's does. Its pg_loss counts as 0, as trl logs it.
+                        ratioSkipped++;
+                        loss = loss * 0.0;
+                    }
+                    else if (Config.EntropyCoeff != 0)
                     {
                         loss = loss - LossAggregation.Aggregate(tokenEntropy!, batch.ResponseMask, Config.LossAggMode, normalizer) * Config.EntropyCoeff;
                     }
-                    if (Config.UseKlLoss && Config.NeedsReferenceModel)
+                    if (!skipped && Config.UseKlLoss && Config.NeedsReferenceModel)
                     {
                         var kl = KlPenalty.Estimate(logProbs, batch.Select(data.RefLogProbs!), Config.KlLossType);
                         var klAgg = LossAggregation.Aggregate(kl, batch.ResponseMask, Config.LossAggMode, normalizer);
@@ -54,25 +67,25 @@ public abstract partial class RlTrainer
                         loss = loss + klAgg * Config.KlCoef;
                     }
                     _actor.Backward(loss, lastMicroBatch: k == mine[^1]);
-                    pgLoss += result.PgLoss.ItemDouble();
-                    clipFrac += result.PgClipFrac * microTokens;
-                    clipFracLower += result.PgClipFracLower * microTokens;
-                    ppoKl += result.PpoKl * microTokens;
-                    tokens += microTokens;
+                    pgLoss += skipped ? 0 : result.PgLoss.ItemDouble();
                 }
                 _actor.Step();
                 optimizerSteps++;
             }
         }
         // Data-parallel: every sum above covered this rank's micro-batches only.
-        var sums = new[] { pgLoss, klLoss, tokens, clipFrac, clipFracLower, ppoKl, entropy };
+        var sums = new[] { pgLoss, klLoss, tokens, clipFrac, clipFracLower, ppoKl, entropy, ratioSkipped };
         RankShare.Sum(Setup.Group, sums);
-        (pgLoss, klLoss, tokens, clipFrac, clipFracLower, ppoKl, entropy) = (sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6]);
+        (pgLoss, klLoss, tokens, clipFrac, clipFracLower, ppoKl, entropy, ratioSkipped) = (sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7]);
         metrics[MetricNames.PgLoss] = pgLoss / optimizerSteps;
         metrics[MetricNames.PgClipFrac] = clipFrac / Math.Max(tokens, 1);
         metrics[MetricNames.PgClipFracLower] = clipFracLower / Math.Max(tokens, 1);
         metrics[MetricNames.PpoKl] = ppoKl / Math.Max(tokens, 1);
         metrics.TryAdd(MetricNames.Entropy, entropy / Math.Max(tokens, 1));
+        if (Config.RatioThreshold is not null)
+        {
+            metrics[MetricNames.RatioSkipped] = ratioSkipped;
+        }
         if (Config.UseKlLoss && Config.NeedsReferenceModel)
         {
             metrics[MetricNames.KlLoss] = klLoss / optimizerSteps;

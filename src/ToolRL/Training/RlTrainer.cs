@@ -145,6 +145,13 @@ public abstract partial class RlTrainer : IDisposable
                     values[name] = value;
                 }
             }
+            if (Setup.PeriodicValidation is { } periodic && testFreq > 0 && step % testFreq == 0 && step < TotalSteps)
+            {
+                foreach (var (name, value) in await periodic((int)step, cancellationToken))
+                {
+                    values[name] = value;
+                }
+            }
             foreach (var (name, value) in Setup.RecordedSettings)
             {
                 values[name] = value;
@@ -268,8 +275,10 @@ public abstract partial class RlTrainer : IDisposable
             {
                 var kl = KlReward.Apply(tokenScores, data.OldLogProbs!, data.RefLogProbs!, data.ResponseMask, _kl.Value, Config.KlPenalty);
                 metrics[MetricNames.RewardKlPenalty] = kl.CurrentKl;
+                metrics[MetricNames.RewardKlSum] = kl.SequenceSumKl;
                 metrics[MetricNames.RewardKlPenaltyCoeff] = _kl.Value;
-                _kl.Update(kl.CurrentKl, Config.BatchSize);
+                // n counts sequences, as verl (the batch's rows) and trl (batch_size trajectories) count them.
+                _kl.Update(kl.Statistic(Config.KlCtrl.KlAggMode), Config.ResponsesPerStep);
                 data.TokenLevelRewards = data.Own(kl.TokenLevelRewards);
             }
             else

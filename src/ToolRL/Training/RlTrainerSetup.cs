@@ -41,6 +41,12 @@ public sealed record RlTrainerSetup
     /// </summary>
     public IRolloutStage? Rollout { get; init; }
 
+    /// <summary>
+    /// An extra held-out evaluation run every <c>trainer.test_freq</c> steps before the last (an agent run's pass^k,
+    /// which the pipeline also measures before and after RL); its metrics join that step's row. Null = none.
+    /// </summary>
+    public Func<int, CancellationToken, Task<IReadOnlyDictionary<string, double>>>? PeriodicValidation { get; init; }
+
     /// <summary>Where metrics.jsonl/csv, checkpoints/ and report.html go.</summary>
     public required string OutputDir { get; init; }
 

@@ -248,6 +248,8 @@ public sealed class TrainingPipeline
             ValRows = val,
             Reward = reward,
             Rollout = stepTool?.RolloutStage(tokenizer) ?? StepToolRun.Online(Config, agent?.RolloutStage(tokenizer, Config.MaxResponseLength, reward)),
+            PeriodicValidation = agent is null ? null
+                : async (step, ct) => (await agent.EvaluateAsync(policy.Model, tokenizer, Config.MaxResponseLength, Config.Seed, $"step_{step}", StageDir, ct)).Metrics,
             OutputDir = OutputDir,
             Group = Group,
             ShardOptimizer = ShardOptimizer,
@@ -292,7 +294,7 @@ public sealed class TrainingPipeline
         var logged = new List<MetricsRow>();
         for (var round = 1; round <= rft.Rounds; round++)
         {
-            var kept = await agent.RejectionSampleAsync(policy.Model, tokenizer, Config.MaxResponseLength, rft, (long)Config.Seed * 7_919 + round, cancellationToken);
+            var kept = await agent.RejectionSampleAsync(policy.Model, tokenizer, Config.MaxResponseLength, rft, (long)Config.Seed * 7_919 + round, round, cancellationToken);
             if (kept.Count == 0)
             {
                 _log($"rft: round {round} kept no trajectory; nothing to fine-tune on");

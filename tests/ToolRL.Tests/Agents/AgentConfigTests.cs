@@ -36,6 +36,23 @@ public class AgentConfigTests
     }
 
     [Fact]
+    public async Task The_demo_recipe_runs_sft_rft_grpo_on_easy_ids_with_validation_during_rl()
+    {
+        // configs/grpo-tiny-agent.json (docs/agents.md): a run of it is what the docs' numbers come from.
+        var config = TrainingConfig.Load(ToolRL.Testing.TestPaths.InRepo("configs", "grpo-tiny-agent.json"));
+        Assert.Equal((AlgorithmKind.Grpo, "retail"), (config.Algorithm, config.Environment!.Name));
+        Assert.NotNull(config.Sft);
+        Assert.True(config.Rft!.TasksPerRound is > 0 and <= 256, "RFT samples a slice of the large SFT task set");
+        Assert.InRange(config.Trainer.TestFreq, 1, config.Trainer.TotalTrainingSteps!.Value - 1);
+        await using var run = await ToolRL.Agents.Training.AgentRun.StartAsync(config.Environment);
+        var options = ((ToolRL.Agents.Retail.RetailEnvironmentFactory)run.Environments).Options;
+        Assert.Equal(2, options.OrderIdDigits);
+        Assert.True(options.TrainTasks >= 1024, "many distinct ids, so SFT learns to copy them rather than memorise them");
+        Assert.DoesNotContain(run.Environments.Tasks(ToolRL.Agents.TaskSplit.Validation).Select(t => t.Data["db_seed"]!.GetValue<long>()),
+            run.Environments.Tasks(ToolRL.Agents.TaskSplit.Train).Select(t => t.Data["db_seed"]!.GetValue<long>()).ToHashSet().Contains);
+    }
+
+    [Fact]
     public void Bad_environment_fields_are_named_with_their_fix()
     {
         var e = Assert.Throws<ConfigurationException>(() => TrainingConfig.Parse(Agent.Replace("\"max_assistant_turns\": 4", "\"max_assistant_turns\": 0", StringComparison.Ordinal)));

@@ -57,7 +57,7 @@ public class AgentTrainingTests
     }
 
     [Fact]
-    public async Task An_environment_run_does_gold_sft_grpo_and_writes_pass_hat_k_before_and_after()
+    public async Task An_environment_run_does_gold_sft_grpo_and_writes_pass_hat_k_before_during_and_after()
     {
         using var temp = new TempDirectory("agent-pipeline");
         var config = TrainingConfig.FromJson(JsonNode.Parse($$"""
@@ -68,7 +68,7 @@ public class AgentTrainingTests
               "tokenizer": { "train_bpe": { "vocab_size": 400 } },
               "environment": { "name": "retail", "options": { "train_tasks": 4, "validation_tasks": 2, "users": 2 }, "max_assistant_turns": 3, "eval_trials": 2 },
               "sft": { "epochs": 1, "lr": 1e-3, "batch_size": 4, "micro_batch_size": 4 },
-              "trainer": { "experiment_name": "agent-test", "output_dir": "{{temp.Path.Replace("\\", "/")}}", "save_freq": -1, "test_freq": -1, "val_before_train": false, "total_training_steps": 1 }
+              "trainer": { "experiment_name": "agent-test", "output_dir": "{{temp.Path.Replace("\\", "/")}}", "save_freq": -1, "test_freq": 1, "val_before_train": false, "total_training_steps": 2 }
             }
             """)!.AsObject());
         var pipeline = new TrainingPipeline(config, temp.Path, resume: false);
@@ -77,18 +77,27 @@ public class AgentTrainingTests
         {
             phases.Add(step.Phase);
         }
-        Assert.Equal(["sft", "grpo"], phases);
+        Assert.Equal(["sft", "grpo", "grpo"], phases);
+        // Held-out pass^k before RL, at every test_freq step before the last, and after RL.
         var lines = File.ReadAllLines(Path.Combine(temp.Path, AgentRun.EvalFileName)).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
-        Assert.Equal(["before", "after"], lines.Select(l => l["phase"]!.GetValue<string>()));
+        Assert.Equal(["before", "step_1", "after"], lines.Select(l => l["phase"]!.GetValue<string>()));
         foreach (var line in lines)
         {
             Assert.InRange(line["val/agent/pass^1"]!.GetValue<double>(), 0, 1);
             Assert.True(line["val/agent/pass^2"]!.GetValue<double>() <= line["val/agent/pass^1"]!.GetValue<double>());
             Assert.True(line["val/agent/pass@2"]!.GetValue<double>() >= line["val/agent/pass^1"]!.GetValue<double>());
         }
-        Assert.Equal(pipeline.AgentAfter!.Metrics["val/agent/pass^1"], lines[1]["val/agent/pass^1"]!.GetValue<double>());
-        var metrics = File.ReadAllLines(Path.Combine(temp.Path, "metrics.jsonl"));
-        Assert.Contains("agent/num_turns/mean", metrics[^1], StringComparison.Ordinal);
+        Assert.Equal(pipeline.AgentAfter!.Metrics["val/agent/pass^1"], lines[2]["val/agent/pass^1"]!.GetValue<double>());
+        var metrics = File.ReadAllLines(Path.Combine(temp.Path, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        Assert.True(metrics[^1].ContainsKey("agent/num_turns/mean"));
+        // The step-1 evaluation joins step 1's metrics row.
+        var step1 = metrics.Single(m => m["step"]!.GetValue<int>() == 1);
+        Assert.Equal(lines[1]["val/agent/pass^1"]!.GetValue<double>(), step1["val/agent/pass^1"]!.GetValue<double>());
+        // Each evaluation's trajectories are written for reading: 2 tasks × 2 trials, messages after the system prompt.
+        var played = File.ReadAllLines(Path.Combine(temp.Path, "agent_eval", "step_1.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        Assert.Equal(4, played.Count);
+        Assert.All(played, p => Assert.Equal("user", p["messages"]![0]!["role"]!.GetValue<string>()));
+        Assert.Equal(lines[1]["val/agent/success/mean"]!.GetValue<double>(), played.Average(p => p["success"]!.GetValue<bool>() ? 1.0 : 0.0));
     }
 
     [Fact]
@@ -135,5 +144,20 @@ public class AgentTrainingTests
         Assert.Equal(160, kept.Count);
         // Task-major order across batches: each task's four samples share its prompt.
         Assert.All(Enumerable.Range(0, 40), g => Assert.Equal(kept[4 * g].PromptIds, kept[4 * g + 3].PromptIds));
+        // tasks_per_round plays a slice of the tasks per round: 10 tasks × 4 samples.
+        var sliced = await run.RejectionSampleAsync(policy.Model, AgentFixtures.Tokenizer, 12, rft with { TasksPerRound = 10 }, seed: 3, round: 2);
+        Assert.Equal(40, sliced.Count);
+    }
+
+    [Fact]
+    public void Rft_rounds_take_successive_slices_of_the_tasks_wrapping_around()
+    {
+        var tasks = Enumerable.Range(0, 5).Select(i => new AgentTask($"t{i}", [])).ToList();
+        string Ids(int perRound, int round) => string.Join(",", AgentRun.RoundTasks(tasks, perRound, round).Select(t => t.Id));
+        Assert.Equal("t0,t1", Ids(2, 1));
+        Assert.Equal("t2,t3", Ids(2, 2));
+        Assert.Equal("t4,t0", Ids(2, 3));
+        Assert.Equal("t0,t1,t2,t3,t4", Ids(0, 4));
+        Assert.Equal("t0,t1,t2,t3,t4", Ids(9, 2));
     }
 }

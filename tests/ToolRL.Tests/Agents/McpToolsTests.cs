@@ -26,7 +26,7 @@ public class McpToolsTests
             "<tool_call>\n{\"name\": \"reverse_text\", \"arguments\": {\"text\": \"abc\"}}\n</tool_call>\n" +
             "<tool_call>\n{\"name\": \"add_numbers\", \"arguments\": {\"a\": 2, \"b\": 40}}\n</tool_call>\n" +
             "<tool_call>\n{\"name\": \"always_fail\", \"arguments\": {\"reason\": \"x\"}}\n</tool_call>\n" +
-            "<tool_call>\n{\"name\": \"add_numbers\", \"arguments\": {\"a\": \"two\", \"b\": 1}}\n</tool_call>");
+            "<tool_call>\n{\"name\": \"add_numbers\", \"arguments\": {\"a\": \"two\", \"b\": 1}}\n</tool_call>", ChatDialect.Qwen25);
         var observations = await executor.ExecuteAsync(turn.Calls);
         Assert.Equal("\"cba\"", observations[0].Content);
         Assert.Equal("{\"sum\": 42}", observations[1].Content);

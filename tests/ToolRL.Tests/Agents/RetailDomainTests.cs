@@ -131,7 +131,7 @@ public class RetailDomainTests
         Assert.Equal(["get_order_details", "cancel_pending_order"], reset.Tools.Select(t => t.Name));
         var gold = (await factory.GoldAsync(task))!;
         Assert.Equal(["get_order_details", "cancel_pending_order"], gold.Tools.Select(t => t["function"]!["name"]!.GetValue<string>()));
-        var hidden = TurnParser.Parse("<tool_call>\n{\"name\": \"list_products\", \"arguments\": {}}\n</tool_call>");
+        var hidden = TurnParser.Parse("<tool_call>\n{\"name\": \"list_products\", \"arguments\": {}}\n</tool_call>", ChatDialect.Qwen25);
         var step = await env.StepAsync(hidden);
         Assert.True(step.Observations[0].IsError);
         Assert.Contains("no tool named 'list_products'", step.Observations[0].Content, StringComparison.Ordinal);
@@ -144,5 +144,31 @@ public class RetailDomainTests
         Assert.Contains("leaves out 'return_delivered_order'", e.Message, StringComparison.Ordinal);
         e = Assert.Throws<ArgumentException>(() => RetailOptions.FromJson(new JsonObject { ["tools"] = new JsonArray("get_order") }));
         Assert.Contains("'get_order'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Shorter_order_ids_keep_every_gold_solution_solved_and_four_digits_unchanged()
+    {
+        var options = RetailOptions.FromJson(new JsonObject { ["train_tasks"] = 24, ["validation_tasks"] = 6, ["order_id_digits"] = 2 });
+        var factory = new RetailEnvironmentFactory(options);
+        foreach (var task in factory.Tasks(TaskSplit.Train).Concat(factory.Tasks(TaskSplit.Validation)))
+        {
+            var gold = (await factory.GoldAsync(task))!;
+            var text = string.Join("\n", gold.Messages.Select(m => m.Content));
+            Assert.Matches("""#W\d\d\b""", text);
+            Assert.DoesNotMatch("""#W\d{3}""", text);   // the system prompt's example id too
+            var played = await new AgentRollout(AgentFixtures.Tokenizer, new AgentRolloutOptions())
+                .RunAsync(factory, [task], 1, (_, _) => new ScriptedTokenPolicy([[.. gold.Messages.Where(m => m.Role == "assistant").Select(m => AgentFixtures.AssistantIds(AgentFixtures.Tokenizer, m))]]), CancellationToken.None);
+            Assert.True(played[0].Score.Success, $"{task.Id} ({task.Data["kind"]}) scored {played[0].Score.Reward}");
+        }
+        // Ids stay unique within a shop when folded into 90 numbers.
+        var shop = RetailDatabase.Generate(5, users: 30, orderIdDigits: 2);
+        Assert.All(shop.Orders.Keys, id => Assert.Matches("""^#W[1-9]\d$""", id));
+        Assert.Equal(shop.Users.Values.Sum(u => u.OrderIds.Count), shop.Orders.Count);
+        // The default (4 digits) draws the same shops as before the option existed.
+        Assert.Equal(RetailDatabase.Generate(5, 6).Hash(), RetailDatabase.Generate(5, 6, orderIdDigits: 4).Hash());
+        Assert.All(RetailDatabase.Generate(5, 6).Orders.Keys, id => Assert.Matches("""^#W\d{4}$""", id));
+        var e = Assert.Throws<ArgumentException>(() => RetailOptions.FromJson(new JsonObject { ["order_id_digits"] = 7 }));
+        Assert.Contains("order_id_digits is 7", e.Message, StringComparison.Ordinal);
     }
 }

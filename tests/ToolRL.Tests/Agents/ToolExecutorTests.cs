@@ -72,7 +72,7 @@ public class ToolExecutorTests
     public async Task Unreadable_blocks_and_calls_beyond_the_turn_limit_are_errors_in_call_order()
     {
         var turn = TurnParser.Parse("Let me check.\n<tool_call>\n{\"name\": \"forecast\", \"arguments\": {\"city\": \"Oslo\", \"days\": 1}}\n</tool_call>\n<tool_call>\n{not json}\n</tool_call>\n"
-            + "<tool_call>\n{\"name\": \"json_text\", \"arguments\": {}}\n</tool_call>\n<tool_call>\n{\"name\": \"json_text\", \"arguments\": {}}\n</tool_call>");
+            + "<tool_call>\n{\"name\": \"json_text\", \"arguments\": {}}\n</tool_call>\n<tool_call>\n{\"name\": \"json_text\", \"arguments\": {}}\n</tool_call>", ChatDialect.Qwen25);
         Assert.Equal("Let me check.", turn.Content);
         Assert.Equal(4, turn.Calls.Count);
         var observations = await Executor().ExecuteAsync(turn.Calls);

@@ -50,7 +50,8 @@ public sealed class FamilyScoreCommandTests : IDisposable
         AssertClose(expected, row["logprobs"]!.AsArray().Select(x => x!.GetValue<double>()).ToArray(), what: string.Join(' ', shape[..2]));
     }
 
-    private static string Python(IEnumerable<string> args)
+    /// <summary>Runs tools/model/qwen2_eager.py with <paramref name="args"/> (also used to make other tests' random checkpoints).</summary>
+    internal static string Python(IEnumerable<string> args)
     {
         var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(TestPaths.InRepo("tools", "model", "qwen2_eager.py"));

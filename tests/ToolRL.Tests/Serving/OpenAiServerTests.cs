@@ -72,13 +72,13 @@ public sealed class OpenAiServerTests : IClassFixture<ServerFixture>
         var expected = (await _server.Policy.CompleteAsync(history, [tool], new ChatSampling { Temperature = 0, MaxTokens = 6 }))[0];
         Assert.Equal(expected.PromptTokens, reply.Value.Usage.InputTokenCount);
         Assert.Equal(expected.Content, string.Concat(reply.Value.Content.Select(p => p.Text)));
-        Assert.Contains("<tool_response>\nsunny, 21 C\n</tool_response>", ChatPolicy.RenderPrompt(history, [tool]), StringComparison.Ordinal);
+        Assert.Contains("<tool_response>\nsunny, 21 C\n</tool_response>", ToolRL.Tokenization.ChatDialect.Qwen25.Render(history, [tool], addGenerationPrompt: true), StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_tool_call_reply_reads_as_tool_calls_in_the_sdk()
     {
-        var (content, calls) = ChatPolicy.ReadReply("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>", true);
+        var (content, calls) = ChatPolicy.ReadReply("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>", true, ToolRL.Tokenization.ChatDialect.Qwen25);
         var json = OpenAiServer.CompletionJson([new ToolRL.Serving.ChatCompletion(20, [1, 2], content, calls, FinishReason.Eos)], "tiny", 1);
         var parsed = ModelReaderWriter.Read<OpenAI.Chat.ChatCompletion>(BinaryData.FromString(json.ToJsonString()))!;
         Assert.Equal(ChatFinishReason.ToolCalls, parsed.FinishReason);
@@ -112,7 +112,7 @@ public sealed class OpenAiServerTests : IClassFixture<ServerFixture>
     [Fact]
     public void Streamed_tool_calls_are_deltas_the_sdk_reads()
     {
-        var (content, calls) = ChatPolicy.ReadReply("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>", true);
+        var (content, calls) = ChatPolicy.ReadReply("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>", true, ToolRL.Tokenization.ChatDialect.Qwen25);
         var done = new ToolRL.Serving.ChatCompletion(20, [1, 2], content, calls, FinishReason.Eos);
         var writer = new ChunkWriter("chatcmpl-1", 1, "tiny");
         JsonObject[] chunks = [writer.Role(0), writer.Delta(new ChatDelta(0) { ToolCall = calls[0] }), writer.Delta(new ChatDelta(0) { Completion = done }), writer.Usage([done])];

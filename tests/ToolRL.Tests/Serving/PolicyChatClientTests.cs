@@ -34,7 +34,7 @@ public sealed class PolicyChatClientTests : IClassFixture<TinyPolicyFixture>
             + "<|im_start|>assistant\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\", \"days\": 2}}\n</tool_call><|im_end|>\n"
             + "<|im_start|>user\n<tool_response>\nsunny\n</tool_response><|im_end|>\n"
             + "<|im_start|>assistant\n",
-            ChatPolicy.RenderPrompt(history, tools));
+            ToolRL.Tokenization.ChatDialect.Qwen25.Render(history, tools, addGenerationPrompt: true));
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class PolicyChatClientTests : IClassFixture<TinyPolicyFixture>
     public void A_tool_call_reply_becomes_function_call_content()
     {
         var (content, calls) = ChatPolicy.ReadReply(
-            "Let me check.\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\", \"days\": 2}}\n</tool_call>", toolsOffered: true);
+            "Let me check.\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\", \"days\": 2}}\n</tool_call>", toolsOffered: true, ToolRL.Tokenization.ChatDialect.Qwen25);
         Assert.Equal("Let me check.", content);
         var response = PolicyChatClient.ToResponse(new ChatCompletion(10, [1, 2, 3], content, calls, FinishReason.Eos), "tiny");
         Assert.Equal(ChatFinishReason.ToolCalls, response.FinishReason);
@@ -103,8 +103,8 @@ public sealed class PolicyChatClientTests : IClassFixture<TinyPolicyFixture>
         Assert.Equal(13, response.Usage!.TotalTokenCount);
 
         // An unreadable block leaves the whole reply as text; without tools offered a block is just text.
-        Assert.Empty(ChatPolicy.ReadReply("<tool_call>\n{\"name\": \n</tool_call>", toolsOffered: true).Calls);
-        Assert.Empty(ChatPolicy.ReadReply("<tool_call>\n{\"name\": \"f\", \"arguments\": {}}\n</tool_call>", toolsOffered: false).Calls);
+        Assert.Empty(ChatPolicy.ReadReply("<tool_call>\n{\"name\": \n</tool_call>", toolsOffered: true, ToolRL.Tokenization.ChatDialect.Qwen25).Calls);
+        Assert.Empty(ChatPolicy.ReadReply("<tool_call>\n{\"name\": \"f\", \"arguments\": {}}\n</tool_call>", toolsOffered: false, ToolRL.Tokenization.ChatDialect.Qwen25).Calls);
     }
 }
 

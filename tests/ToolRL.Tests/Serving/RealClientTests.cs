@@ -93,7 +93,7 @@ public sealed class RealClientTests : IClassFixture<ServerFixture>
 
         // The server rendered both rounds into the prompt and answered what the policy answers for it.
         var request = ToolRL.Cli.Serving.ChatRequest.Read(body);
-        var prompt = ChatPolicy.RenderPrompt(request.Messages, request.Tools);
+        var prompt = ToolRL.Tokenization.ChatDialect.Qwen25.Render(request.Messages, request.Tools, addGenerationPrompt: true);
         Assert.Contains("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Rome\"}}\n</tool_call>", prompt, StringComparison.Ordinal);
         Assert.Contains("<tool_response>\nsunny, 21 C\n</tool_response>", prompt, StringComparison.Ordinal);
         Assert.Contains("<tool_response>\nrain, 15 C\n</tool_response>", prompt, StringComparison.Ordinal);
@@ -125,7 +125,7 @@ public sealed class RealClientTests : IClassFixture<ServerFixture>
         var (history, tools) = PolicyChatClient.ToPrompt(
             [new AiChatMessage(ChatRole.User, "what time is it?"), response.Messages[0], response.Messages[1]], new ChatOptions { Tools = [getTime] });
         var expected = await PolicyReply(history, tools, 40);
-        Assert.Contains("<tool_response>\n12:00\n</tool_response>", ChatPolicy.RenderPrompt(history, tools), StringComparison.Ordinal);
+        Assert.Contains("<tool_response>\n12:00\n</tool_response>", ToolRL.Tokenization.ChatDialect.Qwen25.Render(history, tools, addGenerationPrompt: true), StringComparison.Ordinal);
         Assert.Equal(expected.Content, response.Messages[^1].Text);
     }
 

@@ -20,25 +20,25 @@ public sealed class ReplyTextTests : IClassFixture<TinyPolicyFixture>
     [Fact]
     public void Text_that_could_still_become_a_stop_string_or_a_character_is_held_back()
     {
-        var reply = new ReplyText(Decode, ["END"], toolsOffered: false);
+        var reply = new ReplyText(Decode, ["END"], calls: null);
         Assert.Equal(["a", "", "EX", "b", "", "", ""], Feed(reply, "aEXbEND"));
         Assert.Equal("aEXb", reply.Text);
         Assert.Equal("aEXb", reply.Sent);
 
-        var accents = new ReplyText(Decode, [], toolsOffered: false);
+        var accents = new ReplyText(Decode, [], calls: null);
         Assert.Equal(["a", "", "éb"], Feed(accents, "a?b"));
     }
 
     [Fact]
     public void With_tools_a_call_block_and_the_newline_before_it_wait_for_the_end()
     {
-        var reply = new ReplyText(Decode, [], toolsOffered: true);
+        var reply = new ReplyText(Decode, [], calls: ToolRL.Tokenization.ChatDialect.Qwen25);
         var sent = Feed(reply, "Hi\n<tool_call>\n{}");
         Assert.Equal("Hi", string.Concat(sent));
         Assert.Equal("Hi\n<tool_call>\n{}", reply.Text);
 
         // A '<' that does not open a block is released once it cannot anymore.
-        var plain = new ReplyText(Decode, [], toolsOffered: true);
+        var plain = new ReplyText(Decode, [], calls: ToolRL.Tokenization.ChatDialect.Qwen25);
         Assert.Equal(["a", "", "", "<tx", "!"], Feed(plain, "a<tx!"));
     }
 

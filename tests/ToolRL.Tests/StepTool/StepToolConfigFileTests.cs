@@ -23,6 +23,8 @@ public sealed class StepToolConfigFileTests
         Assert.True(c.UseKlInReward);
         Assert.Equal(KlEstimator.K1, c.KlPenalty);
         Assert.Equal((0.3, KlControllerType.Adaptive, 6.0, 10000), (c.KlCoef, c.KlCtrl.Type, c.KlCtrl.TargetKl, c.KlCtrl.Horizon));
+        Assert.Equal(KlAggregation.SeqMeanTokenSum, c.KlCtrl.KlAggMode);   // trl's objective/kl
+        Assert.Equal(10, c.RatioThreshold);
         Assert.Equal((5, 2024, 1), (c.Epochs, c.Seed, c.N));
         Assert.Equal((4096, 1200, StepWeighting.Reference), (c.StepTool!.MaxContextLen, c.StepTool.MaxResponseLen, c.StepTool.StepWeighting));
         Assert.Equal(StepToolMode.Offline, c.StepTool.Mode);
@@ -37,6 +39,7 @@ public sealed class StepToolConfigFileTests
         Assert.NotNull(c.Environment);
         Assert.Equal((0.99, 0.95, 4), (c.Gamma, c.Lam, c.PpoEpochs));
         Assert.Equal((0.3, KlControllerType.Adaptive, 6.0, 10000), (c.KlCoef, c.KlCtrl.Type, c.KlCtrl.TargetKl, c.KlCtrl.Horizon));
+        Assert.Equal((KlAggregation.SeqMeanTokenSum, 10.0), (c.KlCtrl.KlAggMode, c.RatioThreshold));
         Assert.Empty(c.StepTool!.TrainFiles);   // generated from the environment
     }
 }

@@ -100,10 +100,10 @@ public class Llama3TokenizerTests
         Assert.Empty(ToolCallParser.Parse("The answer is {\"name\": \"a\", \"parameters\": {}}"));   // text around it: an answer
         Assert.Empty(ToolCallParser.Parse("{\"name\": \"a\", \"parameters\": {}"));                  // unreadable: text
 
-        var turn = TurnParser.Parse(reply);
+        var turn = TurnParser.Parse(reply, ChatDialect.Llama3);
         Assert.Equal("", turn.Content);
         Assert.Equal("get_weather", Assert.Single(turn.Calls).Call!.Name);
-        var (content, calls) = ToolRL.Serving.ChatPolicy.ReadReply(reply, toolsOffered: true);
+        var (content, calls) = ToolRL.Serving.ChatPolicy.ReadReply(reply, toolsOffered: true, ChatDialect.Llama3);
         Assert.Equal("", content);
         Assert.Equal("Paris", Assert.Single(calls).Arguments["city"]!.GetValue<string>());
 

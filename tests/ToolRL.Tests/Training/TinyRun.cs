@@ -68,6 +68,31 @@ internal sealed class TinyRun : IDisposable
         Resume = resume,
     };
 
+    /// <summary>
+    /// <paramref name="config"/> cut to <paramref name="steps"/> steps of 2 prompts × 4 responses in one mini-batch,
+    /// without checkpoints or validation.
+    /// </summary>
+    public static TrainingConfig Short(TrainingConfig config, int steps) => config with
+    {
+        BatchSize = 2,
+        N = 4,
+        PpoMiniBatchSize = 2,
+        Trainer = config.Trainer with { TotalTrainingSteps = steps, SaveFreq = -1, TestFreq = -1, ValBeforeTrain = false },
+    };
+
+    /// <summary>
+    /// A GRPO run of a fresh tiny policy (its reference an identical copy) on the brevity reward with
+    /// <paramref name="edit"/> applied to <see cref="GrpoConfig"/>: the steps and the final weights.
+    /// </summary>
+    public async Task<(List<TrainingStepResult> Steps, float[] Weights)> GrpoRunAsync(Func<TrainingConfig, TrainingConfig> edit)
+    {
+        using var policy = Policy();
+        using var reference = Policy();
+        using var trainer = new GrpoTrainer(Setup(edit(GrpoConfig(Directory)), policy, new BrevityReward(), reference: reference));
+        var steps = await Collect(trainer);
+        return (steps, policy.Module.Parameters().SelectMany(p => p.Detach().ToArray<float>()).ToArray());
+    }
+
     /// <summary>Runs <paramref name="trainer"/>, collecting its steps; stops after step <paramref name="stopAfter"/> when given (a killed run).</summary>
     public static async Task<List<TrainingStepResult>> Collect(RlTrainer trainer, int? stopAfter = null)
     {

@@ -29,8 +29,11 @@ internal sealed class RetailDatabase
 
     public SortedDictionary<string, Order> Orders { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>A shop of <paramref name="users"/> users with 1–3 orders each, from <paramref name="seed"/>.</summary>
-    public static RetailDatabase Generate(long seed, int users = 8)
+    /// <summary>
+    /// A shop of <paramref name="users"/> users with 1–3 orders each, from <paramref name="seed"/>; order ids are "#W"
+    /// and <paramref name="orderIdDigits"/> digits (4, as tau2's, by default; fewer make the ids easier to copy).
+    /// </summary>
+    public static RetailDatabase Generate(long seed, int users = 8, int orderIdDigits = 4)
     {
         var random = new SeededRandom(seed, stream: 17);
         var db = new RetailDatabase();
@@ -59,7 +62,7 @@ internal sealed class RetailDatabase
             for (var o = 0; o < orders; o++)
             {
                 orderNumber += 1 + random.Next(37);
-                var orderId = $"#W{orderNumber}";
+                var orderId = OrderId(orderNumber, orderIdDigits, db.Orders);
                 var items = new List<OrderItem>();
                 var lines = 1 + random.Next(2);
                 for (var l = 0; l < lines; l++)
@@ -76,6 +79,28 @@ internal sealed class RetailDatabase
             }
         }
         return db;
+    }
+
+    /// <summary>
+    /// "#W" and the number, or for another digit count the number folded into that many digits (the next free one when
+    /// the fold collides), so 4 digits keep the shops as they were.
+    /// </summary>
+    private static string OrderId(int number, int digits, SortedDictionary<string, Order> taken)
+    {
+        if (digits == 4)
+        {
+            return $"#W{number}";
+        }
+        var low = (int)Math.Pow(10, digits - 1);
+        var span = 9 * low;
+        for (var i = 0; ; i++)
+        {
+            var id = $"#W{low + (number + i) % span}";
+            if (!taken.ContainsKey(id))
+            {
+                return id;
+            }
+        }
     }
 
     /// <summary>A street address "12 Oak Street, Springfield".</summary>

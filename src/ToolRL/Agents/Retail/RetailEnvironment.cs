@@ -20,6 +20,10 @@ public sealed class RetailEnvironment : IAgentEnvironment
         "You are a customer service agent of an online shop. Use the tools to look up and change users, orders and products. " +
         "Order ids look like #W1234. Make the change the customer asks for, then tell them the result in one short sentence.";
 
+    /// <summary>The system prompt for order ids of <paramref name="orderIdDigits"/> digits: its example id has that many.</summary>
+    public static string SystemPromptFor(int orderIdDigits) =>
+        orderIdDigits == 4 ? SystemPrompt : SystemPrompt.Replace("#W1234", "#W" + "1234"[..orderIdDigits], StringComparison.Ordinal);
+
     private readonly AgentTask _task;
     private readonly RetailDatabase _db;
     private readonly ToolExecutor _executor;
@@ -52,7 +56,7 @@ public sealed class RetailEnvironment : IAgentEnvironment
 
     /// <inheritdoc />
     public ValueTask<EnvironmentReset> ResetAsync(CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(new EnvironmentReset([new ChatMessage("system", SystemPrompt), new ChatMessage("user", _userLines.Dequeue())], Tools));
+        ValueTask.FromResult(new EnvironmentReset([new ChatMessage("system", SystemPromptFor(_task.Data["order_id_digits"]?.GetValue<int>() ?? 4)), new ChatMessage("user", _userLines.Dequeue())], Tools));
 
     /// <inheritdoc />
     public async ValueTask<EnvironmentStep> StepAsync(AssistantTurn turn, CancellationToken cancellationToken = default)
@@ -107,7 +111,7 @@ public sealed class RetailEnvironment : IAgentEnvironment
         [.. calls.Select(c => new ParsedToolCall(new ChatToolCall(c!["name"]!.GetValue<string>(), c["arguments"]!.DeepClone().AsObject()), c.ToJsonString(), null))];
 
     private static RetailDatabase NewDatabase(AgentTask task) =>
-        RetailDatabase.Generate(task.Data["db_seed"]!.GetValue<long>(), task.Data["users"]!.GetValue<int>());
+        RetailDatabase.Generate(task.Data["db_seed"]!.GetValue<long>(), task.Data["users"]!.GetValue<int>(), task.Data["order_id_digits"]?.GetValue<int>() ?? 4);
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -22,8 +22,8 @@ public sealed class RetailEnvironmentFactory : IAgentEnvironmentFactory
     {
         Options = options ?? new RetailOptions();
         Options.Validate();
-        _train = RetailTaskGenerator.Generate(Options.TrainSeed, Options.TrainTasks, Options.Kinds, "train", Options.Users);
-        _validation = RetailTaskGenerator.Generate(Options.ValidationSeed, Options.ValidationTasks, Options.Kinds, "val", Options.Users);
+        _train = RetailTaskGenerator.Generate(Options.TrainSeed, Options.TrainTasks, Options.Kinds, "train", Options.Users, Options.OrderIdDigits);
+        _validation = RetailTaskGenerator.Generate(Options.ValidationSeed, Options.ValidationTasks, Options.Kinds, "val", Options.Users, Options.OrderIdDigits);
         if (Options.OfferedTools is { } offered && _train.Concat(_validation).SelectMany(GoldToolNames).FirstOrDefault(n => !offered.Contains(n)) is { } missing)
         {
             throw new ArgumentException($"environment.options.tools leaves out '{missing}', which the gold actions of the chosen kinds use; fix: add it to tools");

@@ -25,6 +25,9 @@ public sealed record RetailOptions
     /// <summary>Users per shop.</summary>
     public int Users { get; init; } = 6;
 
+    /// <summary>Digits of an order id after "#W" (2–4; 4 as tau2's). Fewer digits are fewer tokens for a small model to copy.</summary>
+    public int OrderIdDigits { get; init; } = 4;
+
     /// <summary>Task kinds used (all by default); see <see cref="RetailTaskGenerator.Kinds"/>.</summary>
     public IReadOnlyList<string> Kinds { get; init; } = RetailTaskGenerator.Kinds;
 
@@ -59,6 +62,10 @@ public sealed record RetailOptions
         {
             throw new ArgumentException($"environment.options.kinds holds '{Kinds.FirstOrDefault(k => !RetailTaskGenerator.Kinds.Contains(k))}'; fix: use some of {string.Join(", ", RetailTaskGenerator.Kinds)}");
         }
+        if (OrderIdDigits is < 2 or > 4)
+        {
+            throw new ArgumentException($"environment.options.order_id_digits is {OrderIdDigits}; fix: give 2, 3 or 4");
+        }
         if (MaxTotalErrors < 1)
         {
             throw new ArgumentException($"environment.options.max_total_errors is {MaxTotalErrors}; fix: give at least 1");
@@ -91,6 +98,7 @@ public sealed record RetailOptions
                     "validation_tasks" => result with { ValidationTasks = Read<int>(value) },
                     "users" => result with { Users = Read<int>(value) },
                     "kinds" => result with { Kinds = Read<string[]>(value) },
+                    "order_id_digits" => result with { OrderIdDigits = Read<int>(value) },
                     "max_total_errors" => result with { MaxTotalErrors = Read<int>(value) },
                     "tools" => result with { OfferedTools = Read<string[]>(value) },
                     _ => result,
@@ -121,7 +129,7 @@ public sealed record RetailOptions
 
     private static readonly string[] Known =
     [
-        "train_seed", "validation_seed", "train_tasks", "validation_tasks", "users", "kinds", "max_total_errors", "tools",
+        "train_seed", "validation_seed", "train_tasks", "validation_tasks", "users", "kinds", "order_id_digits", "max_total_errors", "tools",
         "tool_timeout_seconds", "max_tool_calls_per_turn", "max_observation_chars",
     ];
 }

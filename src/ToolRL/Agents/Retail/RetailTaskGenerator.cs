@@ -17,20 +17,24 @@ internal static class RetailTaskGenerator
     public static readonly string[] Kinds = ["order_status", "cancel", "return", "change_address", "count_orders", "cancel_when_asked"];
 
     /// <summary><paramref name="count"/> tasks of the given kinds from <paramref name="seed"/>; ids are "{prefix}-{index}".</summary>
-    public static IReadOnlyList<AgentTask> Generate(long seed, int count, IReadOnlyList<string> kinds, string prefix, int users)
+    public static IReadOnlyList<AgentTask> Generate(long seed, int count, IReadOnlyList<string> kinds, string prefix, int users, int orderIdDigits = 4)
     {
         var tasks = new List<AgentTask>(count);
         var random = new SeededRandom(seed, stream: 29);
         for (var i = 0; tasks.Count < count; i++)
         {
             var dbSeed = seed * 100_003 + i;
-            var db = RetailDatabase.Generate(dbSeed, users);
+            var db = RetailDatabase.Generate(dbSeed, users, orderIdDigits);
             var kind = kinds[tasks.Count % kinds.Count];
             if (Make(kind, db, random) is { } data)
             {
                 data["kind"] = kind;
                 data["db_seed"] = dbSeed;
                 data["users"] = users;
+                if (orderIdDigits != 4)
+                {
+                    data["order_id_digits"] = orderIdDigits;
+                }
                 tasks.Add(new AgentTask($"{prefix}-{tasks.Count:000}", data));
             }
             if (i > count * 20)

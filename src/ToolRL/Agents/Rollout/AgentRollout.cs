@@ -177,7 +177,7 @@ public sealed class AgentRollout
 
     private void EndTurn(Row row, bool closeTurn, CancellationToken cancellationToken)
     {
-        var turn = TurnParser.Parse(_tokenizer.Decode(row.TurnIds, skipSpecialTokens: true));
+        var turn = TurnParser.Parse(_tokenizer.Decode(row.TurnIds, skipSpecialTokens: true), _tokenizer.ChatDialect);
         row.Turns++;
         row.ToolCalls += turn.Calls.Count;
         var calls = turn.Calls.Where(c => c.Call is not null).Select(c => c.Call!).ToList();

@@ -1,34 +1,23 @@
-using ToolRL.Rewards;
+using ToolRL.Tokenization;
 
 namespace ToolRL.Agents.Rollout;
 
 /// <summary>
-/// Reads one generated assistant turn (Qwen2.5 hermes format, as its chat template writes tool calls): every <c>&lt;tool_call&gt;</c> block
-/// becomes a call, several per turn; a block that is not a call object becomes a call with a parse error (answered
-/// with an error observation, the turn still counts). The content is the text before the first block, without the
-/// <c>\n</c> the template puts between content and calls; a turn without blocks is an answer.
+/// Reads one generated assistant turn in its model's chat dialect (<see cref="ChatDialect.ReadReply"/>: Qwen's
+/// <c>&lt;tool_call&gt;</c> blocks, several per turn, or Llama 3's JSON reply): every block becomes a call; a block that
+/// is not a call object becomes a call with a parse error (answered with an error observation, the turn still counts).
+/// The content is the text outside the calls; a turn without blocks is an answer.
 /// </summary>
 public static class TurnParser
 {
-    private const string Open = "<tool_call>";
-
-    /// <summary>The turn of generated <paramref name="text"/> (special tokens already removed).</summary>
-    public static AssistantTurn Parse(string text)
+    /// <summary>The turn of generated <paramref name="text"/> (special tokens already removed), written in <paramref name="dialect"/>.</summary>
+    public static AssistantTurn Parse(string text, ChatDialect dialect)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var blocks = ToolCallParser.ParseBlocks(text);
-        if (blocks.Count == 0)
-        {
-            return new AssistantTurn(text, text, []);
-        }
-        var open = text.IndexOf(Open, StringComparison.Ordinal);
-        var content = open < 0 ? "" : text[..open];                  // Llama 3.x: the reply is the call(s) alone
-        if (content.EndsWith('\n'))
-        {
-            content = content[..^1];
-        }
+        ArgumentNullException.ThrowIfNull(dialect);
+        var reply = dialect.ReadReply(text);
         var calls = new List<ParsedToolCall>();
-        foreach (var block in blocks)
+        foreach (var block in reply.Blocks)
         {
             if (block.Calls.Count == 0)
             {
@@ -42,6 +31,6 @@ public static class TurnParser
                 calls.AddRange(block.Calls.Select(c => new ParsedToolCall(c, block.Text, null)));
             }
         }
-        return new AssistantTurn(text, content, calls);
+        return new AssistantTurn(text, reply.Content, calls);
     }
 }

@@ -4,13 +4,15 @@ using ToolRL.Tokenization;
 namespace ToolRL.Agents.Rollout;
 
 /// <summary>
-/// The token ids the environment inserts between generated turns, taken from the chat template itself (as TRL's
-/// <c>_get_tool_suffix_ids</c> does in <c>tool_agent_loop.py</c>): the text a turn of tool results (grouped
-/// <c>&lt;tool_response&gt;</c> blocks in call order) or of the user adds to a rendered conversation, followed by the
-/// next generation prompt. The policy stops at <c>&lt;|im_end|&gt;</c> and never writes the <c>\n</c> the template
-/// puts after it, so the inserted ids start with that <c>\n</c>; when it stopped elsewhere (at
-/// <c>&lt;/tool_call&gt;</c>) they start with <c>&lt;|im_end|&gt;\n</c>. Only the new text is encoded, never the
-/// history: special tokens split the text, so these ids are exactly the ones the whole conversation encodes to.
+/// The token ids the environment inserts between generated turns, taken from the tokenizer's chat template itself
+/// (<see cref="Qwen2Tokenizer.ChatDialect"/>; as TRL's <c>_get_tool_suffix_ids</c> does in <c>tool_agent_loop.py</c>):
+/// the text a turn of tool results (in call order) or of the user adds to a rendered conversation after an assistant
+/// turn, followed by the next generation prompt. The policy stops at the end-of-turn token (<c>&lt;|im_end|&gt;</c>,
+/// <c>&lt;|eot_id|&gt;</c>) and never writes what the template puts after it (ChatML's <c>\n</c>), so the inserted ids
+/// start there; when it stopped elsewhere (at <c>&lt;/tool_call&gt;</c>) they start with the end-of-turn token. Only the
+/// new text is encoded, never the history: special tokens split the text, so these ids are exactly the ones the whole
+/// conversation encodes to. The history stays as generated: where a template rewrites earlier turns (Qwen3 drops the
+/// reasoning of turns before the last user query) the rollout keeps what the model saw, as verl and TRL do.
 /// </summary>
 public sealed class TurnTemplate(Qwen2Tokenizer tokenizer)
 {
@@ -19,9 +21,11 @@ public sealed class TurnTemplate(Qwen2Tokenizer tokenizer)
     /// <summary>The tokenizer.</summary>
     public Qwen2Tokenizer Tokenizer { get; } = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
 
+    private ChatDialect Dialect => Tokenizer.ChatDialect;
+
     /// <summary>The prompt: the opening conversation and tools, rendered with the generation prompt.</summary>
     public int[] PromptIds(IReadOnlyList<ChatMessage> messages, IReadOnlyList<JsonObject> tools) =>
-        [.. Tokenizer.EncodeToIds(Qwen25ChatTemplate.Render(messages, tools, addGenerationPrompt: true))];
+        [.. Tokenizer.EncodeToIds(Dialect.Render(messages, tools, addGenerationPrompt: true))];
 
     /// <summary>The ids of a tool-results turn (one content per call, in call order).</summary>
     public int[] ObservationIds(IReadOnlyList<string> toolContents, bool closeTurn) =>
@@ -32,28 +36,45 @@ public sealed class TurnTemplate(Qwen2Tokenizer tokenizer)
 
     /// <summary>
     /// The ids a policy writes for <paramref name="message"/> when it writes it as the template renders it: the
-    /// assistant turn's body after the generation prompt, ending with &lt;|im_end|&gt; (for gold trajectories).
+    /// assistant turn's body after the generation prompt, ending with the end-of-turn token (for gold trajectories).
     /// </summary>
     public int[] AssistantIds(ChatMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var rendered = Qwen25ChatTemplate.Render([.. Before, message]);
-        var start = Qwen25ChatTemplate.Render(Before).Length + "<|im_start|>assistant".Length;
-        var body = rendered[start..^"\n".Length];                 // through the closing <|im_end|>
-        return [.. Tokenizer.EncodeToIds(body.StartsWith('\n') ? body[1..] : body)];   // the generation prompt holds the "\n"
+        var rendered = Dialect.Render([.. Before, message]);
+        var start = AfterBefore(rendered) + Dialect.AfterEndOfTurn.Length;
+        if (string.CompareOrdinal(rendered, start, Dialect.AssistantHeader, 0, Dialect.AssistantHeader.Length) != 0)
+        {
+            throw new InvalidOperationException($"the {Dialect} template does not open an assistant turn with its generation prompt; gold turns cannot be derived from it");
+        }
+        var body = rendered[(start + Dialect.AssistantHeader.Length)..^Dialect.AfterEndOfTurn.Length];   // through the end-of-turn token
+        return [.. Tokenizer.EncodeToIds(body)];
     }
 
     /// <summary>The text inserted after a generated turn for <paramref name="turn"/>.</summary>
-    public static string InsertedText(IReadOnlyList<ChatMessage> turn, bool closeTurn)
+    public string InsertedText(IReadOnlyList<ChatMessage> turn, bool closeTurn)
     {
-        var prefix = Qwen25ChatTemplate.Render(Before);
-        var full = Qwen25ChatTemplate.Render([.. Before, .. turn], addGenerationPrompt: true);
-        if (!full.StartsWith(prefix, StringComparison.Ordinal) || !prefix.EndsWith(Qwen2Tokenizer.ImEndToken + "\n", StringComparison.Ordinal))
+        ArgumentNullException.ThrowIfNull(turn);
+        var full = Dialect.Render([.. Before, .. turn], addGenerationPrompt: true);
+        // What follows the end of the assistant turn: the policy's last token is that end (or the whole end is inserted).
+        return (closeTurn ? Dialect.EndOfTurn : "") + full[AfterBefore(full)..];
+    }
+
+    /// <summary>The index in <paramref name="text"/> (<see cref="Before"/> and more, rendered) just after Before's last end-of-turn token.</summary>
+    private int AfterBefore(string text)
+    {
+        var turns = Dialect.Render(Before).Split(Dialect.EndOfTurn).Length - 1;
+        var at = 0;
+        for (var k = 0; k < turns; k++)
         {
-            throw new InvalidOperationException("the chat template rewrites earlier turns; inserted turns cannot be derived from it");
+            at = text.IndexOf(Dialect.EndOfTurn, at, StringComparison.Ordinal);
+            if (at < 0)
+            {
+                throw new InvalidOperationException($"the {Dialect} template renders fewer turns than it was given; inserted turns cannot be derived from it");
+            }
+            at += Dialect.EndOfTurn.Length;
         }
-        // The prefix ends "<|im_end|>\n": what follows the policy's last token is that "\n" (or the whole end) and the new turn.
-        return (closeTurn ? Qwen2Tokenizer.ImEndToken + "\n" : "\n") + full[prefix.Length..];
+        return at;
     }
 
     private int[] Inserted(IReadOnlyList<ChatMessage> turn, bool closeTurn) => [.. Tokenizer.EncodeToIds(InsertedText(turn, closeTurn))];

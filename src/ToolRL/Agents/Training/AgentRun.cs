@@ -112,13 +112,13 @@ public sealed class AgentRun : IAsyncDisposable
     /// and keeps the trajectories whose reward reaches <c>threshold</c>, as SFT sequences (loss on generated tokens).
     /// </summary>
     public async Task<IReadOnlyList<SftSequence>> RejectionSampleAsync(Qwen2ForCausalLM model, Qwen2Tokenizer tokenizer, int maxTotalTokens,
-        RftConfig rft, long seed, CancellationToken cancellationToken = default)
+        RftConfig rft, long seed, int round = 1, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(rft);
         model.Eval();
         var rollout = new AgentRollout(tokenizer, RolloutOptions(maxTotalTokens, rft.Temperature));
-        var tasks = Environments.Tasks(TaskSplit.Train);
+        var tasks = RoundTasks(Environments.Tasks(TaskSplit.Train), rft.TasksPerRound, round);
         // In batches of at most MaxRowsPerRollout trajectories: one batch of every task's samples holds all their KV
         // caches and prefill activations at once (128 tasks × 4 samples took 8 GB and was OOM-killed).
         var tasksPerBatch = Math.Max(1, MaxRowsPerRollout / rft.SamplesPerTask);
@@ -131,6 +131,17 @@ public sealed class AgentRun : IAsyncDisposable
         var kept = played.Where(t => t.Termination != TerminationReason.EnvError && t.Score.Reward >= rft.Threshold).ToList();
         _log($"rft: kept {kept.Count} of {played.Count} trajectories (reward ≥ {rft.Threshold}), {kept.Select(t => t.Task.Id).Distinct().Count()} of {tasks.Count} tasks");
         return [.. kept.Select(ToSequence)];
+    }
+
+    /// <summary>The tasks of RFT round <paramref name="round"/> (1-based): all, or the round's slice of <paramref name="perRound"/>, wrapping around.</summary>
+    internal static IReadOnlyList<AgentTask> RoundTasks(IReadOnlyList<AgentTask> tasks, int perRound, int round)
+    {
+        if (perRound <= 0 || perRound >= tasks.Count)
+        {
+            return tasks;
+        }
+        var start = (long)(round - 1) * perRound;
+        return [.. Enumerable.Range(0, perRound).Select(i => tasks[(int)((start + i) % tasks.Count)])];
     }
 
     /// <summary>The rollout stage of GRPO/PPO.</summary>
@@ -153,10 +164,12 @@ public sealed class AgentRun : IAsyncDisposable
         {
             line[name] = double.IsFinite(value) ? value : null;
         }
+        // A phase evaluated again (an RL step redone after a resume) replaces its earlier line.
         var path = Path.Combine(outputDir, EvalFileName);
-        var previous = File.Exists(path) ? File.ReadAllText(path) : "";
-        AtomicFile.WriteAllText(path, previous + line.ToJsonString() + "\n");
-        _log($"{phase}: held-out {string.Join(", ", Enumerable.Range(1, Config.EvalTrials).Where(k => result.Metrics.ContainsKey($"val/agent/pass^{k}")).Select(k => $"pass^{k} {result.Metrics[$"val/agent/pass^{k}"]:0.000}"))}");
+        var previous = File.Exists(path) ? File.ReadLines(path).Where(l => JsonNode.Parse(l)?["phase"]?.GetValue<string>() != phase).Select(l => l + "\n") : [];
+        AtomicFile.WriteAllText(path, string.Concat(previous) + line.ToJsonString() + "\n");
+        AgentEvalLog.Write(outputDir, phase, result.Trajectories);
+        _log($"{phase}: held-out {string.Join(", ", Enumerable.Range(1, Config.EvalTrials).Where(k => result.Metrics.ContainsKey($"val/agent/pass^{k}")).Select(k => $"pass^{k} {result.Metrics[$"val/agent/pass^{k}"]:0.000}"))}, tool error rate {result.Metrics.GetValueOrDefault("val/agent/tool_error_rate", double.NaN):0.00}");
         return result;
     }
 

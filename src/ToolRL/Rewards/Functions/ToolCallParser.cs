@@ -5,13 +5,15 @@ using ToolRL.Tokenization;
 namespace ToolRL.Rewards;
 
 /// <summary>
-/// Lenient extraction of the tool calls in a completion, for custom reward functions (the ToolRL reward
-/// itself uses the reference's strict rules instead). Every <c>&lt;tool_call&gt;…&lt;/tool_call&gt;</c> block
-/// counts; a block is either one JSON object (possibly pretty-printed) or one object per line; a call is an
-/// object with a string <c>"name"</c> and an <c>"arguments"</c> or <c>"parameters"</c> object (empty if
-/// absent). A completion without any <c>&lt;tool_call&gt;</c> tag is read in Llama 3.x's format instead: the whole
-/// reply (after <c>&lt;|python_tag|&gt;</c>, when kept) is one call object, or several separated by <c>;</c>, and counts
-/// as one block; a reply that is not entirely calls is text. Anything unreadable is skipped. Never throws.
+/// Lenient extraction of the tool calls in a completion, for reward functions (the ToolRL reward itself uses the
+/// reference's strict rules instead). It reads both forms whatever the model: in RL data the prompt, not the model
+/// family, sets how calls are written (ToolRL's prompts ask Llama for <c>&lt;tool_call&gt;</c> blocks too), while agent
+/// rollouts and serving read replies in their model's own form (<see cref="ChatDialect.ReadReply"/>). Every
+/// <c>&lt;tool_call&gt;…&lt;/tool_call&gt;</c> block counts; a block is either one JSON object (possibly pretty-printed)
+/// or one object per line; a call is an object with a string <c>"name"</c> and an <c>"arguments"</c> or
+/// <c>"parameters"</c> object (empty if absent). A completion without any <c>&lt;tool_call&gt;</c> tag is read in
+/// Llama 3.x's form instead: the whole reply (after <c>&lt;|python_tag|&gt;</c>, when kept) is one call object, or several
+/// separated by <c>;</c>; a reply that is not entirely calls is text. Anything unreadable is skipped. Never throws.
 /// </summary>
 public static class ToolCallParser
 {
@@ -19,28 +21,22 @@ public static class ToolCallParser
     private const string Close = "</tool_call>";
 
     /// <summary>The calls found in <paramref name="completion"/>, in order.</summary>
-    public static IReadOnlyList<ChatToolCall> Parse(string? completion) => [.. ParseBlocks(completion).SelectMany(b => b.Calls)];
-
-    /// <summary>
-    /// Every <c>&lt;tool_call&gt;</c> block of <paramref name="completion"/> in order, with the calls read from it (none
-    /// when it is unreadable) and whether its closing tag was found, so an agent loop can answer an unreadable block
-    /// with an error instead of skipping it.
-    /// </summary>
-    public static IReadOnlyList<ToolCallSpan> ParseBlocks(string? completion)
+    public static IReadOnlyList<ChatToolCall> Parse(string? completion)
     {
-        var blocks = new List<ToolCallSpan>();
         if (string.IsNullOrEmpty(completion))
         {
-            return blocks;
+            return [];
         }
-        if (!completion.Contains(Open, StringComparison.Ordinal))
-        {
-            if (ReadLlama3Calls(completion) is { } llama)
-            {
-                blocks.Add(llama);
-            }
-            return blocks;
-        }
+        var blocks = completion.Contains(Open, StringComparison.Ordinal)
+            ? ReadTaggedBlocks(completion)
+            : ReadJsonReply(completion) is { } reply ? [reply] : [];
+        return [.. blocks.SelectMany(b => b.Calls)];
+    }
+
+    /// <summary>Every <c>&lt;tool_call&gt;</c> block in order (the hermes form of the Qwen templates).</summary>
+    internal static IReadOnlyList<ToolCallSpan> ReadTaggedBlocks(string completion)
+    {
+        var blocks = new List<ToolCallSpan>();
         var rest = completion.AsSpan();
         while (true)
         {
@@ -81,9 +77,10 @@ public static class ToolCallParser
 
     /// <summary>
     /// Llama 3.x: the reply is <c>{"name": …, "parameters": {…}}</c> (the chat template's form; "arguments" is read too),
-    /// or several such objects separated by <c>;</c>. Null unless every part is a call.
+    /// or several such objects separated by <c>;</c>. Null when the reply does not open with <c>{</c> (text); a block
+    /// without calls when it does but is not entirely calls (an unreadable attempt).
     /// </summary>
-    private static ToolCallSpan? ReadLlama3Calls(string completion)
+    internal static ToolCallSpan? ReadJsonReply(string completion)
     {
         var text = completion.AsSpan().Trim();
         if (text.StartsWith(PythonTag, StringComparison.Ordinal))
@@ -105,7 +102,8 @@ public static class ToolCallParser
             {
                 if (TryReadCall(text[range].Trim()) is not ChatToolCall call)
                 {
-                    return null;
+                    calls.Clear();
+                    break;
                 }
                 calls.Add(call);
             }
@@ -142,7 +140,7 @@ public static class ToolCallParser
     }
 }
 
-/// <summary>One <c>&lt;tool_call&gt;</c> block of a completion.</summary>
+/// <summary>One tool-call block of a completion: a <c>&lt;tool_call&gt;</c> block, or a Llama 3.x call reply.</summary>
 /// <param name="Text">The text between the tags (to the end of the completion when unclosed).</param>
 /// <param name="Calls">The calls read from it: one, several (one object per line), or none when it is unreadable.</param>
 /// <param name="Closed">True when the closing <c>&lt;/tool_call&gt;</c> was found.</param>

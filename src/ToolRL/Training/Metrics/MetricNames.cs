@@ -11,6 +11,7 @@ public static class MetricNames
     public const string PgClipFrac = "actor/pg_clipfrac";
     public const string PgClipFracLower = "actor/pg_clipfrac_lower";
     public const string PpoKl = "actor/ppo_kl";
+    public const string RatioSkipped = "actor/ratio_skipped";
     public const string KlLoss = "actor/kl_loss";
     public const string KlCoef = "actor/kl_coef";
     public const string Entropy = "actor/entropy";
@@ -20,6 +21,7 @@ public static class MetricNames
     // for the groups actor, critic and sft (the actor's are named here because the report reads them).
     public const string RewardKlPenalty = "actor/reward_kl_penalty";
     public const string RewardKlPenaltyCoeff = "actor/reward_kl_penalty_coeff";
+    public const string RewardKlSum = "actor/reward_kl_sum";
 
     public const string VfLoss = "critic/vf_loss";
     public const string VfClipFrac = "critic/vf_clipfrac";

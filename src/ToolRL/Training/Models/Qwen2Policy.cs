@@ -77,29 +77,11 @@ public sealed class Qwen2Policy : IPolicyModel
     }
 
     /// <summary>Writes the model in Hugging Face layout, or only its LoRA adapter (adapter_config.json, adapter_model.safetensors) when it has one.</summary>
-    public void SavePretrained(string directory)
-    {
-        if (Model.Model.Lora is not null)
-        {
-            Model.SaveAdapter(directory);
-        }
-        else
-        {
-            Model.SavePretrained(directory);
-        }
-    }
+    public void SavePretrained(string directory) => TrainedWeightsFolder.Save(Model, directory);
 
     /// <summary>Copies weights from a folder written by <see cref="SavePretrained"/>: a LoRA adapter folder or a whole model.</summary>
-    public void LoadWeights(string directory)
-    {
-        if (PeftAdapter.IsAdapterFolder(directory))
-        {
-            Model.LoadAdapter(directory);
-            return;
-        }
-        using var loaded = Qwen2ForCausalLM.FromPretrained(directory, Model.DType, Model.Device);
-        Model.LoadStateDict(loaded.StateDict());
-    }
+    public void LoadWeights(string directory) =>
+        TrainedWeightsFolder.Load(Model, directory, dir => Qwen2ForCausalLM.FromPretrained(dir, Model.DType, Model.Device));
 
     /// <inheritdoc />
     public void Dispose()
@@ -131,29 +113,11 @@ public sealed class Qwen2Critic(Qwen2ValueModel model) : IValueModel
     }
 
     /// <summary>Writes the critic in Hugging Face layout, or only its LoRA adapter and value head when it has adapters.</summary>
-    public void SavePretrained(string directory)
-    {
-        if (Model.Model.Lora is not null)
-        {
-            Model.SaveAdapter(directory);
-        }
-        else
-        {
-            Model.SavePretrained(directory);
-        }
-    }
+    public void SavePretrained(string directory) => TrainedWeightsFolder.Save(Model, directory);
 
     /// <summary>Copies weights from a folder written by <see cref="SavePretrained"/>.</summary>
-    public void LoadWeights(string directory)
-    {
-        if (PeftAdapter.IsAdapterFolder(directory))
-        {
-            Model.LoadAdapter(directory);
-            return;
-        }
-        using var loaded = Qwen2ValueModel.FromPretrained(directory);
-        Model.LoadStateDict(loaded.StateDict());
-    }
+    public void LoadWeights(string directory) =>
+        TrainedWeightsFolder.Load(Model, directory, dir => Qwen2ValueModel.FromPretrained(dir, Model.Model.EmbedTokensWeight.DType, Model.Model.EmbedTokensWeight.Device));
 
     /// <inheritdoc />
     public void Dispose() => Model.Dispose();
