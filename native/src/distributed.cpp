@@ -8,6 +8,13 @@
 //
 // Errors: every collective waits for its work with the group's timeout; gloo reports a dead peer ("Connection
 // closed by peer") or a timeout as an exception, which becomes the bridge's error text (a TorchException in C#).
+//
+// Deadlines: joining (the TCPStore rendezvous and gloo's pair connections) has its own timeout, so ranks that start
+// far apart (a loaded machine, a slow node) still meet, while each collective keeps the short one. In libtorch 1.13
+// gloo runs every collective on its context's timeout, which is the join timeout: a collective that times out in
+// Work::wait may still be running inside gloo. A group that saw a failure is therefore never destroyed:
+// ~ProcessGroupGloo joins its worker threads with no deadline, and one still inside gloo, waiting on a stalled peer,
+// would hold the process long past the collective's timeout. Such a group is unusable anyway; the process is ending.
 #include "bridge.h"
 
 #include <torch/version.h>
@@ -18,6 +25,8 @@
 #ifdef TRL_WITH_NCCL
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
 
@@ -38,18 +47,31 @@ struct Group {
     int rank;
     int size;
     std::chrono::milliseconds timeout;
+    std::atomic<bool> failed{false};  // a collective failed: no more collectives, and the group is abandoned, not destroyed
 };
 
-/// Waits for a collective; a timeout or a peer's failure throws with the operation named.
-void finish(const Group& g, const c10::intrusive_ptr<c10d::Work>& work, const char* what) {
+std::string failed_on(const Group& g, const char* what) {
+    return std::string(what) + " failed on rank " + std::to_string(g.rank) + " of " + std::to_string(g.size);
+}
+
+/// Refuses a collective on a group that already failed (its peers are out of step; gloo pairs collectives by order).
+void check_usable(const Group& g, const char* what) {
+    if (g.failed)
+        throw std::runtime_error(failed_on(g, what) + ": an earlier collective of this group failed; the group is "
+                                 "unusable: dispose it and end the process");
+}
+
+/// Waits for a collective, at most the group's timeout; a timeout or a peer's failure throws with the operation named
+/// and marks the group failed.
+void finish(Group& g, const c10::intrusive_ptr<c10d::Work>& work, const char* what) {
     try {
         work->wait(g.timeout);
     } catch (const c10::Error& e) {
-        throw std::runtime_error(std::string(what) + " failed on rank " + std::to_string(g.rank) + " of " +
-                                 std::to_string(g.size) + ": " + e.what_without_backtrace());
+        g.failed = true;
+        throw std::runtime_error(failed_on(g, what) + ": " + e.what_without_backtrace());
     } catch (const std::exception& e) {
-        throw std::runtime_error(std::string(what) + " failed on rank " + std::to_string(g.rank) + " of " +
-                                 std::to_string(g.size) + ": " + e.what());
+        g.failed = true;
+        throw std::runtime_error(failed_on(g, what) + ": " + e.what());
     }
 }
 
@@ -111,16 +133,19 @@ TRL_API int trl_dist_store_port(TrlStore s) { return s->store->getPort(); }
 TRL_API void trl_dist_store_free(TrlStore s) { delete s; }
 
 /// A process group of `size` ranks meeting in the store; backend 0 = gloo, 1 = nccl. Blocks until every rank has
-/// joined or the timeout passes.
+/// joined or join_timeout passes; each collective then waits at most timeout.
 TRL_API TrlGroup trl_dist_group_new(TrlStore s, int rank, int size, int backend, int64_t timeout_ms,
-                                    const char* gloo_address) {
+                                    int64_t join_timeout_ms, const char* gloo_address) {
     TRL_TRY
     if (size < 1 || rank < 0 || rank >= size)
         throw std::invalid_argument("rank " + std::to_string(rank) + " is outside a world of size " + std::to_string(size));
     auto timeout = std::chrono::milliseconds(timeout_ms);
+    auto join_timeout = std::chrono::milliseconds(std::max(join_timeout_ms, timeout_ms));
     c10::intrusive_ptr<GroupBase> impl;
     if (backend == 0) {
-        auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+        // The context's timeout bounds the rendezvous (and, in 1.13, gloo's own wait inside each collective; the
+        // bridge's Work::wait bounds the collective by `timeout`). 2.x passes each collective's timeout to gloo.
+        auto options = c10d::ProcessGroupGloo::Options::create(join_timeout);
         options->devices.push_back(gloo_device(gloo_address));
         impl = c10::make_intrusive<c10d::ProcessGroupGloo>(s->store, rank, size, options);
     } else if (backend == 1) {
@@ -136,16 +161,27 @@ TRL_API TrlGroup trl_dist_group_new(TrlStore s, int rank, int size, int backend,
     } else {
         throw std::invalid_argument("unknown backend code " + std::to_string(backend));
     }
-    return new Group{impl, rank, size, timeout};
+    auto group = new Group();
+    group->impl = impl;
+    group->rank = rank;
+    group->size = size;
+    group->timeout = timeout;
+    return group;
     TRL_CATCH_RET(nullptr)
 }
 
-TRL_API void trl_dist_group_free(TrlGroup g) { delete g; }
+/// Frees the group. A failed group's native process group is abandoned instead (see the deadlines note above): its
+/// destructor would wait, with no deadline, for a worker thread that may still be inside gloo with a stalled peer.
+TRL_API void trl_dist_group_free(TrlGroup g) {
+    if (g->failed) (void)g->impl.release();  // leaked on purpose: the process is ending
+    delete g;
+}
 
 /// In place: every rank's tensor becomes the reduction over all ranks.
 TRL_API int trl_dist_all_reduce(TrlGroup g, TrlTensor t, int op) {
     TRL_TRY
     check_dense(*t, "all_reduce");
+    check_usable(*g, "all_reduce");
     std::vector<at::Tensor> tensors{*t};
     c10d::AllreduceOptions opts;
     opts.reduceOp = to_reduce_op(op);
@@ -159,6 +195,7 @@ TRL_API int trl_dist_all_reduce(TrlGroup g, TrlTensor t, int op) {
 TRL_API int trl_dist_broadcast(TrlGroup g, TrlTensor t, int root) {
     TRL_TRY
     check_dense(*t, "broadcast");
+    check_usable(*g, "broadcast");
     if (root < 0 || root >= g->size)
         throw std::invalid_argument("broadcast: root " + std::to_string(root) + " is outside a world of size " +
                                     std::to_string(g->size));
@@ -175,6 +212,7 @@ TRL_API int trl_dist_broadcast(TrlGroup g, TrlTensor t, int root) {
 TRL_API TrlTensor trl_dist_all_gather(TrlGroup g, TrlTensor t) {
     TRL_TRY
     check_dense(*t, "all_gather");
+    check_usable(*g, "all_gather");
     std::vector<int64_t> shape{g->size};
     for (auto d : t->sizes()) shape.push_back(d);
     auto out = at::empty(shape, t->options());
@@ -194,6 +232,7 @@ TRL_API TrlTensor trl_dist_all_gather(TrlGroup g, TrlTensor t) {
 TRL_API TrlTensor trl_dist_reduce_scatter(TrlGroup g, TrlTensor t, int op) {
     TRL_TRY
     check_dense(*t, "reduce_scatter");
+    check_usable(*g, "reduce_scatter");
     if (t->dim() == 0 || t->size(0) % g->size != 0)
         throw std::invalid_argument("reduce_scatter: dim 0 (" + std::to_string(t->dim() ? t->size(0) : 0) +
                                     ") must be a multiple of the world size " + std::to_string(g->size));
@@ -219,6 +258,7 @@ TRL_API TrlTensor trl_dist_reduce_scatter(TrlGroup g, TrlTensor t, int op) {
 /// Returns once every rank has reached the barrier (or throws after the timeout).
 TRL_API int trl_dist_barrier(TrlGroup g) {
     TRL_TRY
+    check_usable(*g, "barrier");
     c10d::BarrierOptions opts;
     opts.timeout = g->timeout;
     finish(*g, g->impl->barrier(opts), "barrier");
@@ -261,6 +301,7 @@ struct Reducer {
     }
 
     void start(size_t k) {
+        check_usable(*group, "gradient all_reduce");
         std::vector<at::Tensor> tensors{buckets[k]};
         c10d::AllreduceOptions opts;
         opts.reduceOp = c10d::ReduceOp::SUM;
@@ -268,8 +309,10 @@ struct Reducer {
         try {
             works.push_back(group->impl->allreduce(tensors, opts));
         } catch (const c10::Error& e) {
+            group->failed = true;
             throw std::runtime_error(failure(e.what_without_backtrace()));
         } catch (const std::exception& e) {
+            group->failed = true;
             throw std::runtime_error(failure(e.what()));
         }
     }
@@ -398,7 +441,8 @@ TRL_API int trl_dist_reducer_zero(TrlReducer r) {
 /// Removes the hooks (after waiting for any running all-reduce) and frees the buckets.
 TRL_API void trl_dist_reducer_free(TrlReducer r) {
     try {
-        for (auto& w : r->works) w->wait(r->group->timeout);
+        if (!r->group->failed)
+            for (auto& w : r->works) w->wait(r->group->timeout);
     } catch (...) {
     }
     for (size_t i = 0; i < r->params.size(); i++) r->params[i].remove_hook(r->hooks[i]);
@@ -415,7 +459,7 @@ TRL_API int trl_dist_available() { return 0; }
 TRL_API void* trl_dist_store_new(const char*, int, int, int64_t) { trl::set_error(kNoDistributed); return nullptr; }
 TRL_API int trl_dist_store_port(void*) { return -1; }
 TRL_API void trl_dist_store_free(void*) {}
-TRL_API void* trl_dist_group_new(void*, int, int, int, int64_t, const char*) { trl::set_error(kNoDistributed); return nullptr; }
+TRL_API void* trl_dist_group_new(void*, int, int, int, int64_t, int64_t, const char*) { trl::set_error(kNoDistributed); return nullptr; }
 TRL_API void trl_dist_group_free(void*) {}
 TRL_API int trl_dist_all_reduce(void*, TrlTensor, int) { trl::set_error(kNoDistributed); return -1; }
 TRL_API int trl_dist_broadcast(void*, TrlTensor, int) { trl::set_error(kNoDistributed); return -1; }

@@ -2,7 +2,8 @@
 // joins the gloo group and runs a scenario:
 //   collectives FIXTURE OUT   every collective on this rank's fixture inputs; the results go to OUT (JSON)
 //   peer-dies OUT TIMEOUT_S   one all-reduce, then rank 0 waits in a second one while the test kills rank 1
-//   peer-stalls OUT TIMEOUT_S one all-reduce, then rank 1 sleeps instead of joining the second: rank 0 times out
+//   peer-stalls OUT TIMEOUT_S JOIN_S  one all-reduce, then rank 1 sleeps instead of joining the second: rank 0 times
+//                             out (joining may take up to JOIN_S, so slow start-ups on a loaded machine still meet)
 //   reducer-peer-dies OUT TIMEOUT_S  as peer-dies, rank 0's second collective being a GradientReducer's all-reduce
 //                             started inside a backward (overlapped), whose failure Finish() reports
 // After the first collective a rank writes OUT.ready, so the test knows both joined. Rank 0's failure (message,
@@ -17,7 +18,8 @@ var environment = DistributedEnvironment.FromEnvironment() ?? throw new InvalidO
 var scenario = args[0];
 var output = scenario == "collectives" ? args[2] : args[1];
 var timeout = scenario == "collectives" ? TimeSpan.FromSeconds(120) : TimeSpan.FromSeconds(double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
-using var group = ProcessGroup.Init(environment, DistributedBackend.Gloo, timeout);
+TimeSpan? join = args.Length > 3 ? TimeSpan.FromSeconds(double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture)) : null;
+using var group = ProcessGroup.Init(environment, DistributedBackend.Gloo, timeout, join);
 if (scenario == "collectives")
 {
     RunCollectives(group, args[1], output);

@@ -51,13 +51,18 @@ internal sealed class DistributedRanks : IDisposable
 
     public Process this[int rank] => _ranks[rank].Process;
 
-    /// <summary>Waits for a rank to exit and returns its exit code (fails the test, naming its stderr, on a timeout).</summary>
-    public int WaitForExit(int rank, TimeSpan timeout)
+    /// <summary>
+    /// Waits for a rank to exit and returns its exit code. On a timeout the rank is killed and the test fails with
+    /// <paramref name="state"/> (what the rank had done by then) and its stderr, instead of waiting any longer.
+    /// </summary>
+    public int WaitForExit(int rank, TimeSpan timeout, Func<string>? state = null)
     {
-        var (process, stderr) = _ranks[rank];
+        var (process, _) = _ranks[rank];
         if (!process.WaitForExit(timeout))
         {
-            Assert.Fail($"rank {rank} did not exit within {timeout.TotalSeconds} s");
+            var seen = state?.Invoke() ?? "";
+            Kill(process);
+            Assert.Fail($"rank {rank} did not exit within {timeout.TotalSeconds} s{(seen.Length > 0 ? $" ({seen})" : "")}; its stderr: {Stderr(rank)}");
         }
         process.WaitForExit();
         return process.ExitCode;
@@ -87,20 +92,25 @@ internal sealed class DistributedRanks : IDisposable
     {
         foreach (var (process, _) in _ranks)
         {
-            try
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                    process.WaitForExit(10_000);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-                // already gone
-            }
+            Kill(process);
             process.Dispose();
         }
         _store.Dispose();
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
     }
 }

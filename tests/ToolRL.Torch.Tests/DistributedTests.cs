@@ -76,8 +76,14 @@ public sealed class DistributedTests : IDisposable
     {
         var output = Path.Combine(_dir, "stalls.json");
         const double timeoutSeconds = 4;
-        using var ranks = new DistributedRanks(2, _ => ["peer-stalls", output, timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        Assert.Equal(1, ranks.WaitForExit(0, Generous));
+        // Joining may take as long as start-up does on a loaded machine; the stalled collective may not, and neither
+        // may leaving after it. In libtorch 1.13 gloo's own wait inside a collective runs on the join timeout, so a
+        // rank that destroyed its failed group would stay alive until then, 150 s past the collective's 4 s.
+        const double joinSeconds = 150;
+        using var ranks = new DistributedRanks(2, _ => ["peer-stalls", output, Invariant(timeoutSeconds), Invariant(joinSeconds)]);
+        ranks.WaitForFiles(Generous, output + ".ready.0", output + ".ready.1");
+        Assert.Equal(1, ranks.WaitForExit(0, TimeSpan.FromSeconds(timeoutSeconds + 60),
+            () => File.Exists(output) ? $"it had reported {File.ReadAllText(output)} but did not end" : "the stalled collective had not returned"));
         var report = JsonDocument.Parse(File.ReadAllText(output)).RootElement;
         var message = report.GetProperty("error").GetString()!;
         var seconds = report.GetProperty("seconds").GetDouble();
@@ -85,6 +91,8 @@ public sealed class DistributedTests : IDisposable
         Assert.Contains("timeout is 4 s", message, StringComparison.Ordinal);
         Assert.True(seconds >= timeoutSeconds * 0.9 && seconds < timeoutSeconds + 30, $"rank 0 gave up after {seconds:0.0} s (timeout {timeoutSeconds} s): {message}");
     }
+
+    private static string Invariant(double value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public void TheTorchrunContractIsReadAndBadValuesNameTheVariable()

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Spectre.Console;
+using ToolRL.Cli.Training;
 using ToolRL.Data;
 using ToolRL.Tokenization;
 
@@ -34,7 +36,9 @@ public sealed class TokenizerCommand : ICliCommand
         }
         var documents = ReadCorpus(corpus.FullName);
         var watch = Stopwatch.StartNew();
-        var tokenizer = BpeTrainer.Train(documents, vocabSize, new BpeTrainerOptions { MinFrequency = minFrequency, Log = Console.Error.WriteLine });
+        // Progress notes go to stderr, the result line to stdout.
+        var notes = new ConsoleNoteLogger(new TrainingConsole(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) })));
+        var tokenizer = BpeTrainer.Train(documents, vocabSize, new BpeTrainerOptions { MinFrequency = minFrequency, Logger = notes });
         tokenizer.Save(output.FullName);
         var bytes = documents.Sum(d => (long)System.Text.Encoding.UTF8.GetByteCount(d));
         var tokens = documents.Sum(d => (long)tokenizer.CountTokens(d));

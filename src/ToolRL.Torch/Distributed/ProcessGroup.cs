@@ -12,7 +12,9 @@ namespace ToolRL.Torch.Distributed;
 /// Every rank must call the same collectives in the same order with tensors of the same shape and dtype. Each call
 /// blocks until the collective completes; a peer that exited ("Connection closed by peer") or did not join within
 /// <see cref="Timeout"/> raises a <see cref="DistributedException"/> instead of hanging. After such an error the
-/// group is unusable: dispose it and end the process. Tensors must be contiguous (CPU for gloo, CUDA for NCCL).
+/// group is unusable (later collectives are refused): dispose it and end the process; disposing a failed group does not
+/// wait for the collective still running inside gloo. Joining has its own, usually longer, timeout, so ranks that start
+/// far apart still meet. Tensors must be contiguous (CPU for gloo, CUDA for NCCL).
 /// </remarks>
 public sealed class ProcessGroup : IDisposable
 {
@@ -52,22 +54,26 @@ public sealed class ProcessGroup : IDisposable
 
     /// <summary>
     /// Joins the group torchrun's variables describe (<see cref="DistributedEnvironment"/>): rank 0 hosts the TCP store
-    /// unless the launcher does; blocks until all <see cref="DistributedEnvironment.WorldSize"/> ranks joined.
+    /// unless the launcher does; blocks until all <see cref="DistributedEnvironment.WorldSize"/> ranks joined, at most
+    /// <paramref name="joinTimeout"/> (default: <paramref name="timeout"/>); each collective then waits at most
+    /// <paramref name="timeout"/> (default <see cref="DefaultTimeout"/>).
     /// </summary>
-    public static ProcessGroup Init(DistributedEnvironment environment, DistributedBackend backend = DistributedBackend.Gloo, TimeSpan? timeout = null)
+    public static ProcessGroup Init(DistributedEnvironment environment, DistributedBackend backend = DistributedBackend.Gloo, TimeSpan? timeout = null,
+        TimeSpan? joinTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         var t = timeout ?? DefaultTimeout;
         CheckTimeout(t);
+        var join = JoinTimeout(t, joinTimeout);
         var hostsStore = environment.IsRankZero && !environment.UseAgentStore;
         var store = hostsStore
-            ? TcpStore.Host(environment.MasterPort, t)
-            : TcpStore.Connect(environment.MasterAddress, environment.MasterPort, t);
+            ? TcpStore.Host(environment.MasterPort, join)
+            : TcpStore.Connect(environment.MasterAddress, environment.MasterPort, join);
         try
         {
             // On one machine every rank talks over loopback; across machines gloo binds the address this host's
             // name resolves to, or the interface GLOO_SOCKET_IFNAME names (as torch.distributed does).
-            return Create(store, environment.Rank, environment.WorldSize, backend, t, environment.IsLoopback ? "127.0.0.1" : null);
+            return Create(store, environment.Rank, environment.WorldSize, backend, t, environment.IsLoopback ? "127.0.0.1" : null, join);
         }
         catch
         {
@@ -79,25 +85,29 @@ public sealed class ProcessGroup : IDisposable
     /// <summary>
     /// Joins a group of <paramref name="worldSize"/> ranks meeting in <paramref name="store"/> (which the group then
     /// owns). <paramref name="glooAddress"/> is the address this rank listens on for gloo (null: the address this
-    /// machine's hostname resolves to, or GLOO_SOCKET_IFNAME's interface).
+    /// machine's hostname resolves to, or GLOO_SOCKET_IFNAME's interface). Joining waits at most
+    /// <paramref name="joinTimeout"/> (default, and at least, <paramref name="timeout"/>) for the other ranks; each
+    /// collective at most <paramref name="timeout"/>.
     /// </summary>
-    public static unsafe ProcessGroup Create(TcpStore store, int rank, int worldSize, DistributedBackend backend, TimeSpan timeout, string? glooAddress = null)
+    public static unsafe ProcessGroup Create(TcpStore store, int rank, int worldSize, DistributedBackend backend, TimeSpan timeout, string? glooAddress = null,
+        TimeSpan? joinTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentOutOfRangeException.ThrowIfLessThan(worldSize, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(rank);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, worldSize);
         CheckTimeout(timeout);
+        var join = JoinTimeout(timeout, joinTimeout);
         var address = glooAddress is null ? null : Encoding.UTF8.GetBytes(glooAddress + "\0");
         IntPtr handle;
         fixed (byte* a = address)
         {
-            handle = trl_dist_group_new(store.Handle, rank, worldSize, (int)backend, (long)timeout.TotalMilliseconds, a);
+            handle = trl_dist_group_new(store.Handle, rank, worldSize, (int)backend, (long)timeout.TotalMilliseconds, (long)join.TotalMilliseconds, a);
         }
         GC.KeepAlive(store);
         if (handle == IntPtr.Zero)
         {
-            throw new DistributedException($"rank {rank} of {worldSize} could not join the {backend} process group within {timeout.TotalSeconds:0.#} s: {LastError()}");
+            throw new DistributedException($"rank {rank} of {worldSize} could not join the {backend} process group within {join.TotalSeconds:0.#} s: {LastError()}");
         }
         return new ProcessGroup(handle, store, rank, worldSize, backend, timeout);
     }
@@ -153,6 +163,17 @@ public sealed class ProcessGroup : IDisposable
     {
         Free();
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The join timeout: the one given (never shorter than the collectives'), else the collectives'.</summary>
+    private static TimeSpan JoinTimeout(TimeSpan timeout, TimeSpan? joinTimeout)
+    {
+        if (joinTimeout is { } join)
+        {
+            CheckTimeout(join);
+            return join > timeout ? join : timeout;
+        }
+        return timeout;
     }
 
     internal static void CheckTimeout(TimeSpan timeout)

@@ -9,7 +9,7 @@ internal static unsafe partial class NativeMethods
     [DllImport(Lib)] internal static extern IntPtr trl_dist_store_new(byte* host, int port, int isServer, long timeoutMs);
     [DllImport(Lib)] internal static extern int trl_dist_store_port(IntPtr store);
     [DllImport(Lib)] internal static extern void trl_dist_store_free(IntPtr store);
-    [DllImport(Lib)] internal static extern IntPtr trl_dist_group_new(IntPtr store, int rank, int size, int backend, long timeoutMs, byte* glooAddress);
+    [DllImport(Lib)] internal static extern IntPtr trl_dist_group_new(IntPtr store, int rank, int size, int backend, long timeoutMs, long joinTimeoutMs, byte* glooAddress);
     [DllImport(Lib)] internal static extern void trl_dist_group_free(IntPtr group);
     [DllImport(Lib)] internal static extern int trl_dist_all_reduce(IntPtr group, IntPtr t, int op);
     [DllImport(Lib)] internal static extern int trl_dist_broadcast(IntPtr group, IntPtr t, int root);

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.Logging;
 
 namespace ToolRL.Tokenization;
 
@@ -9,7 +10,7 @@ namespace ToolRL.Tokenization;
 /// repeatedly merge the most frequent adjacent pair (ties: smaller ids first), updating pair counts
 /// incrementally only in the words that contain the merged pair.
 /// </summary>
-public static class BpeTrainer
+public static partial class BpeTrainer
 {
     /// <summary>
     /// Trains on <paramref name="corpus"/> (one document per item; added tokens in it are not learned) to a
@@ -28,9 +29,12 @@ public static class BpeTrainer
                 $"vocab size must be at least {256 + addedCount} (256 byte symbols + {addedCount} added tokens)");
         }
         var words = CountWords(corpus, options);
-        options.Log?.Invoke($"bpe: {words.Count} distinct pre-tokens");
+        if (options.Logger is { } logger)
+        {
+            LogPreTokens(logger, words.Count);
+        }
         var state = new MergeState(words);
-        var (tokens, merges) = state.Run(vocabSize - addedCount, options.MinFrequency, options.Log);
+        var (tokens, merges) = state.Run(vocabSize - addedCount, options.MinFrequency, options.Logger);
 
         var vocab = new Dictionary<string, int>(tokens.Count, StringComparer.Ordinal);
         for (var id = 0; id < tokens.Count; id++)
@@ -48,6 +52,12 @@ public static class BpeTrainer
         };
         return new Qwen2Tokenizer(definition, "<trained tokenizer>");
     }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "bpe: {Count} distinct pre-tokens")]
+    private static partial void LogPreTokens(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "bpe: {Merges} merges, vocab {Vocab}")]
+    private static partial void LogMerges(ILogger logger, int merges, int vocab);
 
     /// <summary>Pre-tokenizes the corpus exactly like encoding does and counts each distinct piece.</summary>
     private static Dictionary<string, long> CountWords(IEnumerable<string> corpus, BpeTrainerOptions options)
@@ -124,7 +134,7 @@ public static class BpeTrainer
         }
 
         /// <summary>Merges until <paramref name="modelVocabSize"/> tokens exist; returns tokens (by id) and merges (by rank).</summary>
-        public (List<string> Tokens, List<(string, string)> Merges) Run(int modelVocabSize, int minFrequency, Action<string>? log)
+        public (List<string> Tokens, List<(string, string)> Merges) Run(int modelVocabSize, int minFrequency, ILogger? logger)
         {
             var tokens = ByteLevelAlphabet.CanonicalOrder.Select(b => ByteLevelAlphabet.ByteToChar[b].ToString()).ToList();
             var idOf = tokens.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i, StringComparer.Ordinal);
@@ -155,9 +165,9 @@ public static class BpeTrainer
                 }
                 merges.Add((tokens[left], tokens[right]));
                 ApplyMerge(left, right, newId);
-                if (log is not null && merges.Count % 1000 == 0)
+                if (logger is not null && merges.Count % 1000 == 0)
                 {
-                    log($"bpe: {merges.Count} merges, vocab {tokens.Count}");
+                    LogMerges(logger, merges.Count, tokens.Count);
                 }
             }
             return (tokens, merges);

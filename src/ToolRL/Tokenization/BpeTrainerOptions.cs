@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace ToolRL.Tokenization;
 
 /// <summary>Options of <see cref="BpeTrainer"/>.</summary>
@@ -24,6 +26,6 @@ public sealed record BpeTrainerOptions
     /// <summary>Added tokens (content, special) given the ids after the BPE vocabulary, in this order.</summary>
     public IReadOnlyList<(string Content, bool Special)> AddedTokens { get; init; } = QwenAddedTokens;
 
-    /// <summary>Optional progress messages (word counting, merges done).</summary>
-    public Action<string>? Log { get; init; }
+    /// <summary>Optional progress messages (distinct pre-tokens counted, every 1,000 merges), at Information level.</summary>
+    public ILogger? Logger { get; init; }
 }

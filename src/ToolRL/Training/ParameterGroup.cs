@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using ToolRL.Distributed;
 using ToolRL.Torch;
 using ToolRL.Torch.Distributed;
@@ -22,7 +23,7 @@ namespace ToolRL.Training;
 /// using var adapters = new ParameterGroup("actor", model.Parameters().Where(IsAdapter), lr, weightDecay, maxGradNorm);
 /// </code>
 /// </example>
-public sealed class ParameterGroup : IDisposable
+public sealed partial class ParameterGroup : IDisposable
 {
     // AdamW's moments as torch.optim.AdamW's defaults, the same for every group (verl and TRL use them too).
     private const double Beta1 = 0.9;
@@ -39,7 +40,7 @@ public sealed class ParameterGroup : IDisposable
     private double _learningRate;
     private long _optimizerSteps;
     private readonly double _maxGradNorm;
-    private readonly Action<string>? _log;
+    private readonly ILogger? _logger;
     private double _normSum;
     private int _finiteSteps;
     private int _skippedSteps;
@@ -50,13 +51,13 @@ public sealed class ParameterGroup : IDisposable
     /// <param name="learningRate">The initial learning rate (trainers set <see cref="LearningRate"/> per step).</param>
     /// <param name="weightDecay">AdamW's decoupled weight decay.</param>
     /// <param name="maxGradNorm">The global gradient-norm clip (&gt; 0).</param>
-    /// <param name="log">Receives a note for every skipped step.</param>
-    public ParameterGroup(string name, IEnumerable<Parameter> parameters, double learningRate, double weightDecay, double maxGradNorm, Action<string>? log = null)
-        : this(name, parameters, learningRate, weightDecay, maxGradNorm, log, ranks: null, shard: false)
+    /// <param name="logger">Receives a warning for every skipped step.</param>
+    public ParameterGroup(string name, IEnumerable<Parameter> parameters, double learningRate, double weightDecay, double maxGradNorm, ILogger? logger = null)
+        : this(name, parameters, learningRate, weightDecay, maxGradNorm, logger, ranks: null, shard: false)
     {
     }
 
-    private ParameterGroup(string name, IEnumerable<Parameter> parameters, double learningRate, double weightDecay, double maxGradNorm, Action<string>? log, ProcessGroup? ranks, bool shard)
+    private ParameterGroup(string name, IEnumerable<Parameter> parameters, double learningRate, double weightDecay, double maxGradNorm, ILogger? logger, ProcessGroup? ranks, bool shard)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         if (!(maxGradNorm > 0))
@@ -75,12 +76,12 @@ public sealed class ParameterGroup : IDisposable
         _optimizer = stepped.Count == 0 ? null : new AdamW(stepped, learningRate, Beta1, Beta2, Epsilon, weightDecay);
         _learningRate = learningRate;
         _maxGradNorm = maxGradNorm;
-        _log = log;
+        _logger = logger;
     }
 
     /// <summary>A group over the parameters of <paramref name="module"/> that require gradients.</summary>
-    public static ParameterGroup Trainable(string name, Module module, double learningRate, double weightDecay, double maxGradNorm, Action<string>? log = null) =>
-        new(name, module.TrainableParameters(), learningRate, weightDecay, maxGradNorm, log);
+    public static ParameterGroup Trainable(string name, Module module, double learningRate, double weightDecay, double maxGradNorm, ILogger? logger = null) =>
+        new(name, module.TrainableParameters(), learningRate, weightDecay, maxGradNorm, logger);
 
     /// <summary>
     /// A group trained by the data-parallel ranks of <paramref name="group"/>: each rank runs its share of the
@@ -91,8 +92,11 @@ public sealed class ParameterGroup : IDisposable
     /// <see cref="StateDict"/> together (they are collectives).
     /// </summary>
     public static ParameterGroup DataParallel(string name, IEnumerable<Parameter> parameters, double learningRate, double weightDecay, double maxGradNorm, ProcessGroup group,
-        bool shardOptimizer = false, Action<string>? log = null) =>
-        new(name, parameters, learningRate, weightDecay, maxGradNorm, log, group ?? throw new ArgumentNullException(nameof(group)), shardOptimizer);
+        bool shardOptimizer = false, ILogger? logger = null) =>
+        new(name, parameters, learningRate, weightDecay, maxGradNorm, logger, group ?? throw new ArgumentNullException(nameof(group)), shardOptimizer);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "{Group}: gradient norm {Norm} is not finite; optimizer step skipped")]
+    private static partial void LogSkippedStep(ILogger logger, string group, double norm);
 
     /// <summary>Seconds the last <see cref="Step"/> spent summing the gradients over the ranks (the benchmark's figure).</summary>
     internal double LastAllReduceSeconds { get; private set; }
@@ -177,7 +181,10 @@ public sealed class ParameterGroup : IDisposable
         else
         {
             _skippedSteps++;
-            _log?.Invoke($"{Name}: gradient norm {norm} is not finite; optimizer step skipped");
+            if (_logger is not null)
+            {
+                LogSkippedStep(_logger, Name, norm);
+            }
         }
         ZeroGrad();
         return norm;

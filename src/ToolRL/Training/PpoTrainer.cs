@@ -32,8 +32,8 @@ public sealed class PpoTrainer : RlTrainer
         }
         // Data-parallel: the critic's gradients are summed over the ranks as the actor's (its AdamW state stays whole).
         _criticGroup = setup.Group is { } group
-            ? ParameterGroup.DataParallel("critic", _critic.Module.TrainableParameters(), Config.CriticLr, Config.WeightDecay, Config.MaxGradNorm, group, log: Note)
-            : ParameterGroup.Trainable("critic", _critic.Module, Config.CriticLr, Config.WeightDecay, Config.MaxGradNorm, Note);
+            ? ParameterGroup.DataParallel("critic", _critic.Module.TrainableParameters(), Config.CriticLr, Config.WeightDecay, Config.MaxGradNorm, group, logger: Setup.Logger)
+            : ParameterGroup.Trainable("critic", _critic.Module, Config.CriticLr, Config.WeightDecay, Config.MaxGradNorm, Setup.Logger);
     }
 
     /// <inheritdoc />

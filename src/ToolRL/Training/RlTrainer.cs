@@ -51,8 +51,8 @@ public abstract partial class RlTrainer : IDisposable
             throw new ArgumentException($"batch_size {config.BatchSize} is larger than the {setup.TrainRows.Count} training prompts; lower batch_size or add data.", nameof(setup));
         }
         _actor = setup.Group is { } group
-            ? ParameterGroup.DataParallel("actor", setup.Policy.Module.TrainableParameters(), config.ActorLr, config.WeightDecay, config.MaxGradNorm, group, setup.ShardOptimizer, Note)
-            : ParameterGroup.Trainable("actor", setup.Policy.Module, config.ActorLr, config.WeightDecay, config.MaxGradNorm, Note);
+            ? ParameterGroup.DataParallel("actor", setup.Policy.Module.TrainableParameters(), config.ActorLr, config.WeightDecay, config.MaxGradNorm, group, setup.ShardOptimizer, setup.Logger)
+            : ParameterGroup.Trainable("actor", setup.Policy.Module, config.ActorLr, config.WeightDecay, config.MaxGradNorm, setup.Logger);
         _rollout = setup.Rollout ?? new SingleTurnRollout(setup.Prompts, setup.Reward);
         _kl = ConfiguredAlgorithms.CreateKlController(config);
         _estimator = ConfiguredAlgorithms.EstimatorOf(config);

@@ -31,7 +31,7 @@ public sealed class SftTrainer : IDisposable
     private readonly int _maxLength;
     private readonly double _weightDecay;
     private readonly double _maxGradNorm;
-    private readonly Action<string> _log;
+    private readonly ILogger? _logger;
     private ParameterGroup? _group;
 
     /// <summary>Builds the trainer over <paramref name="examples"/> with the <c>sft</c> section of <paramref name="config"/>.</summary>
@@ -40,7 +40,7 @@ public sealed class SftTrainer : IDisposable
         {
             var prompt = prompts.Encode(examples[i].Prompt);
             return new SftSequence(prompt, prompts.EncodeResponse(examples[i].Response.Content));
-        }, ProgressLog.Notes(logger))
+        }, logger)
     {
     }
 
@@ -49,11 +49,11 @@ public sealed class SftTrainer : IDisposable
     /// covers the response tokens whose <see cref="SftSequence.LossMask"/> is true (all of them when it is null).
     /// </summary>
     public SftTrainer(TrainingConfig config, IPolicyModel policy, int padTokenId, IReadOnlyList<SftSequence> sequences, ILogger? logger = null)
-        : this(config, policy, padTokenId, sequences.Count, i => sequences[i], ProgressLog.Notes(logger))
+        : this(config, policy, padTokenId, sequences.Count, i => sequences[i], logger)
     {
     }
 
-    private SftTrainer(TrainingConfig config, IPolicyModel policy, int padTokenId, int count, Func<int, SftSequence> encode, Action<string> log)
+    private SftTrainer(TrainingConfig config, IPolicyModel policy, int padTokenId, int count, Func<int, SftSequence> encode, ILogger? logger)
     {
         _sft = config.Sft ?? throw new ArgumentException("the configuration has no sft section; add \"sft\": { \"epochs\": 1, \"lr\": 1e-4 }", nameof(config));
         if (count == 0)
@@ -68,7 +68,7 @@ public sealed class SftTrainer : IDisposable
         _seed = config.Seed;
         _weightDecay = config.WeightDecay;
         _maxGradNorm = config.MaxGradNorm;
-        _log = log;
+        _logger = logger;
         StepsPerEpoch = (count + _sft.BatchSize - 1) / _sft.BatchSize;
         TotalSteps = (long)StepsPerEpoch * _sft.Epochs;
         // The warmup is at least one step, as before the schedule was configurable.
@@ -101,8 +101,8 @@ public sealed class SftTrainer : IDisposable
     {
         var started = Stopwatch.GetTimestamp();
         _group ??= Group is { } ranks
-            ? ParameterGroup.DataParallel("sft", _policy.Module.TrainableParameters(), _sft.Lr, _weightDecay, _maxGradNorm, ranks, log: _log)
-            : ParameterGroup.Trainable("sft", _policy.Module, _sft.Lr, _weightDecay, _maxGradNorm, _log);
+            ? ParameterGroup.DataParallel("sft", _policy.Module.TrainableParameters(), _sft.Lr, _weightDecay, _maxGradNorm, ranks, logger: _logger)
+            : ParameterGroup.Trainable("sft", _policy.Module, _sft.Lr, _weightDecay, _maxGradNorm, _logger);
         var order = new EpochIterator(_count, _sft.BatchSize, _seed, dropLast: false, shuffle: true);
         var encoded = new SftSequence[_count];
         for (long step = 1; step <= TotalSteps; step++)

@@ -1,5 +1,7 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using ToolRL.Data;
 using ToolRL.Testing;
 using ToolRL.Tokenization;
@@ -117,6 +119,25 @@ public sealed class BpeTrainerTests
         {
             Assert.Equal(Trained.Value.IdToToken(id), again.IdToToken(id));
         }
+    }
+
+    [Fact]
+    public void ProgressGoesToTheGivenLogger()
+    {
+        // "ab ab" and "cd" pre-tokenize to "ab", " ab", "cd": 3 distinct pieces; only the pair (a, b) is seen twice,
+        // so training stops after 1 merge, far from the every-1,000-merges note.
+        var small = new FakeLogger();
+        BpeTrainer.Train(["ab ab", "cd"], 300, new BpeTrainerOptions { Logger = small });
+        var counted = Assert.Single(small.Collector.GetSnapshot());
+        Assert.Equal(LogLevel.Information, counted.Level);
+        Assert.Equal("bpe: 3 distinct pre-tokens", counted.Message);
+
+        var large = new FakeLogger();
+        var tokenizer = BpeTrainer.Train(Corpus.Value, 1400, new BpeTrainerOptions { Logger = large });
+        Assert.True(tokenizer.MergeCount is >= 1000 and < 2000, $"{tokenizer.MergeCount} merges");
+        var notes = large.Collector.GetSnapshot().Select(r => r.Message).ToList();
+        Assert.Equal(2, notes.Count);
+        Assert.StartsWith("bpe: 1000 merges, vocab ", notes[1], StringComparison.Ordinal);
     }
 
     [Fact]

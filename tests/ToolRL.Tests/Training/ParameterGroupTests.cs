@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using ToolRL.Torch;
 using ToolRL.Torch.NN;
 using ToolRL.Training;
@@ -37,14 +39,15 @@ public sealed class ParameterGroupTests
     {
         using var scope = torch.NewScope();
         using var p = new Parameter(torch.FromArray([1f, 2f]));
-        var notes = new List<string>();
-        using var group = new ParameterGroup("critic", [p], 0.1, 0.01, 1.0, notes.Add);
+        var logger = new FakeLogger();
+        using var group = new ParameterGroup("critic", [p], 0.1, 0.01, 1.0, logger);
         p.SetGrad(torch.FromArray([float.NaN, 1f]));
         Assert.True(double.IsNaN(group.Step()));
         Assert.Equal([1f, 2f], p.ToArray<float>());               // no update, not even weight decay
         Assert.True(p.Grad is null || p.Grad.ToArray<float>().All(g => g == 0));
-        Assert.Single(notes);
-        Assert.Contains("critic", notes[0]);
+        var skipped = Assert.Single(logger.Collector.GetSnapshot());
+        Assert.Equal(LogLevel.Warning, skipped.Level);
+        Assert.Equal("critic: gradient norm NaN is not finite; optimizer step skipped", skipped.Message);
         var metrics = new Dictionary<string, double>();
         group.ReportMetrics(metrics);
         Assert.True(double.IsNaN(metrics["critic/grad_norm"]));

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using ToolRL.Configuration;
 using ToolRL.Models;
 using ToolRL.Rewards;
@@ -31,7 +31,7 @@ public sealed class TrainFacadeTests : IDisposable
         var steps = new List<TrainingStepResult>();
         var validations = new List<ValidationEvent>();
         var checkpoints = new List<CheckpointEvent>();
-        var logger = new ListLogger();
+        var logger = new FakeLogger();
         var config = Tiny(Output("unused"), t => t with { SaveFreq = 2, TestFreq = 2, TotalTrainingSteps = 3 });
 
         var result = await Train.GrpoAsync(new TrainingRequest
@@ -73,8 +73,8 @@ public sealed class TrainFacadeTests : IDisposable
 
         // The caller's model was trained in place and is still usable (not disposed by the trainer).
         Assert.NotEqual(before, model.StateDict()["model.embed_tokens.weight"].ToArray<float>());
-        Assert.Contains(logger.Messages, m => m.StartsWith("checkpoint: step 3 saved to", StringComparison.Ordinal));
-        Assert.Contains(logger.Messages, m => m.StartsWith("grpo: 3 steps", StringComparison.Ordinal));
+        Assert.Contains(logger.Collector.GetSnapshot(), r => r.Message is var m && m.StartsWith("checkpoint: step 3 saved to", StringComparison.Ordinal));
+        Assert.Contains(logger.Collector.GetSnapshot(), r => r.Message is var m && m.StartsWith("grpo: 3 steps", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -123,14 +123,14 @@ public sealed class TrainFacadeTests : IDisposable
             """);
         var cwd = Environment.CurrentDirectory;
         var sftSteps = new List<TrainingStepResult>();
-        var logger = new ListLogger();
+        var logger = new FakeLogger();
         var sft = await Train.SftAsync(new TrainingRequest { Config = path, OutputDir = Output("sft"), Logger = logger, Hooks = new() { OnStep = sftSteps.Add } });
 
         Assert.Equal(Path.Combine(Path.GetFullPath(Output("sft")), "sft", "model"), sft.ModelDirectory);
         Assert.Equal(["sft", "sft"], sftSteps.Select(s => s.Phase));   // 8 rows, batch 4
         Assert.NotNull(sft.After);                                       // the SFT-only run validates at the end
         Assert.Null(sft.ReportPath);
-        Assert.Contains(logger.Messages, m => m.StartsWith("sft: model saved to", StringComparison.Ordinal));
+        Assert.Contains(logger.Collector.GetSnapshot(), r => r.Message is var m && m.StartsWith("sft: model saved to", StringComparison.Ordinal));
 
         var grpo = await Train.GrpoAsync(new TrainingRequest
         {
@@ -239,17 +239,5 @@ public sealed class TrainFacadeTests : IDisposable
         public string Name => "toolrl";
 
         public RewardOutput Score(IReadOnlyList<RewardSample> batch) => new double[batch.Count];
-    }
-
-    private sealed class ListLogger : ILogger
-    {
-        public List<string> Messages { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Messages.Add(formatter(state, exception));
     }
 }

@@ -49,7 +49,7 @@ public static class MemoryCategories
     public const string Weights = "weights";
     /// <summary>Gradients of trainable weights.</summary>
     public const string Gradients = "gradients";
-    /// <summary>AdamW moments (+ fp32 master weights under reduced precision).</summary>
+    /// <summary>AdamW moments (two per trainable parameter, in the parameters' dtype).</summary>
     public const string Optimizer = "optimizer state";
     /// <summary>Activations kept for backward in one micro-batch.</summary>
     public const string Activations = "activations";

@@ -2,8 +2,9 @@ namespace ToolRL.Configuration.Planning;
 
 /// <summary>
 /// Memory per device from shapes (an estimate for sizing hardware, not a measurement). Assumptions:
-/// weights and gradients in the run's dtype; AdamW keeps two fp32 moments (8 B/param) plus an fp32 master copy
-/// (4 B/param) under bf16/fp16, for the trainable parameters only (with LoRA: the adapters and the critic's head, the
+/// weights and gradients in the run's dtype; AdamW keeps its two moments in the parameters' dtype (2 × 4 B/param in
+/// fp32, 2 × 2 B in bf16/fp16; <c>AdamW</c> allocates them with <c>ZerosLike</c>) and no fp32 master copy (the update
+/// is applied to the parameters themselves), for the trainable parameters only (with LoRA: the adapters and the critic's head, the
 /// base frozen, held once and shared by policy, reference and critic); with several devices, data-parallel as
 /// <c>toolrl train --nproc-per-node</c> runs it (docs/distributed.md): weights, gradients and optimizer state replicated on
 /// every device, plus the float64 gradient sum of the trainable parameters of the policy and the critic (8 B/param);
@@ -18,7 +19,8 @@ internal static class MemoryModel
     public static MemoryEstimate Estimate(TrainingConfig c, ModelShape model, int devices, long generationBatch, bool shardOptimizer = false)
     {
         var bytes = c.DType == ComputeDType.Float32 ? 4L : 2L;
-        var optimizerBytesPerParam = 8L + (bytes == 4 ? 0 : 4);
+        // What AdamW allocates: m and v like each parameter, nothing else per parameter.
+        var optimizerBytesPerParam = 2 * bytes;
         var dtypeName = c.DType.ToString().ToLowerInvariant();
         // Data-parallel replicas hold the whole state (no sharding); the argument stays for the per-device batch below.
         long Shard(long total) => total;
@@ -45,8 +47,8 @@ internal static class MemoryModel
         var zero = shardOptimizer && devices > 1;
         var share = (trainable + devices - 1) / devices;
         items.Add(new(MemoryCategories.Optimizer, "policy", zero ? share * optimizerBytesPerParam : trainable * optimizerBytesPerParam,
-            zero ? $"{share:N0} of {what} × {optimizerBytesPerParam} B (AdamW fp32 m, v{(bytes == 4 ? "" : " + fp32 master weights")}), sharded over {devices} devices (ZeRO-1)"
-                : $"{what} × {optimizerBytesPerParam} B (AdamW fp32 m, v{(bytes == 4 ? "" : " + fp32 master weights")}){sharding}"));
+            zero ? $"{share:N0} of {what} × {optimizerBytesPerParam} B (AdamW m, v in {dtypeName}, no master copy), sharded over {devices} devices (ZeRO-1)"
+                : $"{what} × {optimizerBytesPerParam} B (AdamW m, v in {dtypeName}, no master copy){sharding}"));
         if (zero)
         {
             items.Add(new(MemoryCategories.Optimizer, "policy ZeRO-1 slice", share * bytes, $"{share:N0} params × {bytes} B: the slice of the parameters this device's AdamW steps"));

@@ -51,6 +51,11 @@ public static class TrainingPlanner
         {
             notes.Add($"{options.Devices} devices, data-parallel (toolrl train --nproc-per-node): weights, gradients and optimizer state replicated on each, plus a float64 gradient sum; each device generates 1/{options.Devices} of the responses{(options.ShardOptimizer ? "; the policy's AdamW state sharded (ZeRO-1)" : "")}");
         }
+        if (config.DType != ComputeDType.Float32)
+        {
+            // The training pipeline loads the model in its device's default dtype (ModelDTypes.DefaultFor): the config's dtype does not reach it yet.
+            notes.Add($"sized for {ConfigEnumNames.DType.Name(config.DType)} weights as dtype says; toolrl train loads the model in its device's default dtype (float32 on CPU, bfloat16 on CUDA), so a CPU run takes twice the weights, gradients and optimizer state");
+        }
         notes.Add("estimates from shapes only; allocator overhead, temporary buffers and the CUDA context (~0.5-1 GiB) come on top");
         return new TrainingPlan
         {
