@@ -65,9 +65,11 @@ public sealed class DataCommand : ICliCommand
         difficulty.AcceptOnlyFromAmong("tiny", "default", "hard");
         var instructions = new Option<string?>("--instructions") { Description = "System prompt text: minimal, compact or full (default: the difficulty's own)." };
         instructions.AcceptOnlyFromAmong("minimal", "compact", "full");
+        var trainValues = new Option<string>("--train-values") { Description = "Value ranges of the train rows: typical or wide (test rows are always typical).", DefaultValueFactory = _ => "typical" };
+        trainValues.AcceptOnlyFromAmong("typical", "wide");
         var testCount = new Option<int>("--test-count") { Description = "Also write this many held-out test rows (requests absent from the train rows).", DefaultValueFactory = _ => 0 };
         var testOutput = new Option<FileInfo?>("--test-output") { Description = "Where the test rows go (required with --test-count)." };
-        var command = new Command("synth", "Write the synthetic rlla-format tool-calling task as JSONL.") { count, seed, target, difficulty, instructions, testCount, testOutput };
+        var command = new Command("synth", "Write the synthetic rlla-format tool-calling task as JSONL.") { count, seed, target, difficulty, instructions, trainValues, testCount, testOutput };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -76,6 +78,7 @@ public sealed class DataCommand : ICliCommand
             {
                 Preset = Enum.Parse<SyntheticPreset>(parse.GetValue(difficulty)!, ignoreCase: true),
                 Instructions = parse.GetValue(instructions) is { } text ? Enum.Parse<SyntheticInstructions>(text, ignoreCase: true) : null,
+                TrainValues = Enum.Parse<SyntheticValueRange>(parse.GetValue(trainValues)!, ignoreCase: true),
             }.TaskOptions;
             var tests = parse.GetValue(testCount);
             if (parse.GetValue(count) < 0 || tests < 0 || (tests > 0) != (parse.GetValue(testOutput) is not null))

@@ -86,6 +86,9 @@ internal static class ConfigEnumNames
     public static readonly EnumNames<SyntheticInstructions> SyntheticInstructions = new(
         (Data.SyntheticInstructions.Minimal, ["minimal"]), (Data.SyntheticInstructions.Compact, ["compact"]), (Data.SyntheticInstructions.Full, ["full"]));
 
+    public static readonly EnumNames<SyntheticValueRange> SyntheticValueRange = new(
+        (Data.SyntheticValueRange.Typical, ["typical"]), (Data.SyntheticValueRange.Wide, ["wide"]));
+
     public static readonly EnumNames<SyntheticPreset> SyntheticPreset = new(
         (Configuration.SyntheticPreset.Tiny, ["tiny"]), (Configuration.SyntheticPreset.Default, ["default"]), (Configuration.SyntheticPreset.Hard, ["hard"]));
 }

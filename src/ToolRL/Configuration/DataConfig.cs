@@ -106,7 +106,13 @@ public sealed record SyntheticDataSpec
     /// </summary>
     public SyntheticInstructions? Instructions { get; init; }
 
-    /// <summary>The generator options of <see cref="Preset"/>, with <see cref="Instructions"/> when set.</summary>
+    /// <summary>
+    /// <c>train_values</c>: value ranges of the training rows, <c>typical</c> (default) or <c>wide</c>
+    /// (<see cref="SyntheticValueRange"/>); held-out rows always use the typical ranges.
+    /// </summary>
+    public SyntheticValueRange TrainValues { get; init; } = SyntheticValueRange.Typical;
+
+    /// <summary>The generator options of <see cref="Preset"/>, with <see cref="Instructions"/> when set and <see cref="TrainValues"/>.</summary>
     public SyntheticTaskOptions TaskOptions
     {
         get
@@ -117,7 +123,8 @@ public sealed record SyntheticDataSpec
                 SyntheticPreset.Hard => SyntheticTaskOptions.Hard,
                 _ => SyntheticTaskOptions.Default,
             };
-            return Instructions is { } instructions ? preset with { Instructions = instructions } : preset;
+            var options = Instructions is { } instructions ? preset with { Instructions = instructions } : preset;
+            return TrainValues == SyntheticValueRange.Typical ? options : options with { TrainValues = TrainValues };
         }
     }
 
@@ -133,6 +140,7 @@ public sealed record SyntheticDataSpec
             Instructions = s.Has("instructions")
                 ? s.Enum("instructions", SyntheticInstructions.Compact, ConfigEnumNames.SyntheticInstructions, "set instructions to \"minimal\", \"compact\" or \"full\", or leave it out for the preset's own")
                 : null,
+            TrainValues = s.Enum("train_values", d.TrainValues, ConfigEnumNames.SyntheticValueRange, "set train_values to \"typical\" or \"wide\""),
         };
         s.RejectUnknownKeys();
         return spec;
@@ -150,6 +158,11 @@ public sealed record SyntheticDataSpec
         if (Instructions is { } instructions)
         {
             o["instructions"] = ConfigEnumNames.SyntheticInstructions.Name(instructions);
+        }
+        if (TrainValues != SyntheticValueRange.Typical)
+        {
+            // Written only when set, so the resolved configuration of earlier runs is unchanged.
+            o["train_values"] = ConfigEnumNames.SyntheticValueRange.Name(TrainValues);
         }
         return o;
     }

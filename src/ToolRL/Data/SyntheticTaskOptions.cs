@@ -16,6 +16,20 @@ public enum SyntheticInstructions
     Full,
 }
 
+/// <summary>How wide the ranges of the numbers, dates and times in synthetic requests are.</summary>
+public enum SyntheticValueRange
+{
+    /// <summary>The typical ranges: quarter hours from 07:00 to 21:45, dates in 2025, operands up to 99, small counts.</summary>
+    Typical,
+
+    /// <summary>
+    /// Any minute of the day, dates in 2000 … 2039, operands up to 999, counts and amounts ten to twenty times larger
+    /// (the typical values included). A model cannot score by writing a typical value; it has to copy the value
+    /// from the request, and learns that sooner.
+    /// </summary>
+    Wide,
+}
+
 /// <summary>
 /// The size/difficulty knobs of <see cref="SyntheticToolTask"/>. Start from <see cref="Tiny"/>, <see cref="Default"/>
 /// or <see cref="Hard"/> and override with <c>with { … }</c>.
@@ -48,6 +62,13 @@ public sealed record SyntheticTaskOptions
 
     /// <summary>Minimal, compact (default) or full rlla instructions.</summary>
     public SyntheticInstructions Instructions { get; init; } = SyntheticInstructions.Compact;
+
+    /// <summary>
+    /// Value ranges of the training rows (<see cref="SyntheticToolTask.Generate(int, int, SyntheticTaskOptions?)"/> and the train part of
+    /// <see cref="SyntheticToolTask.GenerateSplit"/>). Test rows always use <see cref="SyntheticValueRange.Typical"/>,
+    /// so held-out figures stay comparable whatever the training data were.
+    /// </summary>
+    public SyntheticValueRange TrainValues { get; init; } = SyntheticValueRange.Typical;
 
     /// <summary>The <c>data_source</c> written on every row; "rlla" so ToolRL's reward is selected as for the real data.</summary>
     public string DataSource { get; init; } = "rlla";

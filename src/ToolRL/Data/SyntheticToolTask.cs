@@ -33,12 +33,16 @@ public static class SyntheticToolTask
     /// <summary>
     /// A train set and a disjoint test set: test rows come from other random streams, and any test row whose
     /// request also occurs in the train set is replaced, so the test measures generalisation to new requests.
+    /// The test set does not depend on <see cref="SyntheticTaskOptions.TrainValues"/>: it is drawn against the
+    /// typical train rows, and a wide train row that happens to repeat a test request is replaced instead.
     /// </summary>
     public static (IReadOnlyList<RlRow> Train, IReadOnlyList<RlRow> Test) GenerateSplit(
         int trainCount, int testCount, int seed, SyntheticTaskOptions? options = null)
     {
-        var train = Generate(trainCount, seed, options, "train", streamOffset: 0);
-        var seen = train.Select(r => r.Prompt[^1].Content).ToHashSet(StringComparer.Ordinal);
+        options ??= SyntheticTaskOptions.Default;
+        var typical = options with { TrainValues = SyntheticValueRange.Typical };
+        var typicalTrain = Generate(trainCount, seed, typical, "train", streamOffset: 0);
+        var seen = typicalTrain.Select(r => r.Prompt[^1].Content).ToHashSet(StringComparer.Ordinal);
         var test = new List<RlRow>(testCount);
         const long TestStreams = 1L << 32;
         for (long stream = TestStreams; test.Count < testCount; stream++)
@@ -47,10 +51,25 @@ public static class SyntheticToolTask
             {
                 throw new ArgumentException($"cannot find {testCount} test requests absent from {trainCount} train rows; the options allow too few distinct requests");
             }
-            var row = MakeRow(test.Count, seed, stream, options ?? SyntheticTaskOptions.Default, "test");
+            var row = MakeRow(test.Count, seed, stream, typical, "test");
             if (seen.Add(row.Prompt[^1].Content))
             {
                 test.Add(row);
+            }
+        }
+        if (options.TrainValues == SyntheticValueRange.Typical)
+        {
+            return (typicalTrain, test);
+        }
+        var train = Generate(trainCount, seed, options, "train", streamOffset: 0).ToArray();
+        var testRequests = test.Select(r => r.Prompt[^1].Content).ToHashSet(StringComparer.Ordinal);
+        const long ReplacementStreams = 3L << 32;
+        var replacement = ReplacementStreams;
+        for (var i = 0; i < train.Length; i++)
+        {
+            while (testRequests.Contains(train[i].Prompt[^1].Content))
+            {
+                train[i] = MakeRow(i, seed, replacement++, options, "train");
             }
         }
         return (train, test);
@@ -116,7 +135,7 @@ public static class SyntheticToolTask
             var calls = new List<JsonObject>();
             foreach (var tool in targets)
             {
-                var (text, call) = MakeRequest(tool, random, options);
+                var (text, call) = MakeRequest(tool, new ValueDraw(random, split == "train" && options.TrainValues == SyntheticValueRange.Wide), options);
                 requests.Add(text);
                 calls.Add(call);
             }
@@ -144,9 +163,9 @@ public static class SyntheticToolTask
         return BuildRow(index, PromptText.System(listed, options.Instructions), PromptText.User(request), answer, kind, split, options.DataSource);
     }
 
-    private static (string Text, JsonObject Call) MakeRequest(ToolSpec tool, SeededRandom random, SyntheticTaskOptions options)
+    private static (string Text, JsonObject Call) MakeRequest(ToolSpec tool, ValueDraw random, SyntheticTaskOptions options)
     {
-        var template = tool.Requests[random.Next(Math.Min(options.PhrasingsPerTool, tool.Requests.Count))];
+        var template = tool.Requests[random.NextInclusive(0, Math.Min(options.PhrasingsPerTool, tool.Requests.Count) - 1)];
         var values = tool.Sample(random);
         var text = template.Text;
         var parameters = new JsonObject();

@@ -260,6 +260,23 @@ public class ConfigValidationTests
     }
 
     [Fact]
+    public void SyntheticTrainValuesAreReadWrittenOnlyWhenWideAndBadNamesAreRefused()
+    {
+        var c = TrainingConfig.Parse(ConfigJson.With(o => o["data"]!["synthetic"]!["train_values"] = "wide"));
+        Assert.Equal(ToolRL.Data.SyntheticValueRange.Wide, c.Data.Synthetic!.TaskOptions.TrainValues);
+        Assert.Matches("\"train_values\":\\s*\"wide\"", c.ToJsonString());
+        Assert.Equal(c.ToJsonString(), TrainingConfig.Parse(c.ToJsonString()).ToJsonString());
+        var plain = TrainingConfig.Parse(ConfigJson.With(o => o["data"]!["synthetic"]!["train_values"] = "typical"));
+        Assert.Equal(ToolRL.Data.SyntheticValueRange.Typical, plain.Data.Synthetic!.TaskOptions.TrainValues);
+        Assert.DoesNotContain("train_values", plain.ToJsonString());
+
+        var e = ConfigJson.Refuse(ConfigJson.With(o => o["data"]!["synthetic"]!["train_values"] = "huge"));
+        var error = Assert.Single(e.Errors);
+        Assert.Equal("$.data.synthetic.train_values", error.Path);
+        Assert.Contains("wide", error.Fix);
+    }
+
+    [Fact]
     public void SyntheticDataMustFillOneBatch()
     {
         var e = ConfigJson.Refuse(ConfigJson.With(o => o["data"]!["synthetic"]!["train_count"] = 4));

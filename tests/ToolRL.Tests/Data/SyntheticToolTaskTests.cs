@@ -68,10 +68,14 @@ public sealed class SyntheticToolTaskTests
         }
     }
 
-    [Fact]
-    public void EveryArgumentIsCopiedFromTheRequestOrImpliedByIt()
+    public static TheoryData<SyntheticValueRange> ValueRanges => [SyntheticValueRange.Typical, SyntheticValueRange.Wide];
+
+    [Theory]
+    [MemberData(nameof(ValueRanges))]
+    public void EveryArgumentIsCopiedFromTheRequestOrImpliedByIt(SyntheticValueRange values)
     {
-        foreach (var row in Rows.Where(r => r.GroundTruth.Contains("<tool_call>")))
+        var rows = values == SyntheticValueRange.Typical ? Rows : SyntheticToolTask.Generate(600, seed: 7, SyntheticTaskOptions.Default with { TrainValues = values });
+        foreach (var row in rows.Where(r => r.GroundTruth.Contains("<tool_call>")))
         {
             var request = row.Prompt[1].Content;
             foreach (var line in CallLines(row))
@@ -130,6 +134,46 @@ public sealed class SyntheticToolTaskTests
     }
 
     [Fact]
+    public void TypicalRowsAreThoseOfEarlierReleases()
+    {
+        // The main job's data (seed 1234, tiny, minimal): pinned so held-out figures stay comparable across versions.
+        var (train, test) = SyntheticToolTask.GenerateSplit(2000, 100, 1234, SyntheticTaskOptions.Tiny with { Instructions = SyntheticInstructions.Minimal });
+
+        Assert.Equal("**Dialogue Records History**\n<user> Convert 243.4 CAD to EUR. </user>", train[0].Prompt[1].Content);
+        Assert.Equal("**Dialogue Records History**\n<user> Set a 42 minute timer for pasta. </user>", test[0].Prompt[1].Content);
+    }
+
+    [Fact]
+    public void WideTrainValuesLeaveTheTestRowsAndEverythingButTheNumbersAlone()
+    {
+        var typical = SyntheticTaskOptions.Tiny;
+        var wide = typical with { TrainValues = SyntheticValueRange.Wide };
+        var (typicalTrain, typicalTest) = SyntheticToolTask.GenerateSplit(300, 60, seed: 11, typical);
+        var (wideTrain, wideTest) = SyntheticToolTask.GenerateSplit(300, 60, seed: 11, wide);
+
+        Assert.Equal(typicalTest.Select(r => RlJsonl.ToLine(r.Raw)), wideTest.Select(r => RlJsonl.ToLine(r.Raw)));
+        var testRequests = wideTest.Select(r => r.Prompt[1].Content).ToHashSet();
+        Assert.DoesNotContain(wideTrain, r => testRequests.Contains(r.Prompt[1].Content));
+        // Same task kinds, tools and system prompts (but for a train row that repeated a test request and was
+        // replaced); only argument values differ.
+        var same = typicalTrain.Zip(wideTrain).Count(p => SyntheticToolTask.KindOf(p.First) == SyntheticToolTask.KindOf(p.Second)
+            && p.First.Prompt[0].Content == p.Second.Prompt[0].Content && ToolNames(p.First) == ToolNames(p.Second));
+        Assert.InRange(same, 295, 300);
+        Assert.True(typicalTrain.Zip(wideTrain).Count(p => p.First.GroundTruth != p.Second.GroundTruth) > 120);
+        var wideValues = wideTrain.SelectMany(Arguments).ToList();
+        var typicalValues = typicalTrain.SelectMany(Arguments).ToList();
+        Assert.Contains(wideValues, a => a.Name == "time" && !a.Value.EndsWith(":00\"", StringComparison.Ordinal) && !a.Value.EndsWith(":15\"", StringComparison.Ordinal) && !a.Value.EndsWith(":30\"", StringComparison.Ordinal) && !a.Value.EndsWith(":45\"", StringComparison.Ordinal));
+        Assert.Contains(wideValues, a => a.Name == "date" && !a.Value.StartsWith("\"2025-", StringComparison.Ordinal));
+        Assert.Contains(wideValues, a => a.Name == "minutes" && int.Parse(a.Value, System.Globalization.CultureInfo.InvariantCulture) > 90);
+        Assert.All(typicalValues.Where(a => a.Name == "date"), a => Assert.StartsWith("\"2025-", a.Value));
+        Assert.All(typicalValues.Where(a => a.Name == "minutes"), a => Assert.InRange(int.Parse(a.Value, System.Globalization.CultureInfo.InvariantCulture), 1, 90));
+        // Far fewer repeats: wide times are drawn from 1,440 values instead of 60.
+        var wideTimes = wideValues.Where(a => a.Name == "time").Select(a => a.Value).ToList();
+        var typicalTimes = typicalValues.Where(a => a.Name == "time").Select(a => a.Value).ToList();
+        Assert.True(wideTimes.Distinct().Count() > typicalTimes.Distinct().Count(), $"{wideTimes.Distinct().Count()} distinct wide times vs {typicalTimes.Distinct().Count()} typical");
+    }
+
+    [Fact]
     public void TinyPromptsAreShorterThanHardOnes()
     {
         static double MeanChars(SyntheticTaskOptions o) => SyntheticToolTask.Generate(200, 1, o).Average(r => r.Prompt.Sum(m => m.Content.Length));
@@ -184,6 +228,11 @@ public sealed class SyntheticToolTaskTests
         var e = Assert.Throws<ArgumentException>(() => SyntheticToolTask.Generate(1, 1, SyntheticTaskOptions.Default with { CatalogueSize = 5 }));
         Assert.Contains("CatalogueSize 5", e.Message);
     }
+
+    private static string ToolNames(RlRow row) => string.Join(",", CallLines(row).Select(l => JsonNode.Parse(l)!["name"]!.GetValue<string>()));
+
+    private static IEnumerable<(string Name, string Value)> Arguments(RlRow row) =>
+        CallLines(row).SelectMany(l => JsonNode.Parse(l)!["parameters"]!.AsObject().Select(p => (p.Key, p.Value!.ToJsonString())));
 
     private static string[] CallLines(RlRow row) =>
         row.GroundTruth.Contains("<tool_call>")

@@ -31,7 +31,7 @@ internal sealed record ToolSpec(
     string Name,
     string Description,
     IReadOnlyList<ToolParameter> Parameters,
-    Func<SeededRandom, IReadOnlyDictionary<string, SlotValue>> Sample,
+    Func<ValueDraw, IReadOnlyDictionary<string, SlotValue>> Sample,
     IReadOnlyList<RequestTemplate> Requests,
     string Vague,
     string Clarification);

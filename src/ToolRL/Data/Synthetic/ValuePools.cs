@@ -3,7 +3,11 @@ using System.Text.Json.Nodes;
 
 namespace ToolRL.Data.Synthetic;
 
-/// <summary>The small vocabularies the synthetic requests draw their argument values from.</summary>
+/// <summary>
+/// The small vocabularies the synthetic requests draw their argument values from. With
+/// <see cref="ValueDraw.Wide"/> the numbers, dates and times come from much wider ranges (the word pools stay):
+/// a model cannot get them right by writing a typical value, only by copying it from the request.
+/// </summary>
 internal static class ValuePools
 {
     public static readonly string[] Cities =
@@ -51,53 +55,68 @@ internal static class ValuePools
     public static readonly string[] Ingredients =
         ["eggs", "rice", "tomato", "cheese", "chicken", "spinach", "garlic", "beans", "onion", "potato", "mushrooms", "tofu"];
 
-    public static SlotValue Text(SeededRandom random, IReadOnlyList<string> pool)
+    public static SlotValue Text(ValueDraw random, IReadOnlyList<string> pool)
     {
         var text = random.Pick(pool);
         return new SlotValue(JsonValue.Create(text), text);
     }
 
-    public static SlotValue Integer(SeededRandom random, int min, int max)
+    /// <summary>An integer in [min, max]; wide: in [min, max(10 × max, 99)].</summary>
+    public static SlotValue Integer(ValueDraw random, int min, int max)
     {
-        var value = random.NextInclusive(min, max);
+        var value = random.NextInclusive(min, random.Wide ? Math.Max(10 * max, 99) : max);
         return new SlotValue(JsonValue.Create(value), value.ToString(CultureInfo.InvariantCulture));
     }
 
-    /// <summary>A number with one or two decimals whose last digit is not 0, so C# and Python print it the same way.</summary>
-    public static SlotValue Decimal(SeededRandom random, int maxWhole)
+    /// <summary>
+    /// A number with one or two decimals whose last digit is not 0, so C# and Python print it the same way: whole
+    /// part up to <paramref name="maxWhole"/> and a multiple of 0.05; wide: whole part up to 20 × maxWhole and any
+    /// of 0.01 … 0.99.
+    /// </summary>
+    public static SlotValue Decimal(ValueDraw random, int maxWhole)
     {
-        var hundredths = random.NextInclusive(1, maxWhole) * 100 + random.NextInclusive(1, 19) * 5;
+        var hundredths = random.Wide
+            ? random.NextInclusive(1, 20 * maxWhole) * 100 + random.NextInclusive(1, 99)
+            : random.NextInclusive(1, maxWhole) * 100 + random.NextInclusive(1, 19) * 5;
         var value = hundredths / 100.0;
         var text = value.ToString("R", CultureInfo.InvariantCulture);
         return new SlotValue(JsonValue.Create(value), text);
     }
 
-    public static SlotValue Date(SeededRandom random)
+    /// <summary>A day of 2025; wide: of 2000 … 2039.</summary>
+    public static SlotValue Date(ValueDraw random)
     {
-        var text = $"2025-{random.NextInclusive(1, 12):00}-{random.NextInclusive(1, 28):00}";
+        // Year and month from one draw, so wide rows consume the generator as typical ones do.
+        var (year, month) = random.Wide ? Math.DivRem(random.NextInclusive(2000 * 12, 2040 * 12 - 1), 12) : (2025, random.NextInclusive(1, 12) - 1);
+        var text = $"{year}-{month + 1:00}-{random.NextInclusive(1, 28):00}";
         return new SlotValue(JsonValue.Create(text), text);
     }
 
-    public static SlotValue Time(SeededRandom random)
+    /// <summary>A quarter hour from 07:00 to 21:45; wide: any minute of the day.</summary>
+    public static SlotValue Time(ValueDraw random)
     {
-        var text = $"{random.NextInclusive(7, 21):00}:{random.Pick(["00", "15", "30", "45"])}";
+        var text = random.Wide
+            ? $"{random.NextInclusive(0, 23):00}:{random.NextInclusive(0, 59):00}"
+            : $"{random.NextInclusive(7, 21):00}:{random.Pick(["00", "15", "30", "45"])}";
         return new SlotValue(JsonValue.Create(text), text);
     }
 
-    public static SlotValue Email(SeededRandom random)
+    public static SlotValue Email(ValueDraw random)
     {
         var text = random.Pick(People) + "@example.com";
         return new SlotValue(JsonValue.Create(text), text);
     }
 
-    public static SlotValue Expression(SeededRandom random)
+    /// <summary>Two operands of 2 … 99 (wide: 2 … 999) and an operator.</summary>
+    public static SlotValue Expression(ValueDraw random)
     {
-        var text = $"{random.NextInclusive(2, 99)} {random.Pick(["+", "-", "*", "/"])} {random.NextInclusive(2, 99)}";
+        var max = random.Wide ? 999 : 99;
+        var text = $"{random.NextInclusive(2, max)} {random.Pick(["+", "-", "*", "/"])} {random.NextInclusive(2, max)}";
         return new SlotValue(JsonValue.Create(text), text);
     }
 
     /// <summary>Two or three distinct items, written "a, b and c".</summary>
-    public static SlotValue List(SeededRandom random, IReadOnlyList<string> pool)
+    public static SlotValue List(ValueDraw random, IReadOnlyList<string> pool)
     {
         var picked = pool.ToList();
         random.Shuffle(picked);
