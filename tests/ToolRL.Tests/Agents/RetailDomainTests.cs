@@ -67,6 +67,52 @@ public class RetailDomainTests
         Assert.Equal(0.0, vague.Score.Reward);
     }
 
+    [Fact]
+    public async Task The_action_check_makes_a_read_only_task_need_the_gold_look_up()
+    {
+        var factory = new RetailEnvironmentFactory(RetailOptions.FromJson(new JsonObject { ["train_tasks"] = 6, ["action_check_kinds"] = new JsonArray("order_status") }));
+        var status = factory.Tasks(TaskSplit.Train).First(t => t.Data["kind"]!.GetValue<string>() == "order_status");
+        var gold = RetailEnvironment.GoldCalls(status.Data["gold_turns"]![0]!["tool_calls"]!.AsArray());
+        var answer = status.Data["gold_turns"]![1]!["content"]!.GetValue<string>();
+        var wrongId = new ParsedToolCall(new ChatToolCall("get_order_details", new JsonObject { ["order_id"] = "#W0000" }), "", null);
+
+        async Task<EpisodeScore> Play(RetailEnvironmentFactory f, params IReadOnlyList<ParsedToolCall>[] calls)
+        {
+            var env = f.Create(status);
+            await env.ResetAsync();
+            foreach (var c in calls)
+            {
+                await env.StepAsync(new AssistantTurn("", "", c));
+            }
+            var end = await env.StepAsync(new AssistantTurn(answer, answer, []));
+            return await env.ScoreAsync(end.Termination!.Value);
+        }
+
+        // Without the check (tau2's default basis DB × COMMUNICATE), a right guess of the status word scores 1 with no
+        // look-up or a failed one; with it, only the gold look-up does. The components are reported either way.
+        var guessed = await Play(new RetailEnvironmentFactory(factory.Options with { ActionCheckKinds = [] }), [wrongId]);
+        Assert.Equal(1.0, guessed.Reward);
+        Assert.Equal(0.0, guessed.Components["action"]);
+        Assert.Equal(0.0, (await Play(factory)).Reward);
+        var failed = await Play(factory, [wrongId]);
+        Assert.Equal((0.0, 1.0, 0.0, 0.0), (failed.Reward, failed.Components["communicate"], failed.Components["action"], failed.Components["action_matched"]));
+        var looked = await Play(factory, [wrongId], gold);   // a failed call before the right one does not matter
+        Assert.Equal((1.0, 1.0, 1.0), (looked.Reward, looked.Components["action"], looked.Components["action_matched"]));
+
+        // Arguments are compared on the gold call's names: an extra argument is ignored, another value is not.
+        var extra = new ParsedToolCall(gold[0].Call! with { Arguments = new JsonObject { ["order_id"] = gold[0].Call!.Arguments["order_id"]!.DeepClone(), ["note"] = "x" } }, "", null);
+        Assert.Equal(1.0, (await Play(factory, [extra])).Reward);
+
+        // Kinds outside the list keep DB × COMMUNICATE; unknown kinds are refused.
+        var cancel = factory.Tasks(TaskSplit.Train).First(t => t.Data["kind"]!.GetValue<string>() == "cancel");
+        var cancelEnv = factory.Create(cancel);
+        await cancelEnv.ResetAsync();
+        await cancelEnv.StepAsync(new AssistantTurn("", "", RetailEnvironment.GoldCalls(cancel.Data["gold_turns"]![0]!["tool_calls"]!.AsArray())));
+        Assert.Equal(1.0, (await cancelEnv.ScoreAsync((await cancelEnv.StepAsync(new AssistantTurn("It is cancelled.", "It is cancelled.", []))).Termination!.Value)).Reward);
+        var e = Assert.Throws<ArgumentException>(() => RetailOptions.FromJson(new JsonObject { ["action_check_kinds"] = new JsonArray("status") }));
+        Assert.Contains("action_check_kinds holds 'status'", e.Message, StringComparison.Ordinal);
+    }
+
     private static string OtherReason(AssistantTurn turn) =>
         turn.Calls[0].Call!.Arguments["reason"]!.GetValue<string>() == "no longer needed" ? "ordered by mistake" : "no longer needed";
 

@@ -43,6 +43,30 @@ public class TurnRewardTests
         }
     }
 
+    /// <summary>The weather conversation whose score reports the component <c>action_matched</c> = 0.5.</summary>
+    private sealed class ScoredWeather : IAgentEnvironmentFactory
+    {
+        public IReadOnlyList<AgentTask> Tasks(TaskSplit split) => [WeatherFactory.Task];
+
+        public IAgentEnvironment Create(AgentTask task) => new Environment(new WeatherEnvironment());
+
+        public ValueTask<GoldConversation?> GoldAsync(AgentTask task, CancellationToken cancellationToken = default) => ValueTask.FromResult<GoldConversation?>(null);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        private sealed class Environment(WeatherEnvironment inner) : IAgentEnvironment
+        {
+            public ValueTask<EnvironmentReset> ResetAsync(CancellationToken cancellationToken = default) => inner.ResetAsync(cancellationToken);
+
+            public ValueTask<EnvironmentStep> StepAsync(AssistantTurn turn, CancellationToken cancellationToken = default) => inner.StepAsync(turn, cancellationToken);
+
+            public async ValueTask<EpisodeScore> ScoreAsync(TerminationReason termination, CancellationToken cancellationToken = default) =>
+                await inner.ScoreAsync(termination, cancellationToken) with { Components = new Dictionary<string, double> { ["action_matched"] = 0.5 } };
+
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
+        }
+    }
+
     private static int[] Ids(string text) => [.. AgentFixtures.Tokenizer.EncodeToIds(text)];
 
     private static readonly int[] Calls = Ids("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>\n" +
@@ -99,9 +123,23 @@ public class TurnRewardTests
         Assert.Equal(2, seen.Extra["tool_calls"]!.GetValue<int>());
         Assert.Equal(0, seen.Extra["tool_errors"]!.GetValue<int>());
         Assert.Equal("answered", seen.Extra["termination"]!.GetValue<string>());
+        Assert.Equal(t.Score.Components.Count, seen.Extra["score_components"]!.AsObject().Count);
         // The function's score (1 per tool result it read) is the trajectory's extra reward, with its metrics.
         Assert.Equal([2.0], scores);
         Assert.Equal(2.0, metrics.Where(m => m.Key.Contains("trajectory", StringComparison.Ordinal)).Select(m => m.Value).First());
+    }
+
+    [Fact]
+    public async Task The_env_component_reward_reads_a_score_component_from_the_registry()
+    {
+        var t = await PlayAsync(new ScoredWeather());
+        var reward = RewardRegistry.Default.Create(JsonNode.Parse("""[{"name": "env_component", "weight": 0.25, "options": {"component": "action_matched"}}]""")!);
+        var metrics = new Dictionary<string, double>();
+        Assert.Equal([0.125], AgentRolloutStage.ScoreWithRewardFunctions(reward, [t], step: 1, metrics));
+        // Not applicable (null) to a sample without the component; a missing or unknown option is refused.
+        Assert.Equal([null], new EnvironmentComponentReward("db").Score([new RewardSample { Prompt = [], Completion = "" }]).Values);
+        Assert.Contains("options.component is missing", Assert.Throws<ArgumentException>(() => RewardRegistry.Default.Create("env_component")).Message, StringComparison.Ordinal);
+        Assert.Contains("unknown option 'weight'", Assert.Throws<ArgumentException>(() => EnvironmentComponentReward.FromOptions(new JsonObject { ["weight"] = 1 })).Message, StringComparison.Ordinal);
     }
 
     private sealed class TrajectoryReward : IRewardFunction
