@@ -113,6 +113,29 @@ public class RetailDomainTests
         Assert.Contains("action_check_kinds holds 'status'", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Without_example_ids_the_users_message_holds_the_only_id_in_the_prompt()
+    {
+        var options = RetailOptions.FromJson(new JsonObject { ["train_tasks"] = 8, ["order_id_digits"] = 2, ["example_ids"] = false });
+        var factory = new RetailEnvironmentFactory(options);
+        foreach (var task in factory.Tasks(TaskSplit.Train))
+        {
+            var gold = (await factory.GoldAsync(task))!;
+            var prompt = Qwen25ChatTemplate.Render([.. gold.Messages.Take(1)], gold.Tools);
+            Assert.Contains("Order ids start with #W.", prompt, StringComparison.Ordinal);
+            Assert.DoesNotMatch("""#W\d""", prompt);
+            Assert.DoesNotContain("e.g.", prompt, StringComparison.Ordinal);
+            Assert.Contains("\"description\": \"The order id\"", prompt, StringComparison.Ordinal);
+            Assert.All(gold.Messages.Where(m => m.Role == "user"), m => Assert.True(System.Text.RegularExpressions.Regex.Count(m.Content, """#W\d\d""") <= 1));
+            var played = await new AgentRollout(AgentFixtures.Tokenizer, new AgentRolloutOptions())
+                .RunAsync(factory, [task], 1, (_, _) => new ScriptedTokenPolicy([[.. gold.Messages.Where(m => m.Role == "assistant").Select(m => AgentFixtures.AssistantIds(AgentFixtures.Tokenizer, m))]]), CancellationToken.None);
+            Assert.True(played[0].Score.Success, $"{task.Id} ({task.Data["kind"]}) scored {played[0].Score.Reward}");
+        }
+        // The default shows them, in the prompt and in the arguments' descriptions.
+        var shown = (await Factory.GoldAsync(Factory.Tasks(TaskSplit.Train)[0]))!;
+        Assert.Contains("e.g. #W1234", Qwen25ChatTemplate.Render([.. shown.Messages.Take(1)], shown.Tools), StringComparison.Ordinal);
+    }
+
     private static string OtherReason(AssistantTurn turn) =>
         turn.Calls[0].Call!.Arguments["reason"]!.GetValue<string>() == "no longer needed" ? "ordered by mistake" : "no longer needed";
 

@@ -24,9 +24,13 @@ public sealed class RetailEnvironment : IAgentEnvironment
         "You are a customer service agent of an online shop. Use the tools to look up and change users, orders and products. " +
         "Order ids look like #W1234. Make the change the customer asks for, then tell them the result in one short sentence.";
 
-    /// <summary>The system prompt for order ids of <paramref name="orderIdDigits"/> digits: its example id has that many.</summary>
-    public static string SystemPromptFor(int orderIdDigits) =>
-        orderIdDigits == 4 ? SystemPrompt : SystemPrompt.Replace("#W1234", "#W" + "1234"[..orderIdDigits], StringComparison.Ordinal);
+    /// <summary>
+    /// The system prompt for order ids of <paramref name="orderIdDigits"/> digits: its example id has that many, or,
+    /// without <paramref name="exampleIds"/>, it only says that ids start with "#W".
+    /// </summary>
+    public static string SystemPromptFor(int orderIdDigits, bool exampleIds = true) =>
+        !exampleIds ? SystemPrompt.Replace("Order ids look like #W1234.", "Order ids start with #W.", StringComparison.Ordinal)
+        : orderIdDigits == 4 ? SystemPrompt : SystemPrompt.Replace("#W1234", "#W" + "1234"[..orderIdDigits], StringComparison.Ordinal);
 
     private readonly AgentTask _task;
     private readonly RetailDatabase _db;
@@ -36,6 +40,7 @@ public sealed class RetailEnvironment : IAgentEnvironment
     private readonly List<string> _answers = [];
     private readonly List<ChatToolCall> _calls = [];
     private readonly bool _actionCheck;
+    private readonly bool _exampleIds;
     private int _errors;
 
     /// <summary>An environment for one trajectory of <paramref name="task"/>.</summary>
@@ -45,7 +50,8 @@ public sealed class RetailEnvironment : IAgentEnvironment
         ArgumentNullException.ThrowIfNull(options);
         _task = task;
         _db = NewDatabase(task);
-        Tools = new RetailTools(_db).Functions(options.OfferedTools);
+        _exampleIds = options.ExampleIds;
+        Tools = new RetailTools(_db, options.ExampleIds).Functions(options.OfferedTools);
         _executor = new ToolExecutor(Tools, options.Tools);
         _maxTotalErrors = options.MaxTotalErrors;
         _actionCheck = options.ActionCheckKinds.Contains(task.Data["kind"]?.GetValue<string>() ?? "");
@@ -63,7 +69,7 @@ public sealed class RetailEnvironment : IAgentEnvironment
 
     /// <inheritdoc />
     public ValueTask<EnvironmentReset> ResetAsync(CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(new EnvironmentReset([new ChatMessage("system", SystemPromptFor(_task.Data["order_id_digits"]?.GetValue<int>() ?? 4)), new ChatMessage("user", _userLines.Dequeue())], Tools));
+        ValueTask.FromResult(new EnvironmentReset([new ChatMessage("system", SystemPromptFor(_task.Data["order_id_digits"]?.GetValue<int>() ?? 4, _exampleIds)), new ChatMessage("user", _userLines.Dequeue())], Tools));
 
     /// <inheritdoc />
     public async ValueTask<EnvironmentStep> StepAsync(AssistantTurn turn, CancellationToken cancellationToken = default)

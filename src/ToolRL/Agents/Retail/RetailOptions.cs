@@ -32,6 +32,14 @@ public sealed record RetailOptions
     public IReadOnlyList<string> Kinds { get; init; } = RetailTaskGenerator.Kinds;
 
     /// <summary>
+    /// Whether the prompt shows example ids (default true): the system prompt's "Order ids look like #W1234" and the
+    /// tool arguments' "e.g. #W1234". Without them it says "Order ids start with #W" and the arguments give no example,
+    /// so the user's message holds the only "#W" followed by digits: a small model copying the id after "#W" then has
+    /// one place to copy from, not six.
+    /// </summary>
+    public bool ExampleIds { get; init; } = true;
+
+    /// <summary>
     /// Task kinds whose reward adds tau2's ACTION check to DB × COMMUNICATE (tau2 <c>reward_basis</c> with <c>ACTION</c>):
     /// every gold tool call must be among the agent's calls, with the same name and equal gold arguments (tau2's
     /// <c>compare_args</c> set to the gold call's argument names). Meant for the read-only kinds (<c>order_status</c>,
@@ -113,6 +121,7 @@ public sealed record RetailOptions
                     "kinds" => result with { Kinds = Read<string[]>(value) },
                     "order_id_digits" => result with { OrderIdDigits = Read<int>(value) },
                     "action_check_kinds" => result with { ActionCheckKinds = Read<string[]>(value) },
+                    "example_ids" => result with { ExampleIds = Read<bool>(value) },
                     "max_total_errors" => result with { MaxTotalErrors = Read<int>(value) },
                     "tools" => result with { OfferedTools = Read<string[]>(value) },
                     _ => result,
@@ -143,7 +152,7 @@ public sealed record RetailOptions
 
     private static readonly string[] Known =
     [
-        "train_seed", "validation_seed", "train_tasks", "validation_tasks", "users", "kinds", "order_id_digits", "action_check_kinds", "max_total_errors", "tools",
+        "train_seed", "validation_seed", "train_tasks", "validation_tasks", "users", "kinds", "order_id_digits", "action_check_kinds", "example_ids", "max_total_errors", "tools",
         "tool_timeout_seconds", "max_tool_calls_per_turn", "max_observation_chars",
     ];
 }
