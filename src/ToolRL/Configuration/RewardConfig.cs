@@ -88,17 +88,34 @@ public sealed record RewardConfig
         return config;
     }
 
-    // The switch parsing belongs to the rewards area; its message names the key, the value and the fix.
+    // Each switch is checked on its own, so every bad one is reported at its own path with its value, and a
+    // misspelt name gets the closest valid one (the parsing itself belongs to the rewards area).
     private static void ValidateToolRLSwitches(JsonSection s, string key, JsonObject switches)
     {
-        try
+        var section = new JsonSection(switches, s.PathOf(key), s.Errors);
+        foreach (var name in ToolRLRewardOptions.JsonKeys)
         {
-            ToolRLRewardOptions.FromJson(switches);
+            if (!section.Has(name))
+            {
+                continue;
+            }
+            try
+            {
+                ToolRLRewardOptions.FromJson(new JsonObject { [name] = switches[name]!.DeepClone() });
+            }
+            catch (ArgumentException e)
+            {
+                if (RewardSwitch.Find(name) is not null)
+                {
+                    section.Error(name, "a switch is 0 or 1 (or false/true)", $"write \"{name}\": 1 to turn it on or 0 to leave it off");
+                }
+                else
+                {
+                    section.Error(name, e.Message.Split(" (Parameter")[0].TrimEnd('.'), "see docs/configuration.md, section reward");
+                }
+            }
         }
-        catch (ArgumentException e)
-        {
-            s.Error(key, e.Message.Split(" (Parameter")[0], "use the reference switch names with 0 or 1, e.g. {\"CORRECTMAX1\": 1, \"WITHLENGTH\": 0}");
-        }
+        section.RejectUnknownKeys();
     }
 
     internal JsonObject ToJson()

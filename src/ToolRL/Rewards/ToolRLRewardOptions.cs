@@ -110,6 +110,14 @@ public sealed record ToolRLRewardOptions
         return options;
     }
 
+    /// <summary>Every key <see cref="FromJson"/> reads: the reference names, the camelCase property names and the chat format.</summary>
+    internal static IReadOnlyList<string> JsonKeys { get; } =
+    [
+        .. RewardSwitch.All.Select(s => s.Name),
+        .. RewardSwitch.All.Select(s => s.PropertyName),
+        "chatFormat", "chat_format", "EXPERIMENT_NAME",
+    ];
+
     /// <summary>The switches under their reference names with 0/1 values, plus <c>chatFormat</c>; <see cref="FromJson"/> reads it back.</summary>
     public JsonObject ToJson()
     {

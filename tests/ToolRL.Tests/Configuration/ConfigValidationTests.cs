@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ToolRL.Algorithms;
 using ToolRL.Configuration;
+using ToolRL.Rewards;
 
 namespace ToolRL.Tests.Configuration;
 
@@ -335,9 +336,42 @@ public class RewardSectionTests
     {
         var e = ConfigJson.Refuse(ConfigJson.With(o => o["reward"] = JsonNode.Parse("""{"toolrl": {"CORRECTMAX2": 1}}""")));
         var error = Assert.Single(e.Errors);
-        Assert.Equal("$.reward.toolrl", error.Path);
-        Assert.Contains("CORRECTMAX2", error.Problem);
-        Assert.Contains("CORRECTMAX1", error.Fix);
+        Assert.Equal("$.reward.toolrl.CORRECTMAX2", error.Path);
+        Assert.Equal("1", error.Value);
+        Assert.Equal("unknown key", error.Problem);
+        Assert.Contains("did you mean \"CORRECTMAX1\"", error.Fix);
+    }
+
+    [Fact]
+    public void EverySwitchProblemIsReportedAtItsOwnPathWithItsFix()
+    {
+        // The ablation arms' switches: a wrong value and a misspelt name in one section, and a bad value in a
+        // function's options, are three errors, each naming its own key, value and fix.
+        var e = ConfigJson.Refuse(ConfigJson.With(o => o["reward"] = JsonNode.Parse(
+            """{"functions": [{"name": "toolrl", "options": {"chatFormat": "gpt"}}], "toolrl": {"SCHEDULEREWARD": 2, "coarse_reward": 1, "WITHLENGTH": true}}""")));
+        var errors = e.Errors.OrderBy(x => x.Path, StringComparer.Ordinal).ToArray();
+        Assert.Equal(
+            ["$.reward.functions[0].options.chatFormat", "$.reward.toolrl", "$.reward.toolrl.SCHEDULEREWARD", "$.reward.toolrl.coarse_reward"],
+            errors.Select(x => x.Path));
+        Assert.Equal("\"gpt\"", errors[0].Value);
+        Assert.Contains("use \"qwen\" or \"llama3\"", errors[0].Problem);
+        Assert.Contains("given twice", errors[1].Problem);
+        Assert.Equal("2", errors[2].Value);
+        Assert.Equal("a switch is 0 or 1 (or false/true)", errors[2].Problem);
+        Assert.Equal("write \"SCHEDULEREWARD\": 1 to turn it on or 0 to leave it off", errors[2].Fix);
+        Assert.Contains("did you mean \"coarseReward\"", errors[3].Fix);
+        Assert.DoesNotContain("..", e.Message);
+    }
+
+    [Fact]
+    public void AblationSwitchesReachTheRewardOptions()
+    {
+        var c = TrainingConfig.Parse(ConfigJson.With(o => o["reward"] = JsonNode.Parse(
+            """{"toolrl": {"COARSEREWARD": 1, "scheduleReward": true, "WITHLENGTH": 1, "SCHEDULELENGTH": 1, "MAX1STEP30MAX3": 0}}""")));
+        var options = c.Reward.ToolRLOptions;
+        Assert.Equal(
+            ToolRLRewardOptions.Default with { CoarseReward = true, ScheduleReward = true, WithLength = true, ScheduleLength = true },
+            options);
     }
 
     [Fact]
