@@ -67,6 +67,75 @@ public class RetailDomainTests
         Assert.Equal(0.0, vague.Score.Reward);
     }
 
+    [Fact]
+    public async Task The_action_check_makes_a_read_only_task_need_the_gold_look_up()
+    {
+        var factory = new RetailEnvironmentFactory(RetailOptions.FromJson(new JsonObject { ["train_tasks"] = 6, ["action_check_kinds"] = new JsonArray("order_status") }));
+        var status = factory.Tasks(TaskSplit.Train).First(t => t.Data["kind"]!.GetValue<string>() == "order_status");
+        var gold = RetailEnvironment.GoldCalls(status.Data["gold_turns"]![0]!["tool_calls"]!.AsArray());
+        var answer = status.Data["gold_turns"]![1]!["content"]!.GetValue<string>();
+        var wrongId = new ParsedToolCall(new ChatToolCall("get_order_details", new JsonObject { ["order_id"] = "#W0000" }), "", null);
+
+        async Task<EpisodeScore> Play(RetailEnvironmentFactory f, params IReadOnlyList<ParsedToolCall>[] calls)
+        {
+            var env = f.Create(status);
+            await env.ResetAsync();
+            foreach (var c in calls)
+            {
+                await env.StepAsync(new AssistantTurn("", "", c));
+            }
+            var end = await env.StepAsync(new AssistantTurn(answer, answer, []));
+            return await env.ScoreAsync(end.Termination!.Value);
+        }
+
+        // Without the check (tau2's default basis DB × COMMUNICATE), a right guess of the status word scores 1 with no
+        // look-up or a failed one; with it, only the gold look-up does. The components are reported either way.
+        var guessed = await Play(new RetailEnvironmentFactory(factory.Options with { ActionCheckKinds = [] }), [wrongId]);
+        Assert.Equal(1.0, guessed.Reward);
+        Assert.Equal(0.0, guessed.Components["action"]);
+        Assert.Equal(0.0, (await Play(factory)).Reward);
+        var failed = await Play(factory, [wrongId]);
+        Assert.Equal((0.0, 1.0, 0.0, 0.0), (failed.Reward, failed.Components["communicate"], failed.Components["action"], failed.Components["action_matched"]));
+        var looked = await Play(factory, [wrongId], gold);   // a failed call before the right one does not matter
+        Assert.Equal((1.0, 1.0, 1.0), (looked.Reward, looked.Components["action"], looked.Components["action_matched"]));
+
+        // Arguments are compared on the gold call's names: an extra argument is ignored, another value is not.
+        var extra = new ParsedToolCall(gold[0].Call! with { Arguments = new JsonObject { ["order_id"] = gold[0].Call!.Arguments["order_id"]!.DeepClone(), ["note"] = "x" } }, "", null);
+        Assert.Equal(1.0, (await Play(factory, [extra])).Reward);
+
+        // Kinds outside the list keep DB × COMMUNICATE; unknown kinds are refused.
+        var cancel = factory.Tasks(TaskSplit.Train).First(t => t.Data["kind"]!.GetValue<string>() == "cancel");
+        var cancelEnv = factory.Create(cancel);
+        await cancelEnv.ResetAsync();
+        await cancelEnv.StepAsync(new AssistantTurn("", "", RetailEnvironment.GoldCalls(cancel.Data["gold_turns"]![0]!["tool_calls"]!.AsArray())));
+        Assert.Equal(1.0, (await cancelEnv.ScoreAsync((await cancelEnv.StepAsync(new AssistantTurn("It is cancelled.", "It is cancelled.", []))).Termination!.Value)).Reward);
+        var e = Assert.Throws<ArgumentException>(() => RetailOptions.FromJson(new JsonObject { ["action_check_kinds"] = new JsonArray("status") }));
+        Assert.Contains("action_check_kinds holds 'status'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_example_ids_the_users_message_holds_the_only_id_in_the_prompt()
+    {
+        var options = RetailOptions.FromJson(new JsonObject { ["train_tasks"] = 8, ["order_id_digits"] = 2, ["example_ids"] = false });
+        var factory = new RetailEnvironmentFactory(options);
+        foreach (var task in factory.Tasks(TaskSplit.Train))
+        {
+            var gold = (await factory.GoldAsync(task))!;
+            var prompt = Qwen25ChatTemplate.Render([.. gold.Messages.Take(1)], gold.Tools);
+            Assert.Contains("Order ids start with #W.", prompt, StringComparison.Ordinal);
+            Assert.DoesNotMatch("""#W\d""", prompt);
+            Assert.DoesNotContain("e.g.", prompt, StringComparison.Ordinal);
+            Assert.Contains("\"description\": \"The order id\"", prompt, StringComparison.Ordinal);
+            Assert.All(gold.Messages.Where(m => m.Role == "user"), m => Assert.True(System.Text.RegularExpressions.Regex.Count(m.Content, """#W\d\d""") <= 1));
+            var played = await new AgentRollout(AgentFixtures.Tokenizer, new AgentRolloutOptions())
+                .RunAsync(factory, [task], 1, (_, _) => new ScriptedTokenPolicy([[.. gold.Messages.Where(m => m.Role == "assistant").Select(m => AgentFixtures.AssistantIds(AgentFixtures.Tokenizer, m))]]), CancellationToken.None);
+            Assert.True(played[0].Score.Success, $"{task.Id} ({task.Data["kind"]}) scored {played[0].Score.Reward}");
+        }
+        // The default shows them, in the prompt and in the arguments' descriptions.
+        var shown = (await Factory.GoldAsync(Factory.Tasks(TaskSplit.Train)[0]))!;
+        Assert.Contains("e.g. #W1234", Qwen25ChatTemplate.Render([.. shown.Messages.Take(1)], shown.Tools), StringComparison.Ordinal);
+    }
+
     private static string OtherReason(AssistantTurn turn) =>
         turn.Calls[0].Call!.Arguments["reason"]!.GetValue<string>() == "no longer needed" ? "ordered by mistake" : "no longer needed";
 

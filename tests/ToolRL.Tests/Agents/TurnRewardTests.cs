@@ -19,25 +19,35 @@ namespace ToolRL.Tests.Agents;
 /// </summary>
 public class TurnRewardTests
 {
-    /// <summary>The weather conversation with a reward after each turn: 0.5 for the calls, 0.25 for the answer.</summary>
-    private sealed class RewardingWeather : IAgentEnvironmentFactory
+    /// <summary>
+    /// The weather conversation, optionally with a reward after each turn (0.5 for the calls, 0.25 for the answer) and
+    /// with score components replaced by <paramref name="components"/>.
+    /// </summary>
+    private sealed class AdjustedWeather(bool stepRewards, IReadOnlyDictionary<string, double>? components = null) : IAgentEnvironmentFactory
     {
         public IReadOnlyList<AgentTask> Tasks(TaskSplit split) => [WeatherFactory.Task];
 
-        public IAgentEnvironment Create(AgentTask task) => new Environment(new WeatherEnvironment());
+        public IAgentEnvironment Create(AgentTask task) => new Environment(new WeatherEnvironment(), stepRewards, components);
 
         public ValueTask<GoldConversation?> GoldAsync(AgentTask task, CancellationToken cancellationToken = default) => ValueTask.FromResult<GoldConversation?>(null);
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-        private sealed class Environment(WeatherEnvironment inner) : IAgentEnvironment
+        private sealed class Environment(WeatherEnvironment inner, bool stepRewards, IReadOnlyDictionary<string, double>? components) : IAgentEnvironment
         {
             public ValueTask<EnvironmentReset> ResetAsync(CancellationToken cancellationToken = default) => inner.ResetAsync(cancellationToken);
 
-            public async ValueTask<EnvironmentStep> StepAsync(AssistantTurn turn, CancellationToken cancellationToken = default) =>
-                await inner.StepAsync(turn, cancellationToken) with { StepReward = turn.IsAnswer ? 0.25 : 0.5 };
+            public async ValueTask<EnvironmentStep> StepAsync(AssistantTurn turn, CancellationToken cancellationToken = default)
+            {
+                var step = await inner.StepAsync(turn, cancellationToken);
+                return stepRewards ? step with { StepReward = turn.IsAnswer ? 0.25 : 0.5 } : step;
+            }
 
-            public ValueTask<EpisodeScore> ScoreAsync(TerminationReason termination, CancellationToken cancellationToken = default) => inner.ScoreAsync(termination, cancellationToken);
+            public async ValueTask<EpisodeScore> ScoreAsync(TerminationReason termination, CancellationToken cancellationToken = default)
+            {
+                var score = await inner.ScoreAsync(termination, cancellationToken);
+                return components is null ? score : score with { Components = components };
+            }
 
             public ValueTask DisposeAsync() => inner.DisposeAsync();
         }
@@ -57,7 +67,7 @@ public class TurnRewardTests
     [Fact]
     public async Task Per_turn_rewards_sit_on_each_turns_last_generated_token_and_reach_gae_there()
     {
-        var t = await PlayAsync(new RewardingWeather());
+        var t = await PlayAsync(new AdjustedWeather(stepRewards: true));
         Assert.Equal(TerminationReason.Answered, t.Termination);
         var answerStart = t.ResponseIds.Length - Answer.Length;
         // Hand-computed: the calls turn ends at its own <|im_end|> (index Calls.Length − 1), the answer at the last token.
@@ -99,9 +109,23 @@ public class TurnRewardTests
         Assert.Equal(2, seen.Extra["tool_calls"]!.GetValue<int>());
         Assert.Equal(0, seen.Extra["tool_errors"]!.GetValue<int>());
         Assert.Equal("answered", seen.Extra["termination"]!.GetValue<string>());
+        Assert.Equal(t.Score.Components.Count, seen.Extra["score_components"]!.AsObject().Count);
         // The function's score (1 per tool result it read) is the trajectory's extra reward, with its metrics.
         Assert.Equal([2.0], scores);
         Assert.Equal(2.0, metrics.Where(m => m.Key.Contains("trajectory", StringComparison.Ordinal)).Select(m => m.Value).First());
+    }
+
+    [Fact]
+    public async Task The_env_component_reward_reads_a_score_component_from_the_registry()
+    {
+        var t = await PlayAsync(new AdjustedWeather(stepRewards: false, new Dictionary<string, double> { ["action_matched"] = 0.5 }));
+        var reward = RewardRegistry.Default.Create(JsonNode.Parse("""[{"name": "env_component", "weight": 0.25, "options": {"component": "action_matched"}}]""")!);
+        var metrics = new Dictionary<string, double>();
+        Assert.Equal([0.125], AgentRolloutStage.ScoreWithRewardFunctions(reward, [t], step: 1, metrics));
+        // Not applicable (null) to a sample without the component; a missing or unknown option is refused.
+        Assert.Equal([null], new EnvironmentComponentReward("db").Score([new RewardSample { Prompt = [], Completion = "" }]).Values);
+        Assert.Contains("options.component is missing", Assert.Throws<ArgumentException>(() => RewardRegistry.Default.Create("env_component")).Message, StringComparison.Ordinal);
+        Assert.Contains("unknown option 'weight'", Assert.Throws<ArgumentException>(() => EnvironmentComponentReward.FromOptions(new JsonObject { ["weight"] = 1 })).Message, StringComparison.Ordinal);
     }
 
     private sealed class TrajectoryReward : IRewardFunction

@@ -20,7 +20,7 @@ public sealed class RegistryTests
         var estimators = AdvantageEstimators.CreateWithBuiltIns();
         var losses = PolicyLosses.CreateWithBuiltIns();
 
-        AssertUnknown(() => rewards.Create("nope"), "reward function", "bfcl_ast, toolrl", "RewardRegistry.Register");
+        AssertUnknown(() => rewards.Create("nope"), "reward function", "bfcl_ast, env_component, toolrl", "RewardRegistry.Register");
         AssertUnknown(() => environments.Create("nope"), "environment", "retail", "EnvironmentRegistry.Register");
         AssertUnknown(() => estimators.Get("nope"), "adv_estimator", string.Join(", ", estimators.Names), "AdvantageEstimators.Default.Register");
         AssertUnknown(() => losses.Get("nope"), "policy_loss", string.Join(", ", losses.Names), "PolicyLosses.Default.Register");

@@ -105,7 +105,7 @@ public class RewardFunctionTests
     {
         var registry = RewardRegistry.CreateWithBuiltIns();
         var unknown = Assert.Throws<ArgumentException>(() => registry.Create("nope"));
-        Assert.StartsWith("unknown reward function 'nope'. Registered: bfcl_ast, toolrl.", unknown.Message);
+        Assert.StartsWith("unknown reward function 'nope'. Registered: bfcl_ast, env_component, toolrl.", unknown.Message);
 
         var duplicate = Assert.Throws<ArgumentException>(() => registry.Register("toolrl", _ => new SingleCallReward()));
         Assert.StartsWith("reward function 'toolrl' is already registered", duplicate.Message);

@@ -31,6 +31,23 @@ public sealed record RetailOptions
     /// <summary>Task kinds used (all by default); see <see cref="RetailTaskGenerator.Kinds"/>.</summary>
     public IReadOnlyList<string> Kinds { get; init; } = RetailTaskGenerator.Kinds;
 
+    /// <summary>
+    /// Whether the prompt shows example ids (default true): the system prompt's "Order ids look like #W1234" and the
+    /// tool arguments' "e.g. #W1234". Without them it says "Order ids start with #W" and the arguments give no example,
+    /// so the user's message holds the only "#W" followed by digits: a small model copying the id after "#W" then has
+    /// one place to copy from, not six.
+    /// </summary>
+    public bool ExampleIds { get; init; } = true;
+
+    /// <summary>
+    /// Task kinds whose reward adds tau2's ACTION check to DB × COMMUNICATE (tau2 <c>reward_basis</c> with <c>ACTION</c>):
+    /// every gold tool call must be among the agent's calls, with the same name and equal gold arguments (tau2's
+    /// <c>compare_args</c> set to the gold call's argument names). Meant for the read-only kinds (<c>order_status</c>,
+    /// <c>count_orders</c>), whose DB check passes without any call, so a guessed answer would otherwise score; tau2
+    /// requires such information to be obtained. Empty by default (DB × COMMUNICATE, tau2's default basis).
+    /// </summary>
+    public IReadOnlyList<string> ActionCheckKinds { get; init; } = [];
+
     /// <summary>Tool errors over an episode after which it ends (tau2's max_errors, cumulative).</summary>
     public int MaxTotalErrors { get; init; } = 10;
 
@@ -61,6 +78,10 @@ public sealed record RetailOptions
         if (Kinds.Count == 0 || Kinds.FirstOrDefault(k => !RetailTaskGenerator.Kinds.Contains(k)) is { } unknown)
         {
             throw new ArgumentException($"environment.options.kinds holds '{Kinds.FirstOrDefault(k => !RetailTaskGenerator.Kinds.Contains(k))}'; fix: use some of {string.Join(", ", RetailTaskGenerator.Kinds)}");
+        }
+        if (ActionCheckKinds.FirstOrDefault(k => !RetailTaskGenerator.Kinds.Contains(k)) is { } unknownCheck)
+        {
+            throw new ArgumentException($"environment.options.action_check_kinds holds '{unknownCheck}'; fix: use some of {string.Join(", ", RetailTaskGenerator.Kinds)}");
         }
         if (OrderIdDigits is < 2 or > 4)
         {
@@ -99,6 +120,8 @@ public sealed record RetailOptions
                     "users" => result with { Users = Read<int>(value) },
                     "kinds" => result with { Kinds = Read<string[]>(value) },
                     "order_id_digits" => result with { OrderIdDigits = Read<int>(value) },
+                    "action_check_kinds" => result with { ActionCheckKinds = Read<string[]>(value) },
+                    "example_ids" => result with { ExampleIds = Read<bool>(value) },
                     "max_total_errors" => result with { MaxTotalErrors = Read<int>(value) },
                     "tools" => result with { OfferedTools = Read<string[]>(value) },
                     _ => result,
@@ -129,7 +152,7 @@ public sealed record RetailOptions
 
     private static readonly string[] Known =
     [
-        "train_seed", "validation_seed", "train_tasks", "validation_tasks", "users", "kinds", "order_id_digits", "max_total_errors", "tools",
+        "train_seed", "validation_seed", "train_tasks", "validation_tasks", "users", "kinds", "order_id_digits", "action_check_kinds", "example_ids", "max_total_errors", "tools",
         "tool_timeout_seconds", "max_tool_calls_per_turn", "max_observation_chars",
     ];
 }

@@ -9,10 +9,27 @@ namespace ToolRL.Agents.Retail;
 /// The retail shop's ten tools over one <see cref="RetailDatabase"/>: plain C# methods made into
 /// <see cref="AIFunction"/>s by <see cref="AIFunctionFactory"/> (their JSON schemas come from the signatures and
 /// descriptions). Look-ups return JSON; actions change the state and refuse what the policy forbids by throwing,
-/// which the executor turns into an error observation (as tau2's tools do).
+/// which the executor turns into an error observation (as tau2's tools do). Without <paramref name="exampleIds"/> the
+/// argument descriptions give no example value ("The order id" instead of "The order id, e.g. #W1234").
 /// </summary>
-internal sealed class RetailTools(RetailDatabase db)
+internal sealed class RetailTools(RetailDatabase db, bool exampleIds = true)
 {
+    // Drops ", e.g. …" from every description in a parameter schema.
+    private static readonly AIFunctionFactoryOptions NoExamples = new()
+    {
+        JsonSchemaCreateOptions = new AIJsonSchemaCreateOptions
+        {
+            TransformSchemaNode = (_, node) =>
+            {
+                if (node is JsonObject o && o["description"] is JsonValue v && v.TryGetValue<string>(out var text) && text.IndexOf(", e.g. ", StringComparison.Ordinal) is >= 0 and var at)
+                {
+                    o["description"] = text[..at];
+                }
+                return node;
+            },
+        },
+    };
+
     /// <summary>The reasons a pending order may be cancelled with.</summary>
     public static readonly string[] CancelReasons = ["no longer needed", "ordered by mistake"];
 
@@ -32,17 +49,21 @@ internal sealed class RetailTools(RetailDatabase db)
     /// <summary>The tools as AIFunctions, in the order they are shown to the model.</summary>
     public IReadOnlyList<AIFunction> Functions() =>
     [
-        AIFunctionFactory.Create(FindUserIdByEmail, "find_user_id_by_email", "Find a user's id from their email address."),
-        AIFunctionFactory.Create(GetUserDetails, "get_user_details", "Get a user's name, email, address and order ids."),
-        AIFunctionFactory.Create(GetOrderDetails, "get_order_details", "Get an order's status, items, address and total."),
-        AIFunctionFactory.Create(GetProductDetails, "get_product_details", "Get a product's name, price and stock."),
-        AIFunctionFactory.Create(ListProducts, "list_products", "List all products with their ids and prices."),
-        AIFunctionFactory.Create(CancelPendingOrder, "cancel_pending_order", "Cancel a pending order. The reason must be 'no longer needed' or 'ordered by mistake'."),
-        AIFunctionFactory.Create(ReturnDeliveredOrder, "return_delivered_order", "Request the return of a delivered order."),
-        AIFunctionFactory.Create(ModifyPendingOrderAddress, "modify_pending_order_address", "Change the shipping address of a pending order."),
-        AIFunctionFactory.Create(ModifyUserAddress, "modify_user_address", "Change a user's default address."),
-        AIFunctionFactory.Create(TransferToHumanAgents, "transfer_to_human_agents", "Transfer the customer to a human agent, with a summary of the issue."),
+        Create(FindUserIdByEmail, "find_user_id_by_email", "Find a user's id from their email address."),
+        Create(GetUserDetails, "get_user_details", "Get a user's name, email, address and order ids."),
+        Create(GetOrderDetails, "get_order_details", "Get an order's status, items, address and total."),
+        Create(GetProductDetails, "get_product_details", "Get a product's name, price and stock."),
+        Create(ListProducts, "list_products", "List all products with their ids and prices."),
+        Create(CancelPendingOrder, "cancel_pending_order", "Cancel a pending order. The reason must be 'no longer needed' or 'ordered by mistake'."),
+        Create(ReturnDeliveredOrder, "return_delivered_order", "Request the return of a delivered order."),
+        Create(ModifyPendingOrderAddress, "modify_pending_order_address", "Change the shipping address of a pending order."),
+        Create(ModifyUserAddress, "modify_user_address", "Change a user's default address."),
+        Create(TransferToHumanAgents, "transfer_to_human_agents", "Transfer the customer to a human agent, with a summary of the issue."),
     ];
+
+    private AIFunction Create(Delegate method, string name, string description) => exampleIds
+        ? AIFunctionFactory.Create(method, name, description)
+        : AIFunctionFactory.Create(method, new AIFunctionFactoryOptions { Name = name, Description = description, JsonSchemaCreateOptions = NoExamples.JsonSchemaCreateOptions });
 
     private JsonObject FindUserIdByEmail([Description("The user's email, e.g. ava.smith12@example.com")] string email) =>
         db.Users.Values.FirstOrDefault(u => string.Equals(u.Email, email.Trim(), StringComparison.OrdinalIgnoreCase)) is { } user

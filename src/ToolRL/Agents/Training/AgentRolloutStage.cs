@@ -18,7 +18,7 @@ namespace ToolRL.Agents.Training;
 /// each trajectory is handed to GRPO/PPO with its loss mask and group. Its reward is the environment's score times
 /// <see cref="EnvironmentWeight"/> plus the configured reward functions, which see the final answer as the completion
 /// and every turn in <c>extra</c> (<c>messages</c> with each turn's parsed <c>tool_calls</c>, <c>num_turns</c>, <c>tool_calls</c>, <c>tool_errors</c>,
-/// <c>termination</c>). Per-turn environment rewards go on each turn's last generated token. Metrics:
+/// <c>termination</c>, and the environment's <c>score_components</c>). Per-turn environment rewards go on each turn's last generated token. Metrics:
 /// <see cref="AgentMetrics"/> and <c>timing_s/gen</c>.
 /// </summary>
 public sealed class AgentRolloutStage(IAgentEnvironmentFactory environments, Qwen2Tokenizer tokenizer, AgentRolloutOptions options,
@@ -84,7 +84,7 @@ public sealed class AgentRolloutStage(IAgentEnvironmentFactory environments, Qwe
 
     /// <summary>
     /// Scores whole trajectories with <paramref name="reward"/>: the opening (system, user) is the prompt, the final answer
-    /// the completion, and <c>extra</c> holds every turn (<c>messages</c>) and the counts; its metrics go into <paramref name="metrics"/>.
+    /// the completion, and <c>extra</c> holds every turn (<c>messages</c>), the counts and the environment's score components; its metrics go into <paramref name="metrics"/>.
     /// </summary>
     internal static double[] ScoreWithRewardFunctions(IRewardFunction reward, IReadOnlyList<AgentTrajectory> played, int step, Dictionary<string, double> metrics)
     {
@@ -100,6 +100,7 @@ public sealed class AgentRolloutStage(IAgentEnvironmentFactory environments, Qwe
                 ["tool_calls"] = t.ToolCalls,
                 ["tool_errors"] = t.ToolErrors,
                 ["termination"] = AgentMetrics.SnakeCase(t.Termination.ToString()),
+                ["score_components"] = new JsonObject(t.Score.Components.Select(c => KeyValuePair.Create(c.Key, (JsonNode?)c.Value))),
             },
             Step = step,
         }).ToList();

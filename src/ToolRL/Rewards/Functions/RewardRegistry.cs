@@ -21,20 +21,22 @@ public sealed class RewardRegistry
 {
     private readonly NamedRegistry<Func<JsonObject?, IRewardFunction>> _factories = new("reward function", "RewardRegistry.Register");
 
-    /// <summary>The process-wide registry, with the built-ins <c>"toolrl"</c> and <c>"bfcl_ast"</c>.</summary>
+    /// <summary>The process-wide registry, with the built-ins <c>"toolrl"</c>, <c>"bfcl_ast"</c> and <c>"env_component"</c>.</summary>
     public static RewardRegistry Default { get; } = CreateWithBuiltIns();
 
     /// <summary>The registered names, sorted.</summary>
     public IReadOnlyList<string> Names => _factories.Names;
 
     /// <summary>A new registry holding the built-ins: <c>"toolrl"</c> (its options: <see cref="ToolRLRewardOptions.FromJson"/>) and
-    /// <c>"bfcl_ast"</c> (<see cref="Evaluation.Bfcl.BfclAstReward"/>, no options).</summary>
+    /// <c>"bfcl_ast"</c> (<see cref="Evaluation.Bfcl.BfclAstReward"/>, no options) and <c>"env_component"</c>
+    /// (<see cref="Agents.Training.EnvironmentComponentReward"/>, option <c>component</c>).</summary>
     public static RewardRegistry CreateWithBuiltIns()
     {
         var registry = new RewardRegistry();
         registry.Register(ToolRLRewardFunction.RegistryName,
             options => new ToolRLRewardFunction(options is null ? ToolRLRewardOptions.Default : ToolRLRewardOptions.FromJson(options)));
         registry.Register(Evaluation.Bfcl.BfclAstReward.RegistryName, _ => new Evaluation.Bfcl.BfclAstReward());
+        registry.Register(Agents.Training.EnvironmentComponentReward.RegistryName, Agents.Training.EnvironmentComponentReward.FromOptions);
         return registry;
     }
 
