@@ -5,7 +5,8 @@ namespace ToolRL.StepTool;
 /// <summary>
 /// StepTool's rule-based step annotator (<c>src/reward/annotation_by_rules.ipynb</c>), for trajectories without a
 /// judge: per intermediate tool call, <b>SuccCalling</b> (the tool answered without error) and <b>Contribution</b>
-/// (its output shows up in the final answer), combined into the step's score (succ + contribution) / 2; the final
+/// (its output shows up in the final answer), combined into the step's score (succ + contribution) / 2, where a failed
+/// call earns no contribution (a gate StepTool's rules lack; <see cref="CallScore"/>); the final
 /// step's score is the episode's outcome. (The authors' GPT-4 annotations combine as (succ + contribution/5) / 2 with
 /// contribution 0–5; the rule gives 0 or 1, so the scale is 1.)
 /// </summary>
@@ -65,7 +66,10 @@ public static class RuleBasedStepAnnotator
         return observation.Length > 0 && (double)LongestCommonSubsequence(observation, finalAnswer) / observation.Length >= threshold;
     }
 
-    /// <summary>The score of an intermediate step: the mean over its calls of (succ + contribution) / 2.</summary>
+    /// <summary>
+    /// The score of an intermediate step: the mean over its calls of <see cref="CallScore"/>, (succ + contribution) / 2
+    /// with contribution counted only for a call that succeeded.
+    /// </summary>
     public static double StepScore(IReadOnlyList<string> observations, string finalAnswer, double threshold = DefaultContributionThreshold)
     {
         ArgumentNullException.ThrowIfNull(observations);
@@ -73,7 +77,19 @@ public static class RuleBasedStepAnnotator
         {
             return 0;
         }
-        return observations.Average(o => ((Succeeded(o) ? 1.0 : 0.0) + (Contributed(o, finalAnswer, threshold) ? 1.0 : 0.0)) / 2);
+        return observations.Average(o => CallScore(o, finalAnswer, threshold));
+    }
+
+    /// <summary>
+    /// The score of one call: (1 + contribution) / 2 when it <see cref="Succeeded"/>, else 0. StepTool's notebook
+    /// scores contribution for failed calls too; here a failed call (an error observation, an unreadable call block,
+    /// an unknown tool) earns no contribution credit, because a policy whose calls fail learned to echo the error text
+    /// in its answer to collect it (docs/steptool.md).
+    /// </summary>
+    public static double CallScore(string observation, string finalAnswer, double threshold = DefaultContributionThreshold)
+    {
+        ArgumentNullException.ThrowIfNull(finalAnswer);
+        return Succeeded(observation) ? (1 + (Contributed(observation, finalAnswer, threshold) ? 1.0 : 0.0)) / 2 : 0;
     }
 
     /// <summary>The length of the longest common subsequence of two strings (characters, O(|a|·|b|) time, O(|b|) memory).</summary>
