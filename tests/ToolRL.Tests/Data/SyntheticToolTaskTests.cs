@@ -151,7 +151,7 @@ public sealed class SyntheticToolTaskTests
         var (typicalTrain, typicalTest) = SyntheticToolTask.GenerateSplit(300, 60, seed: 11, typical);
         var (wideTrain, wideTest) = SyntheticToolTask.GenerateSplit(300, 60, seed: 11, wide);
 
-        Assert.Equal(typicalTest.Select(r => RlJsonl.ToLine(r.Raw)), wideTest.Select(r => RlJsonl.ToLine(r.Raw)));
+        Assert.Equal(typicalTest.Select(r => JsonLines.ToLine(r.Raw)), wideTest.Select(r => JsonLines.ToLine(r.Raw)));
         var testRequests = wideTest.Select(r => r.Prompt[1].Content).ToHashSet();
         Assert.DoesNotContain(wideTrain, r => testRequests.Contains(r.Prompt[1].Content));
         // Same task kinds, tools and system prompts (but for a train row that repeated a test request and was
