@@ -16,33 +16,13 @@ share the structure of the C# implementation:
 Rerun:  /usr/bin/python3 tools/algorithms/make_estimator_fixtures.py
 Writes: tests/ToolRL.Tests/Fixtures/algorithms/estimator_fixtures.json
 """
-import json
 import math
-import os
 
 import torch
 
+from fixture_common import DT, L, response_mask, write_fixture
+
 torch.manual_seed(20261207)
-DT = torch.float64
-OUT = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "ToolRL.Tests", "Fixtures", "algorithms",
-                   "estimator_fixtures.json")
-
-
-def L(t):
-    return t.to(DT).tolist()
-
-
-def response_mask(batch, length):
-    """Right-padded masks with random lengths (>= 2) and, in every third row, a masked 'observation' hole."""
-    mask = torch.zeros(batch, length, dtype=DT)
-    for i in range(batch):
-        n = int(torch.randint(2, length + 1, (1,)))
-        mask[i, :n] = 1
-        if i % 3 == 1 and n >= 5:
-            mask[i, 2:4] = 0
-    return mask
-
-
 def outcome_rewards(mask):
     """A score on each row's last valid token (as the trainer places them)."""
     r = torch.zeros_like(mask)
@@ -109,7 +89,7 @@ def main():
     # Groups of 4, 3, 2 and a group of one, shuffled; gamma 1 and 0.9.
     index = [0, 1, 0, 2, 1, 0, 3, 2, 1, 0]
     for gamma in (1.0, 0.9):
-        m = response_mask(len(index), 8)
+        m = response_mask(len(index), 8, hole=(2, 4))
         r = outcome_rewards(m)
         if gamma != 1.0:
             # Per-token (per-turn) rewards too, so discounting matters.
@@ -121,9 +101,7 @@ def main():
             "reinforce_plus_plus_baseline": L(reinforce_pp_baseline(r, m, index)),
             "reinforce_plus_plus": L(a_pp), "reinforce_plus_plus_returns": L(g_pp),
         })
-    with open(OUT, "w") as f:
-        json.dump({"cases": cases}, f)
-        f.write("\n")
+    write_fixture("estimator_fixtures.json", {"cases": cases})
 
 
 if __name__ == "__main__":

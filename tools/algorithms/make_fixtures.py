@@ -8,35 +8,13 @@ fixtures do not share the vectorised structure of the C# implementation.
 Rerun:  /usr/bin/python3 tools/algorithms/make_fixtures.py
 Writes: tests/ToolRL.Tests/Fixtures/algorithms/algorithms_fixtures.json
 """
-import json
 import math
-import os
 
 import torch
 
+from fixture_common import DT, L, response_mask, write_fixture
+
 torch.manual_seed(20261122)
-DT = torch.float64
-OUT = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "ToolRL.Tests", "Fixtures", "algorithms",
-                   "algorithms_fixtures.json")
-
-
-def L(t):
-    """Tensor -> nested lists (bools as 0/1 floats)."""
-    return t.to(DT).tolist()
-
-
-def response_mask(batch, length, holes=True):
-    """Right-padded masks with random lengths (>= 1 except the last row, which is empty), plus optional
-    zero 'tool token' holes in the middle (multi-turn)."""
-    mask = torch.zeros(batch, length, dtype=DT)
-    for i in range(batch):
-        n = int(torch.randint(2, length + 1, (1,)))
-        mask[i, :n] = 1
-        if holes and i % 3 == 1 and n >= 4:
-            mask[i, 1:3] = 0
-    return mask
-
-
 # ---------------------------------------------------------------- masked helpers (torch_functional.py)
 def masked_sum(x, m):
     s = 0.0
@@ -104,7 +82,7 @@ def grpo(token_rewards, m, groups, eps, norm_by_std):
 
 def grpo_cases():
     cases = []
-    m = response_mask(7, 5, holes=False)
+    m = response_mask(7, 5, hole=None)
     m[6] = 0
     m[6, 0] = 1
     groups = [0, 0, 0, 0, 1, 1, 2]  # a group of 4, a group of 2, a singleton
@@ -360,11 +338,7 @@ def main():
         "value_loss": value_cases(),
         "explained_variance": explained_variance_case(),
     }
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    with open(OUT, "w") as f:
-        json.dump(fixtures, f, indent=1)
-        f.write("\n")
-    print("wrote", os.path.normpath(OUT), os.path.getsize(OUT), "bytes")
+    write_fixture("algorithms_fixtures.json", fixtures, indent=1)
 
 
 if __name__ == "__main__":

@@ -10,15 +10,12 @@ the gradient with respect to logp is autograd's on that loop-built graph (the st
 Rerun:  /usr/bin/python3 tools/algorithms/make_gspo_fixtures.py
 Writes: tests/ToolRL.Tests/Fixtures/algorithms/gspo_fixtures.json
 """
-import json
-import os
 
 import torch
 
+from fixture_common import DT, write_fixture
+
 torch.manual_seed(20261207)
-DT = torch.float64
-OUT = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "ToolRL.Tests", "Fixtures", "algorithms",
-                   "gspo_fixtures.json")
 
 
 def gspo(old, new, adv, mask, low, high):
@@ -70,7 +67,4 @@ def case(low, high, spread, seed_shift, blowup):
 
 # clip-higher with the clamp; the paper's tiny epsilons; on-policy (ratio 1: the loss is -mean of the sequence means of A)
 cases = [case(0.2, 0.28, 0.3, 0.0, True), case(3e-4, 4e-4, 0.05, 0.3, False), case(0.1, 0.1, 0.0, -0.2, False)]
-with open(OUT, "w") as f:
-    json.dump({"gspo": cases}, f, indent=1)
-    f.write("\n")
-print("wrote", OUT)
+write_fixture("gspo_fixtures.json", {"gspo": cases}, indent=1)

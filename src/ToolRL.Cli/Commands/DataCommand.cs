@@ -2,6 +2,7 @@ using System.CommandLine;
 using ToolRL.Configuration;
 using ToolRL.Data;
 using ToolRL.Rewards;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Cli.Commands;
 
@@ -35,7 +36,7 @@ public sealed class DataCommand : ICliCommand
             }
             else
             {
-                RlJsonl.WriteObjects(path, rows);
+                JsonLines.Write(path, rows);
             }
             output.WriteLine($"wrote {written} rows to {path}");
             return 0;
@@ -82,11 +83,11 @@ public sealed class DataCommand : ICliCommand
                 throw new UsageException("--count and --test-count must be non-negative, and --test-count and --test-output go together; fix: e.g. --test-count 100 --test-output test.jsonl");
             }
             var (train, test) = SyntheticToolTask.GenerateSplit(parse.GetValue(count), tests, parse.GetValue(seed), options);
-            RlJsonl.Write(parse.GetValue(target)!.FullName, train);
+            JsonLines.Write(parse.GetValue(target)!.FullName, train.Select(r => r.Raw));
             output.WriteLine($"wrote {train.Count} rows to {parse.GetValue(target)!.FullName}");
             if (tests > 0)
             {
-                RlJsonl.Write(parse.GetValue(testOutput)!.FullName, test);
+                JsonLines.Write(parse.GetValue(testOutput)!.FullName, test.Select(r => r.Raw));
                 output.WriteLine($"wrote {test.Count} test rows to {parse.GetValue(testOutput)!.FullName}");
             }
             return 0;

@@ -1,9 +1,9 @@
 using System.CommandLine;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ToolRL.Data;
 using ToolRL.Tokenization;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Cli.Commands;
 
@@ -14,7 +14,6 @@ namespace ToolRL.Cli.Commands;
 /// </summary>
 public sealed class TokenizeCommand : ICliCommand
 {
-    private static readonly JsonSerializerOptions OutputOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <inheritdoc />
     public Command Build()
@@ -79,6 +78,6 @@ public sealed class TokenizeCommand : ICliCommand
             throw new FormatException($"{where}: needs a string \"text\" or a \"messages\" array");
         }
         row["ids"] = new JsonArray([.. tokenizer.EncodeToIds(text).Select(id => (JsonNode)id)]);
-        return row.ToJsonString(OutputOptions);
+        return JsonLines.ToLine(row);
     }
 }

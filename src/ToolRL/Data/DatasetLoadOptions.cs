@@ -5,7 +5,7 @@ namespace ToolRL.Data;
 /// <summary>What to do with a row that fails validation.</summary>
 public enum InvalidRowPolicy
 {
-    /// <summary>Leave the row out and record it in <see cref="RlDataset.Problems"/>.</summary>
+    /// <summary>Leave the row out and record it in the dataset's <see cref="Dataset{TRow}.Problems"/>.</summary>
     Skip,
 
     /// <summary>Stop loading with a <see cref="DatasetException"/> naming the row and the reason.</summary>

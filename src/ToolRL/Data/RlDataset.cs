@@ -5,22 +5,12 @@ namespace ToolRL.Data;
 /// at a time). Every row is validated: roles, fields, prompt length, and the ground truth by
 /// <see cref="DatasetLoadOptions.GroundTruthValidator"/> when one is given.
 /// </summary>
-public sealed class RlDataset
+public sealed class RlDataset : Dataset<RlRow>
 {
     private RlDataset(IReadOnlyList<RlRow> rows, IReadOnlyList<RowProblem> problems)
+        : base(rows, problems)
     {
-        Rows = rows;
-        Problems = problems;
     }
-
-    /// <summary>The valid rows, in file order.</summary>
-    public IReadOnlyList<RlRow> Rows { get; }
-
-    /// <summary>The rows left out under <see cref="InvalidRowPolicy.Skip"/>, with their index and reason.</summary>
-    public IReadOnlyList<RowProblem> Problems { get; }
-
-    /// <summary>Number of valid rows.</summary>
-    public int Count => Rows.Count;
 
     /// <summary>Loads <paramref name="path"/> (.parquet, .jsonl or .json).</summary>
     /// <exception cref="DatasetException">The file is unreadable, or a row is invalid under <see cref="InvalidRowPolicy.Fail"/>.</exception>

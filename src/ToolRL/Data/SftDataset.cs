@@ -5,22 +5,12 @@ namespace ToolRL.Data;
 /// <c>prompt</c>/<c>response</c>, the <c>rlla_sft.json</c> instruction/input/output layout, and RL rows
 /// (their ground truth becomes the answer).
 /// </summary>
-public sealed class SftDataset
+public sealed class SftDataset : Dataset<SftRow>
 {
     private SftDataset(IReadOnlyList<SftRow> rows, IReadOnlyList<RowProblem> problems)
+        : base(rows, problems)
     {
-        Rows = rows;
-        Problems = problems;
     }
-
-    /// <summary>The valid rows, in file order.</summary>
-    public IReadOnlyList<SftRow> Rows { get; }
-
-    /// <summary>The rows left out under <see cref="InvalidRowPolicy.Skip"/>.</summary>
-    public IReadOnlyList<RowProblem> Problems { get; }
-
-    /// <summary>Number of valid rows.</summary>
-    public int Count => Rows.Count;
 
     /// <summary>
     /// Loads <paramref name="path"/>. The ground-truth validator is not applied (SFT answers carry free thoughts,

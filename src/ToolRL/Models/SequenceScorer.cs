@@ -1,6 +1,6 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ToolRL.Torch.IO;
 using static ToolRL.Torch.torch;
 
 namespace ToolRL.Models;
@@ -12,8 +12,6 @@ namespace ToolRL.Models;
 /// </summary>
 public static class SequenceScorer
 {
-    private static readonly JsonSerializerOptions OutputOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>
     /// Adds <c>"logprobs"</c> (and <c>"ids"</c> for text lines) to one JSON line; <paramref name="encode"/> tokenizes
     /// text lines (called only for them); <paramref name="where"/> (file:line) prefixes errors.
@@ -54,7 +52,7 @@ public static class SequenceScorer
             throw new FormatException($"{where}: needs an \"ids\" array of token ids or a string \"text\"");
         }
         row["logprobs"] = new JsonArray([.. TokenLogProbs(model, ids).Select(x => (JsonNode)x)]);
-        return row.ToJsonString(OutputOptions);
+        return JsonLines.ToLine(row);
     }
 
     /// <summary>log p(ids[t] | ids[&lt;t]) for t = 1 … n−1 (empty for fewer than two ids).</summary>

@@ -1,6 +1,6 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Rewards;
 
@@ -11,8 +11,6 @@ namespace ToolRL.Rewards;
 /// </summary>
 public static class RewardCase
 {
-    private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>The scored line, or null and why the line cannot be scored (never throws for bad input).</summary>
     public static (string? Scored, string? Error) ScoreJsonLine(string line)
     {
@@ -49,7 +47,7 @@ public static class RewardCase
                 ["length"] = score.Length,
                 ["total"] = score.Total,
             };
-            return (row.ToJsonString(Compact), null);
+            return (JsonLines.ToLine(row), null);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
         {

@@ -66,8 +66,7 @@ internal static class ConfigHistory
             ["before"] = c.Before is null ? null : JsonNode.Parse(c.Before),
             ["after"] = c.After is null ? null : JsonNode.Parse(c.After),
         }).ToArray());
-        var lines = entries.Append(entry).Select(e => e.ToJsonString());
-        AtomicFile.WriteAllText(Path.Combine(folder, FileName), string.Join("\n", lines) + "\n");
+        JsonLines.Write(Path.Combine(folder, FileName), entries.Append(entry));
         return entries.Count;
     }
 

@@ -1,6 +1,7 @@
 using ToolRL.Cli;
 using ToolRL.Data;
 using ToolRL.Testing;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Tests.Data;
 
@@ -43,8 +44,8 @@ public sealed class DataCommandTests : IDisposable
 
         var (expectedTrain, expectedTest) = SyntheticToolTask.GenerateSplit(30, 5, 5, SyntheticTaskOptions.Tiny);
         Assert.Equal(0, code);
-        Assert.Equal(expectedTrain.Select(r => RlJsonl.ToLine(r.Raw)), File.ReadAllLines(train));
-        Assert.Equal(expectedTest.Select(r => RlJsonl.ToLine(r.Raw)), File.ReadAllLines(test));
+        Assert.Equal(expectedTrain.Select(r => JsonLines.ToLine(r.Raw)), File.ReadAllLines(train));
+        Assert.Equal(expectedTest.Select(r => JsonLines.ToLine(r.Raw)), File.ReadAllLines(test));
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using ToolRL.Data;
 using ToolRL.Rewards;
 using ToolRL.Testing;
 using ToolRL.Tokenization;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Tests.Data;
 
@@ -58,7 +59,7 @@ public sealed class DatasetLoadTests : IDisposable
     [Fact]
     public void BadRowsAreSkippedWithIndexAndReasonOrFailTheLoad()
     {
-        var good = SyntheticToolTask.Generate(3, 1).Select(r => RlJsonl.ToLine(r.Raw)).ToList();
+        var good = SyntheticToolTask.Generate(3, 1).Select(r => JsonLines.ToLine(r.Raw)).ToList();
         var badRole = good[0].Replace("\"role\":\"user\"", "\"role\":\"narrator\"");
         var badGroundTruth = good[1].Replace("<tool_call>\\n{", "<tool_call>\\n{oops");
         var noPrompt = "{\"data_source\":\"rlla\",\"reward_model\":{\"ground_truth\":\"x\"}}";
@@ -85,7 +86,7 @@ public sealed class DatasetLoadTests : IDisposable
     [Fact]
     public void ACustomGroundTruthValidatorReplacesTheBuiltInOne()
     {
-        var path = Write("rows.jsonl", SyntheticToolTask.Generate(20, 2).Select(r => RlJsonl.ToLine(r.Raw)));
+        var path = Write("rows.jsonl", SyntheticToolTask.Generate(20, 2).Select(r => JsonLines.ToLine(r.Raw)));
         var options = new DatasetLoadOptions { GroundTruthValidator = gt => gt.Contains("<response>") ? "no responses here" : null };
 
         var loaded = RlDataset.Load(path, options);
@@ -98,7 +99,7 @@ public sealed class DatasetLoadTests : IDisposable
     [Fact]
     public void OverlongPromptsAreFilteredUnderErrorAndKeptUnderLeftOrRight()
     {
-        var path = Write("rows.jsonl", SyntheticToolTask.Generate(30, 3).Select(r => RlJsonl.ToLine(r.Raw)));
+        var path = Write("rows.jsonl", SyntheticToolTask.Generate(30, 3).Select(r => JsonLines.ToLine(r.Raw)));
         static int CountChars(IReadOnlyList<ChatMessage> prompt) => prompt.Sum(m => m.Content.Length);
         var all = RlDataset.Load(path);
         var limit = (int)all.Rows.Select(r => CountChars(r.Prompt)).Order().ElementAt(15);

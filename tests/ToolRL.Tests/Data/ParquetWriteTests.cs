@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ToolRL.Cli;
 using ToolRL.Data;
 using ToolRL.Testing;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Tests.Data;
 
@@ -117,7 +118,7 @@ public sealed class ParquetWriteTests : IDisposable
     public void ConvertWritesParquetThatConvertsBackToTheSameJsonl()
     {
         var jsonl = Path.Combine(_dir.Path, "train.jsonl");
-        RlJsonl.Write(jsonl, SyntheticToolTask.Generate(40, seed: 9, SyntheticTaskOptions.Tiny));
+        JsonLines.Write(jsonl, SyntheticToolTask.Generate(40, seed: 9, SyntheticTaskOptions.Tiny).Select(r => r.Raw));
         var parquet = Path.Combine(_dir.Path, "train.parquet");
         var back = Path.Combine(_dir.Path, "back.jsonl");
 

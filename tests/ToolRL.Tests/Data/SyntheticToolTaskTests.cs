@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ToolRL.Data;
 using ToolRL.Rewards;
 using ToolRL.Tokenization;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Tests.Data;
 
@@ -16,7 +17,7 @@ public sealed class SyntheticToolTaskTests
         var again = SyntheticToolTask.Generate(600, seed: 7);
         var other = SyntheticToolTask.Generate(600, seed: 8);
 
-        Assert.Equal(Rows.Select(r => RlJsonl.ToLine(r.Raw)), again.Select(r => RlJsonl.ToLine(r.Raw)));
+        Assert.Equal(Rows.Select(r => JsonLines.ToLine(r.Raw)), again.Select(r => JsonLines.ToLine(r.Raw)));
         Assert.True(Rows.Zip(other).Count(p => p.First.GroundTruth == p.Second.GroundTruth) < 60);
     }
 
@@ -25,7 +26,7 @@ public sealed class SyntheticToolTaskTests
     {
         var prefix = SyntheticToolTask.Generate(50, seed: 7);
 
-        Assert.Equal(prefix.Select(r => RlJsonl.ToLine(r.Raw)), Rows.Take(50).Select(r => RlJsonl.ToLine(r.Raw)));
+        Assert.Equal(prefix.Select(r => JsonLines.ToLine(r.Raw)), Rows.Take(50).Select(r => JsonLines.ToLine(r.Raw)));
     }
 
     [Fact]
@@ -163,7 +164,7 @@ public sealed class SyntheticToolTaskTests
         var path = Path.Combine(Path.GetTempPath(), $"toolrl-synth-{Guid.NewGuid():N}.jsonl");
         try
         {
-            RlJsonl.Write(path, Rows.Take(40));
+            JsonLines.Write(path, Rows.Take(40).Select(r => r.Raw));
             var loaded = RlDataset.Load(path, new DatasetLoadOptions { InvalidRows = InvalidRowPolicy.Fail, GroundTruthValidator = ToolRLGroundTruthRules.Validate });
 
             Assert.Equal(40, loaded.Count);

@@ -3,6 +3,7 @@ using ToolRL.Data;
 using ToolRL.Evaluation.Bfcl;
 using ToolRL.Rewards;
 using ToolRL.Tokenization;
+using ToolRL.Torch.IO;
 
 namespace ToolRL.Tests.Evaluation;
 
@@ -25,7 +26,7 @@ public sealed class BfclRowsAndRewardTests : IDisposable
     {
         var path = Path.Combine(_work.Path, "bfcl.jsonl");
         Directory.CreateDirectory(_work.Path);
-        RlJsonl.WriteObjects(path, Entries.Select(BfclRows.ToRow));
+        JsonLines.Write(path, Entries.Select(BfclRows.ToRow));
         var dataset = RlDataset.Load(path, new DatasetLoadOptions { GroundTruthValidator = ToolRLGroundTruthRules.Validate });   // ToolRL-format answers
         Assert.Equal(Entries.Count, dataset.Rows.Count);
         for (var i = 0; i < Entries.Count; i++)

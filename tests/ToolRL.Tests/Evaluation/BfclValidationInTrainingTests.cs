@@ -3,6 +3,7 @@ using ToolRL.Data;
 using ToolRL.Evaluation.Bfcl;
 using ToolRL.Rewards;
 using ToolRL.Tests.Training;
+using ToolRL.Torch.IO;
 using ToolRL.Training;
 using ToolRL.Training.Metrics;
 
@@ -30,7 +31,7 @@ public sealed class BfclValidationInTrainingTests : IDisposable
         var entries = BfclDataset.Load(_data.Path).Entries;
         Directory.CreateDirectory(_work.Path);
         var valFile = Path.Combine(_work.Path, "bfcl-val.jsonl");
-        RlJsonl.WriteObjects(valFile, entries.Select(BfclRows.ToRow));
+        JsonLines.Write(valFile, entries.Select(BfclRows.ToRow));
 
         var config = TinyRun.GrpoConfig(Path.Combine(_work.Path, "run"));
         config = config with { Trainer = config.Trainer with { SaveFreq = -1, TestFreq = 1, TotalTrainingSteps = 2 } };

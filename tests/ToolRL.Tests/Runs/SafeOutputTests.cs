@@ -3,6 +3,7 @@ using ToolRL.Cli.Commands;
 using ToolRL.Configuration;
 using ToolRL.Data;
 using ToolRL.Models;
+using ToolRL.Torch.IO;
 using ToolRL.Training.Checkpoints;
 
 namespace ToolRL.Tests.Runs;
@@ -24,7 +25,7 @@ public sealed class SafeOutputTests : IDisposable
     public void DataConvertOntoItsOwnInputKeepsTheRows()
     {
         var path = Path.Combine(_temp.Path, "x.jsonl");
-        RlJsonl.Write(path, SyntheticToolTask.Generate(5, 1, SyntheticTaskOptions.Tiny));
+        JsonLines.Write(path, SyntheticToolTask.Generate(5, 1, SyntheticTaskOptions.Tiny).Select(r => r.Raw));
         var before = File.ReadAllLines(path);
 
         var (code, output, err) = Cli.Run("data", "convert", "--input", path, "--output", path);

@@ -1,8 +1,6 @@
-using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using ToolRL.Agents.Rollout;
+using ToolRL.Data;
 using ToolRL.Torch.IO;
 
 namespace ToolRL.Agents.Training;
@@ -17,37 +15,33 @@ internal static class AgentEvalLog
     /// <summary>The folder under a run's output folder.</summary>
     public const string FolderName = "agent_eval";
 
-    // Requests and tool results are kept readable instead of \u-escaped.
-    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>Writes <paramref name="trajectories"/> atomically and returns the file's path.</summary>
     public static string Write(string outputDir, string phase, IReadOnlyList<AgentTrajectory> trajectories)
     {
-        var text = new StringBuilder();
-        foreach (var t in trajectories)
-        {
-            var row = new JsonObject
-            {
-                ["task"] = t.Task.Id,
-                ["kind"] = t.Task.Data["kind"]?.DeepClone(),
-                ["trial"] = t.SampleIndex,
-                ["success"] = t.Score.Success,
-                ["reward"] = t.Score.Reward,
-                ["termination"] = t.Termination.ToString(),
-                ["tool_calls"] = t.ToolCalls,
-                ["tool_errors"] = t.ToolErrors,
-            };
-            foreach (var (name, value) in t.Score.Components)
-            {
-                row[name] = value;
-            }
-            row["messages"] = new JsonArray([.. t.Messages.Where(m => m.Role != "system").Select(m => (JsonNode?)Message(m))]);
-            text.Append(row.ToJsonString(JsonOptions)).Append('\n');
-        }
         var path = Path.Combine(outputDir, FolderName, $"{phase}.jsonl");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        AtomicFile.WriteAllText(path, text.ToString());
+        JsonLines.Write(path, trajectories.Select(Row));
         return path;
+    }
+
+    private static JsonObject Row(AgentTrajectory t)
+    {
+        var row = new JsonObject
+        {
+            ["task"] = t.Task.Id,
+            ["kind"] = t.Task.Data["kind"]?.DeepClone(),
+            ["trial"] = t.SampleIndex,
+            ["success"] = t.Score.Success,
+            ["reward"] = t.Score.Reward,
+            ["termination"] = t.Termination.ToString(),
+            ["tool_calls"] = t.ToolCalls,
+            ["tool_errors"] = t.ToolErrors,
+        };
+        foreach (var (name, value) in t.Score.Components)
+        {
+            row[name] = value;
+        }
+        row["messages"] = new JsonArray([.. t.Messages.Where(m => m.Role != "system").Select(m => (JsonNode?)Message(m))]);
+        return row;
     }
 
     private static JsonObject Message(Tokenization.ChatMessage m)

@@ -44,7 +44,7 @@ public static class BfclRows
     public static void Write(string path, IEnumerable<BfclEntry> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        AtomicFile.WriteAllText(path, string.Concat(entries.Select(e => Data.RlJsonl.ToLine(ToRow(e)) + "\n")));
+        JsonLines.Write(path, entries.Select(ToRow));
     }
 
     /// <summary>The BFCL case of a row's <c>extra_info.bfcl</c>: id, category, function docs and ground truth.</summary>

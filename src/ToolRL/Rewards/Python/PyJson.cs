@@ -124,9 +124,8 @@ internal ref struct PyJson
         _pos++;
         var dict = new PyDict();
         SkipWhitespace();
-        if (_pos < _s.Length && _s[_pos] == '}')
+        if (Closes('}'))
         {
-            _pos++;
             return Leave(PyValue.FromDict(dict));
         }
         while (true)
@@ -153,18 +152,13 @@ internal ref struct PyJson
                 return null;
             }
             dict.Set(key, value);
-            SkipWhitespace();
-            if (_pos < _s.Length && _s[_pos] == '}')
+            switch (NextItem('}'))
             {
-                _pos++;
-                return Leave(PyValue.FromDict(dict));
+                case true:
+                    return Leave(PyValue.FromDict(dict));
+                case null:
+                    return null;
             }
-            if (_pos >= _s.Length || _s[_pos] != ',')
-            {
-                return Fail("Expecting ',' delimiter", _pos);
-            }
-            _pos++;
-            SkipWhitespace();
         }
     }
 
@@ -177,9 +171,8 @@ internal ref struct PyJson
         _pos++;
         var items = new List<PyValue>();
         SkipWhitespace();
-        if (_pos < _s.Length && _s[_pos] == ']')
+        if (Closes(']'))
         {
-            _pos++;
             return Leave(PyValue.FromList(items));
         }
         while (true)
@@ -190,19 +183,44 @@ internal ref struct PyJson
                 return null;
             }
             items.Add(value);
-            SkipWhitespace();
-            if (_pos < _s.Length && _s[_pos] == ']')
+            switch (NextItem(']'))
             {
-                _pos++;
-                return Leave(PyValue.FromList(items));
+                case true:
+                    return Leave(PyValue.FromList(items));
+                case null:
+                    return null;
             }
-            if (_pos >= _s.Length || _s[_pos] != ',')
-            {
-                return Fail("Expecting ',' delimiter", _pos);
-            }
-            _pos++;
-            SkipWhitespace();
         }
+    }
+
+    // Consumes the closing bracket when it is next.
+    private bool Closes(char close)
+    {
+        if (_pos < _s.Length && _s[_pos] == close)
+        {
+            _pos++;
+            return true;
+        }
+        return false;
+    }
+
+    // After an object's or array's item: true at its closing bracket, false after a comma (and the whitespace after
+    // it), null at anything else, recorded as Python's json reports it.
+    private bool? NextItem(char close)
+    {
+        SkipWhitespace();
+        if (Closes(close))
+        {
+            return true;
+        }
+        if (_pos >= _s.Length || _s[_pos] != ',')
+        {
+            Fail("Expecting ',' delimiter", _pos);
+            return null;
+        }
+        _pos++;
+        SkipWhitespace();
+        return false;
     }
 
     private bool Enter()

@@ -26,11 +26,6 @@ internal sealed class MetricsLog : IDisposable
     /// <summary>File name of the CSV log.</summary>
     public const string CsvFileName = "metrics.csv";
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     private readonly List<MetricsRow> _rows = [];
     private TensorBoard.TensorBoardWriter? _tensorBoard;
 
@@ -160,7 +155,7 @@ internal sealed class MetricsLog : IDisposable
         {
             obj[key] = JsonValue.Create(value);
         }
-        return obj.ToJsonString(JsonOptions);
+        return JsonLines.ToLine(obj);
     }
 
     /// <summary>The CSV text of <paramref name="rows"/>: a header of <c>step</c> plus every metric name, empty cells where a step lacks a metric.</summary>

@@ -1,6 +1,7 @@
 using ToolRL.Configuration;
 using ToolRL.Data;
 using ToolRL.Rewards;
+using ToolRL.Torch.IO;
 using ToolRL.Training.Checkpoints;
 
 namespace ToolRL.Training.Pipeline;
@@ -23,8 +24,8 @@ internal static class DataStage
             AtomicDirectory.Publish(dataDir, dir =>
             {
                 var (trainRows, testRows) = SyntheticToolTask.GenerateSplit(synthetic.TrainCount, synthetic.ValCount, synthetic.Seed, synthetic.TaskOptions);
-                RlJsonl.Write(Path.Combine(dir, "train.jsonl"), trainRows);
-                RlJsonl.Write(Path.Combine(dir, "val.jsonl"), testRows);
+                JsonLines.Write(Path.Combine(dir, "train.jsonl"), trainRows.Select(r => r.Raw));
+                JsonLines.Write(Path.Combine(dir, "val.jsonl"), testRows.Select(r => r.Raw));
             });
             var train = Load(Path.Combine(dataDir, "train.jsonl"));
             var val = Load(Path.Combine(dataDir, "val.jsonl"));
