@@ -201,7 +201,12 @@ public sealed class TrainingPipeline
             yield break;
         }
 
-        if (agent is not null && Config.Rft is { } rft)
+        if (agent is not null && Config.Rft is not null && Config.Algorithm == AlgorithmKind.Sft)
+        {
+            // algorithm sft means the supervised warm start only; the rft section waits for a run that asks for it.
+            _log("rft: skipped (algorithm sft runs the supervised warm start only)");
+        }
+        else if (agent is not null && Config.Rft is { } rft)
         {
             // The SFT start, so the report can say what RFT and RL each added.
             if (!AgentRun.HasEvaluation(StageDir, "after_sft"))

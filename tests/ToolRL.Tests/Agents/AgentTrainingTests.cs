@@ -104,18 +104,7 @@ public class AgentTrainingTests
     public async Task Algorithm_rft_samples_filters_and_fine_tunes_after_the_gold_sft()
     {
         using var temp = new TempDirectory("agent-rft");
-        var config = TrainingConfig.FromJson(JsonNode.Parse($$"""
-            {
-              "algorithm": "rft", "seed": 3, "batch_size": 2, "n": 2, "max_prompt_length": 2048, "max_response_length": 40,
-              "ppo_mini_batch_size": 2,
-              "model": { "tiny": { "hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1, "intermediate_size": 32 } },
-              "tokenizer": { "train_bpe": { "vocab_size": 400 } },
-              "environment": { "name": "retail", "options": { "train_tasks": 3, "validation_tasks": 1, "users": 2 }, "max_assistant_turns": 2, "eval_trials": 1 },
-              "sft": { "epochs": 1, "lr": 1e-3, "batch_size": 4, "micro_batch_size": 4 },
-              "rft": { "rounds": 1, "samples_per_task": 2, "threshold": 0.0, "lr": 1e-3, "batch_size": 6, "micro_batch_size": 6 },
-              "trainer": { "experiment_name": "agent-rft", "output_dir": "{{temp.Path.Replace("\\", "/")}}", "save_freq": -1, "test_freq": -1, "val_before_train": false }
-            }
-            """)!.AsObject());
+        var config = RftRunConfig("rft", temp.Path);
         Assert.Equal(config.ToJsonString(), TrainingConfig.Parse(config.ToJsonString()).ToJsonString());
         var phases = new List<string>();
         await foreach (var step in new TrainingPipeline(config, temp.Path, resume: false).RunAsync())
@@ -130,6 +119,34 @@ public class AgentTrainingTests
         var e = Assert.Throws<ConfigurationException>(() => TrainingConfig.Parse(config.ToJsonString().Replace("\"environment\"", "\"environment_off\"", StringComparison.Ordinal)));
         Assert.Contains("environment_off", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Algorithm_sft_keeps_to_the_warm_start_even_with_an_rft_section()
+    {
+        using var temp = new TempDirectory("agent-sft-only");
+        var phases = new List<string>();
+        await foreach (var step in new TrainingPipeline(RftRunConfig("sft", temp.Path), temp.Path, resume: false).RunAsync())
+        {
+            phases.Add(step.Phase);
+        }
+        Assert.Equal(["sft"], phases.Distinct());
+        Assert.False(Directory.Exists(Path.Combine(temp.Path, "rft")));
+        Assert.True(File.Exists(Path.Combine(temp.Path, "sft", "model", "config.json")));
+    }
+
+    private static TrainingConfig RftRunConfig(string algorithm, string outputDir) =>
+        TrainingConfig.FromJson(JsonNode.Parse($$"""
+            {
+              "algorithm": "{{algorithm}}", "seed": 3, "batch_size": 2, "n": 2, "max_prompt_length": 2048, "max_response_length": 40,
+              "ppo_mini_batch_size": 2,
+              "model": { "tiny": { "hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1, "intermediate_size": 32 } },
+              "tokenizer": { "train_bpe": { "vocab_size": 400 } },
+              "environment": { "name": "retail", "options": { "train_tasks": 3, "validation_tasks": 1, "users": 2 }, "max_assistant_turns": 2, "eval_trials": 1 },
+              "sft": { "epochs": 1, "lr": 1e-3, "batch_size": 4, "micro_batch_size": 4 },
+              "rft": { "rounds": 1, "samples_per_task": 2, "threshold": 0.0, "lr": 1e-3, "batch_size": 6, "micro_batch_size": 6 },
+              "trainer": { "experiment_name": "agent-rft", "output_dir": "{{outputDir.Replace("\\", "/")}}", "save_freq": -1, "test_freq": -1, "val_before_train": false }
+            }
+            """)!.AsObject());
 
     [Fact]
     public async Task Rejection_sampling_plays_every_task_in_memory_bounded_batches()
