@@ -296,6 +296,16 @@ struct Reducer {
     bool dirty = false;
     std::exception_ptr error;                 // a failed start inside a hook, rethrown by finish()
 
+    /// Empties the buckets and re-arms every bucket's countdown for the next step. After an all-reduce the buckets
+    /// hold the other ranks' sums even when this rank added nothing, so finish() passes `after_reduce`.
+    void reset(bool after_reduce) {
+        if (dirty || after_reduce) {
+            for (auto& b : buckets) b.zero_();
+            dirty = false;
+        }
+        pending = size;
+    }
+
     void start_ready() {
         while (works.size() < buckets.size() && pending[works.size()] == 0) start(works.size());
     }
@@ -418,9 +428,7 @@ TRL_API int trl_dist_reducer_finish(TrlReducer r) {
         auto sum = bucket.narrow(0, r->offset_of[i], p.numel()).view(p.sizes()).to(p.scalar_type(), false, true);  // a copy: the bucket is zeroed below
         p.mutable_grad() = sum.contiguous();
     }
-    for (auto& b : r->buckets) b.zero_();
-    r->dirty = false;
-    r->pending = r->size;
+    r->reset(true);
     return 0;
     TRL_CATCH_RET(-1)
 }
@@ -429,11 +437,7 @@ TRL_API int trl_dist_reducer_finish(TrlReducer r) {
 TRL_API int trl_dist_reducer_zero(TrlReducer r) {
     TRL_TRY
     if (!r->works.empty()) throw std::logic_error("reducer: zero() while all-reduces are running; call finish() first");
-    if (r->dirty) {
-        for (auto& b : r->buckets) b.zero_();
-        r->dirty = false;
-    }
-    r->pending = r->size;
+    r->reset(false);
     return 0;
     TRL_CATCH_RET(-1)
 }

@@ -50,68 +50,51 @@ internal sealed class JsonFields
 
     public long GetLong(string field, long fallback) => GetLongOrNull(field) ?? fallback;
 
-    public long? GetLongOrNull(string field)
-    {
-        if (!Has(field))
-        {
-            return null;
-        }
-        if (_root[field] is JsonValue v && v.TryGetValue<JsonElement>(out var e) && e.ValueKind == JsonValueKind.Number)
-        {
-            if (e.TryGetInt64(out var l))
-            {
-                return l;
-            }
-            // Some tools write integers as 2.0; accept exact integers only.
-            var d = e.GetDouble();
-            if (Math.Floor(d) == d && Math.Abs(d) < 9e15)
-            {
-                return (long)d;
-            }
-        }
-        throw Error(field, Show(field), "is not an integer", "write a whole number");
-    }
+    public long? GetLongOrNull(string field) =>
+        Element(field, IsWholeNumber, "is not an integer", "write a whole number") is { } e ? (e.TryGetInt64(out var l) ? l : (long)e.GetDouble()) : null;
 
     public double GetDouble(string field, double fallback) => GetDoubleOrNull(field) ?? fallback;
 
-    public double? GetDoubleOrNull(string field)
+    public double? GetDoubleOrNull(string field) =>
+        Element(field, e => e.ValueKind == JsonValueKind.Number, "is not a number", "write a number such as 1e-06")?.GetDouble();
+
+    public bool GetBool(string field, bool fallback) =>
+        Element(field, e => e.ValueKind is JsonValueKind.True or JsonValueKind.False, "is not a boolean", "write true or false")?.GetBoolean() ?? fallback;
+
+    public string? GetString(string field) =>
+        Element(field, e => e.ValueKind == JsonValueKind.String, "is not a string", "write a JSON string")?.GetString();
+
+    /// <summary>Some tools write integers as 2.0; exact integers are accepted, other numbers are not.</summary>
+    private static bool IsWholeNumber(JsonElement e)
+    {
+        if (e.ValueKind != JsonValueKind.Number)
+        {
+            return false;
+        }
+        if (e.TryGetInt64(out _))
+        {
+            return true;
+        }
+        var d = e.GetDouble();
+        return Math.Floor(d) == d && Math.Abs(d) < 9e15;
+    }
+
+    /// <summary>
+    /// The one typed read: null when the field is absent or null; the field's JSON value when <paramref name="accepts"/>
+    /// it; otherwise the error naming the source, the field, its value, <paramref name="requirement"/> and
+    /// <paramref name="fix"/>.
+    /// </summary>
+    private JsonElement? Element(string field, Func<JsonElement, bool> accepts, string requirement, string fix)
     {
         if (!Has(field))
         {
             return null;
         }
-        if (_root[field] is JsonValue v && v.TryGetValue<JsonElement>(out var e) && e.ValueKind == JsonValueKind.Number)
+        if (_root[field] is JsonValue v && v.TryGetValue<JsonElement>(out var e) && accepts(e))
         {
-            return e.GetDouble();
+            return e;
         }
-        throw Error(field, Show(field), "is not a number", "write a number such as 1e-06");
-    }
-
-    public bool GetBool(string field, bool fallback)
-    {
-        if (!Has(field))
-        {
-            return fallback;
-        }
-        if (_root[field] is JsonValue v && v.TryGetValue<JsonElement>(out var e)
-            && e.ValueKind is JsonValueKind.True or JsonValueKind.False)
-        {
-            return e.GetBoolean();
-        }
-        throw Error(field, Show(field), "is not a boolean", "write true or false");
-    }
-
-    public string? GetString(string field)
-    {
-        if (!Has(field))
-        {
-            return null;
-        }
-        if (_root[field] is JsonValue v && v.TryGetValue<JsonElement>(out var e) && e.ValueKind == JsonValueKind.String)
-        {
-            return e.GetString();
-        }
-        throw Error(field, Show(field), "is not a string", "write a JSON string");
+        throw Error(field, Show(field), requirement, fix);
     }
 
     /// <summary>An id field that Hugging Face allows as one integer or a list of integers (eos_token_id).</summary>

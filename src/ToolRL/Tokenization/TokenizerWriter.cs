@@ -45,11 +45,7 @@ internal static class TokenizerWriter
             w.WriteStartObject();
             w.WriteNumber("id", token.Id);
             w.WriteString("content", token.Content);
-            w.WriteBoolean("single_word", token.SingleWord);
-            w.WriteBoolean("lstrip", token.LeftStrip);
-            w.WriteBoolean("rstrip", token.RightStrip);
-            w.WriteBoolean("normalized", token.Normalized);
-            w.WriteBoolean("special", token.Special);
+            WriteFlags(w, Flags(token));
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -121,6 +117,21 @@ internal static class TokenizerWriter
         w.WriteEndObject();
     }
 
+    /// <summary>An added token's flags in the order the tokenizers library writes them to tokenizer.json.</summary>
+    private static (string Name, bool Value)[] Flags(AddedToken token) =>
+    [
+        ("single_word", token.SingleWord), ("lstrip", token.LeftStrip), ("rstrip", token.RightStrip),
+        ("normalized", token.Normalized), ("special", token.Special),
+    ];
+
+    private static void WriteFlags(Utf8JsonWriter w, IEnumerable<(string Name, bool Value)> flags)
+    {
+        foreach (var (name, value) in flags)
+        {
+            w.WriteBoolean(name, value);
+        }
+    }
+
     private static void WriteConfig(Utf8JsonWriter w, TokenizerDefinition definition, string eosToken, string? padToken)
     {
         w.WriteStartObject();
@@ -131,11 +142,8 @@ internal static class TokenizerWriter
         {
             w.WriteStartObject(token.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
             w.WriteString("content", token.Content);
-            w.WriteBoolean("lstrip", token.LeftStrip);
-            w.WriteBoolean("normalized", token.Normalized);
-            w.WriteBoolean("rstrip", token.RightStrip);
-            w.WriteBoolean("single_word", token.SingleWord);
-            w.WriteBoolean("special", token.Special);
+            // transformers writes tokenizer_config.json with sorted keys.
+            WriteFlags(w, Flags(token).OrderBy(f => f.Name, StringComparer.Ordinal));
             w.WriteEndObject();
         }
         w.WriteEndObject();

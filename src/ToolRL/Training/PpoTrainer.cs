@@ -64,37 +64,21 @@ public sealed class PpoTrainer : RlTrainer
         using var time = timer.Time(MetricNames.TimingUpdateCritic);
         _critic.Module.Train();
         _criticGroup.LearningRate = Config.CriticLr;
-        var plan = MiniBatchPlan.ByGroup(data.GroupIds, Config.PpoMiniBatchSize, Config.PpoMicroBatchSize);
         double loss = 0, clipFrac = 0, vpred = 0, tokens = 0;
-        var steps = 0;
-        for (var epoch = 0; epoch < Config.PpoEpochs; epoch++)
+        var steps = UpdateByMiniBatches(data, _criticGroup, (batch, normalizer) =>
         {
-            foreach (var mini in plan)
+            var predicted = _critic.Values(batch);
+            var result = ValueLoss.ComputeClipped(predicted, batch.Select(data.Values!), batch.Select(data.Returns!), batch.ResponseMask,
+                Config.CliprangeValue, Config.LossAggMode, normalizer);
+            loss += result.VfLoss.ItemDouble();
+            clipFrac += result.VfClipFrac * batch.TokenCount;
+            using (NoGrad())
             {
-                var normalizer = NormalizerOf(data, mini.SelectMany(m => m));
-                _criticGroup.ZeroGrad();
-                var mine = RankShare.RoundRobin(mini.Count, Setup.Group);
-                foreach (var k in mine)
-                {
-                    var micro = mini[k];
-                    using var scope = NewScope();
-                    var batch = data.BuildMicroBatch(micro, Setup.Prompts.PadTokenId);
-                    var predicted = _critic.Values(batch);
-                    var result = ValueLoss.ComputeClipped(predicted, batch.Select(data.Values!), batch.Select(data.Returns!), batch.ResponseMask,
-                        Config.CliprangeValue, Config.LossAggMode, normalizer);
-                    _criticGroup.Backward(result.VfLoss, lastMicroBatch: k == mine[^1]);
-                    loss += result.VfLoss.ItemDouble();
-                    clipFrac += result.VfClipFrac * batch.TokenCount;
-                    using (NoGrad())
-                    {
-                        vpred += Masked.Sum(predicted, batch.ResponseMask).ItemDouble();
-                    }
-                    tokens += batch.TokenCount;
-                }
-                _criticGroup.Step();
-                steps++;
+                vpred += Masked.Sum(predicted, batch.ResponseMask).ItemDouble();
             }
-        }
+            tokens += batch.TokenCount;
+            return result.VfLoss;
+        });
         var sums = new[] { loss, clipFrac, vpred, tokens };
         RankShare.Sum(Setup.Group, sums);
         (loss, clipFrac, vpred, tokens) = (sums[0], sums[1], sums[2], sums[3]);

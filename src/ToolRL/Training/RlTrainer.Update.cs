@@ -19,60 +19,44 @@ public abstract partial class RlTrainer
         var policy = Setup.Policy;
         policy.Module.Train();
         var settings = ConfiguredAlgorithms.PolicyLossSettingsOf(Config);
-        var plan = MiniBatchPlan.ByGroup(data.GroupIds, Config.PpoMiniBatchSize, Config.PpoMicroBatchSize);
         double pgLoss = 0, klLoss = 0, tokens = 0, clipFrac = 0, clipFracLower = 0, ppoKl = 0, entropy = 0, ratioSkipped = 0;
-        var optimizerSteps = 0;
-        for (var epoch = 0; epoch < Config.PpoEpochs; epoch++)
+        var optimizerSteps = UpdateByMiniBatches(data, _actor, (batch, normalizer) =>
         {
-            foreach (var mini in plan)
+            var (logProbs, tokenEntropy) = policy.ScoreResponses(batch, Config.Sampling.Temperature, withEntropy: true);
+            var old = data.OldLogProbs is null ? logProbs.Detach() : batch.Select(data.OldLogProbs);
+            var result = _policyLoss(old, logProbs, batch.Select(data.Advantages!), batch.ResponseMask, settings, normalizer);
+            var loss = result.PgLoss;
+            var microTokens = batch.TokenCount;
+            using (NoGrad())
             {
-                var normalizer = NormalizerOf(data, mini.SelectMany(m => m));
-                _actor.ZeroGrad();
-                var mine = RankShare.RoundRobin(mini.Count, Setup.Group);
-                foreach (var k in mine)
-                {
-                    var micro = mini[k];
-                    using var scope = NewScope();
-                    var batch = data.BuildMicroBatch(micro, Setup.Prompts.PadTokenId);
-                    var (logProbs, tokenEntropy) = policy.ScoreResponses(batch, Config.Sampling.Temperature, withEntropy: true);
-                    var old = data.OldLogProbs is null ? logProbs.Detach() : batch.Select(data.OldLogProbs);
-                    var result = _policyLoss(old, logProbs, batch.Select(data.Advantages!), batch.ResponseMask, settings, normalizer);
-                    var loss = result.PgLoss;
-                    var microTokens = batch.TokenCount;
-                    using (NoGrad())
-                    {
-                        entropy += Masked.Sum(tokenEntropy!, batch.ResponseMask).ItemDouble();
-                    }
-                    clipFrac += result.PgClipFrac * microTokens;
-                    clipFracLower += result.PgClipFracLower * microTokens;
-                    ppoKl += result.PpoKl * microTokens;
-                    tokens += microTokens;
-                    var skipped = Config.RatioThreshold is not null && RatioThreshold.Skips(RatioThreshold.MeanRatio(old, logProbs, batch.ResponseMask), Config.RatioThreshold);
-                    if (skipped)
-                    {
-                        // As trl: the whole loss times 0 (finite: the log-ratio is clamped), so its gradient is 0 but
-                        // the backward still runs, as every micro-batch's does. Its pg_loss counts as 0, as trl logs it.
-                        ratioSkipped++;
-                        loss = loss * 0.0;
-                    }
-                    else if (Config.EntropyCoeff != 0)
-                    {
-                        loss = loss - LossAggregation.Aggregate(tokenEntropy!, batch.ResponseMask, Config.LossAggMode, normalizer) * Config.EntropyCoeff;
-                    }
-                    if (!skipped && Config.UseKlLoss && Config.NeedsReferenceModel)
-                    {
-                        var kl = KlPenalty.Estimate(logProbs, batch.Select(data.RefLogProbs!), Config.KlLossType);
-                        var klAgg = LossAggregation.Aggregate(kl, batch.ResponseMask, Config.LossAggMode, normalizer);
-                        klLoss += klAgg.ItemDouble();
-                        loss = loss + klAgg * Config.KlCoef;
-                    }
-                    _actor.Backward(loss, lastMicroBatch: k == mine[^1]);
-                    pgLoss += skipped ? 0 : result.PgLoss.ItemDouble();
-                }
-                _actor.Step();
-                optimizerSteps++;
+                entropy += Masked.Sum(tokenEntropy!, batch.ResponseMask).ItemDouble();
             }
-        }
+            clipFrac += result.PgClipFrac * microTokens;
+            clipFracLower += result.PgClipFracLower * microTokens;
+            ppoKl += result.PpoKl * microTokens;
+            tokens += microTokens;
+            var skipped = Config.RatioThreshold is not null && RatioThreshold.Skips(RatioThreshold.MeanRatio(old, logProbs, batch.ResponseMask), Config.RatioThreshold);
+            if (skipped)
+            {
+                // As trl: the whole loss times 0 (finite: the log-ratio is clamped), so its gradient is 0 but
+                // the backward still runs, as every micro-batch's does. Its pg_loss counts as 0, as trl logs it.
+                ratioSkipped++;
+                return loss * 0.0;
+            }
+            pgLoss += result.PgLoss.ItemDouble();
+            if (Config.EntropyCoeff != 0)
+            {
+                loss = loss - LossAggregation.Aggregate(tokenEntropy!, batch.ResponseMask, Config.LossAggMode, normalizer) * Config.EntropyCoeff;
+            }
+            if (Config.UseKlLoss && Config.NeedsReferenceModel)
+            {
+                var kl = KlPenalty.Estimate(logProbs, batch.Select(data.RefLogProbs!), Config.KlLossType);
+                var klAgg = LossAggregation.Aggregate(kl, batch.ResponseMask, Config.LossAggMode, normalizer);
+                klLoss += klAgg.ItemDouble();
+                loss = loss + klAgg * Config.KlCoef;
+            }
+            return loss;
+        });
         // Data-parallel: every sum above covered this rank's micro-batches only.
         var sums = new[] { pgLoss, klLoss, tokens, clipFrac, clipFracLower, ppoKl, entropy, ratioSkipped };
         RankShare.Sum(Setup.Group, sums);
@@ -92,6 +76,37 @@ public abstract partial class RlTrainer
             metrics[MetricNames.KlCoef] = Config.KlCoef;
         }
         _actor.ReportMetrics(metrics);
+    }
+
+    /// <summary>
+    /// The PPO update loop of the actor and the critic: <c>ppo_epochs</c> passes over the mini-batches (grouped as
+    /// <see cref="MiniBatchPlan.ByGroup"/>), one optimizer step of <paramref name="group"/> per mini-batch. Each
+    /// micro-batch's loss (<paramref name="microBatchLoss"/>, given the mini-batch's <see cref="LossNormalizer"/>) is
+    /// back-propagated and accumulated; data-parallel ranks take their micro-batches round robin. Returns the number of
+    /// optimizer steps.
+    /// </summary>
+    private protected int UpdateByMiniBatches(StepData data, ParameterGroup group, Func<MicroBatch, LossNormalizer, Tensor> microBatchLoss)
+    {
+        var plan = MiniBatchPlan.ByGroup(data.GroupIds, Config.PpoMiniBatchSize, Config.PpoMicroBatchSize);
+        var optimizerSteps = 0;
+        for (var epoch = 0; epoch < Config.PpoEpochs; epoch++)
+        {
+            foreach (var mini in plan)
+            {
+                var normalizer = NormalizerOf(data, mini.SelectMany(m => m));
+                group.ZeroGrad();
+                var mine = RankShare.RoundRobin(mini.Count, Setup.Group);
+                foreach (var k in mine)
+                {
+                    using var scope = NewScope();
+                    var batch = data.BuildMicroBatch(mini[k], Setup.Prompts.PadTokenId);
+                    group.Backward(microBatchLoss(batch, normalizer), lastMicroBatch: k == mine[^1]);
+                }
+                group.Step();
+                optimizerSteps++;
+            }
+        }
+        return optimizerSteps;
     }
 
     /// <summary>
