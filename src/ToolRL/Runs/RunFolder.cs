@@ -1,8 +1,10 @@
+using Microsoft.Extensions.Logging;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ToolRL.Agents.Training;
 using ToolRL.Configuration;
 using ToolRL.Torch.IO;
+using ToolRL.Training;
 using ToolRL.Training.Checkpoints;
 using ToolRL.Training.Metrics;
 using ToolRL.Training.Validation;
@@ -60,9 +62,9 @@ public sealed class RunFolder : IDisposable
     /// <summary>Checks the inputs, locks <paramref name="folder"/> and prepares it for a run of <paramref name="config"/>.</summary>
     /// <exception cref="RunSetupException">An input is unusable, the folder holds a run and the options do not say what to do, or a resume changes the configuration.</exception>
     /// <exception cref="RunFolderLockedException">Another run holds the folder.</exception>
-    public static RunFolder Open(string folder, TrainingConfig config, RunStartOptions options, Action<string>? log = null)
+    public static RunFolder Open(string folder, TrainingConfig config, RunStartOptions options, ILogger? logger = null)
     {
-        log ??= _ => { };
+        var log = ProgressLog.Notes(logger);
         var full = System.IO.Path.GetFullPath(folder);
         if (options.Resume && options.Overwrite)
         {

@@ -145,7 +145,7 @@ public sealed class TrainingPipeline
             yield break;
         }
         StageDir = OutputDir;
-        using var run = RunFolder.Open(OutputDir, Config, _start, _log);
+        using var run = RunFolder.Open(OutputDir, Config, _start, _logger);
         _recordedSettings = run.RecordedSettings;
         await foreach (var step in RunStagesAsync(cancellationToken))
         {
@@ -168,7 +168,7 @@ public sealed class TrainingPipeline
 
         // An environment brings its own tasks (rows naming them), tokenizer corpus, gold SFT data, rollout and evaluation.
         await using var agent = Config.Environment is { } environment
-            ? await AgentRun.StartAsync(environment, _log, ToolsAdded(environment), cancellationToken)
+            ? await AgentRun.StartAsync(environment, _logger, ToolsAdded(environment), cancellationToken)
             : null;
         // Offline StepTool replays step-grained files (read, or generated from the environment) instead of prompts.
         var stepTool = Config.StepTool is { Mode: StepToolMode.Offline } stepConfig ? await StepToolRun.PrepareAsync(stepConfig, StageDir, agent, _log, cancellationToken) : null;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Text.Json.Nodes;
 using ToolRL.Agents.Mcp;
 using ToolRL.Agents.Rollout;
@@ -44,11 +45,11 @@ public sealed class AgentRun : IAsyncDisposable
     public IAgentEnvironmentFactory Environments { get; }
 
     /// <summary>Creates the environment named in <paramref name="config"/> and starts its MCP servers.</summary>
-    public static async Task<AgentRun> StartAsync(EnvironmentConfig config, Action<string>? log = null, EnvironmentRegistry? registry = null,
+    public static async Task<AgentRun> StartAsync(EnvironmentConfig config, ILogger? logger = null, EnvironmentRegistry? registry = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var write = log ?? (_ => { });
+        var write = ProgressLog.Notes(logger);
         IAgentEnvironmentFactory environments;
         try
         {

@@ -53,8 +53,7 @@ public static class TrainingPlanner
         }
         if (config.DType != ComputeDType.Float32)
         {
-            // The training pipeline loads the model in its device's default dtype (ModelDTypes.DefaultFor): the config's dtype does not reach it yet.
-            notes.Add($"sized for {ConfigEnumNames.DType.Name(config.DType)} weights as dtype says; toolrl train loads the model in its device's default dtype (float32 on CPU, bfloat16 on CUDA), so a CPU run takes twice the weights, gradients and optimizer state");
+            notes.Add($"weights, gradients and AdamW state in {ConfigEnumNames.DType.Name(config.DType)} as dtype says (no float32 master copy); log-probs and the loss are computed in float32");
         }
         notes.Add("estimates from shapes only; allocator overhead, temporary buffers and the CUDA context (~0.5-1 GiB) come on top");
         return new TrainingPlan

@@ -1,6 +1,7 @@
 using ToolRL.Configuration;
 using ToolRL.Models;
 using ToolRL.Tokenization;
+using ToolRL.Torch;
 using ToolRL.Training.Models;
 
 namespace ToolRL.Training.Pipeline;
@@ -81,9 +82,10 @@ internal static class ModelStage
 
     private static Qwen2ForCausalLM CreatePolicy(TrainingConfig config, Qwen2Tokenizer tokenizer)
     {
+        var (dtype, device) = ComputeOf(config);
         if (config.Model.BaseModel is { } baseModel)
         {
-            return Qwen2ForCausalLM.FromPretrained(baseModel);
+            return Qwen2ForCausalLM.FromPretrained(baseModel, dtype, device);
         }
         var tiny = config.Model.Tiny!;
         var modelConfig = new Qwen2Config
@@ -105,6 +107,28 @@ internal static class ModelStage
         {
             throw new InvalidOperationException($"model.tiny.vocab_size {modelConfig.VocabSize} is smaller than the tokenizer's {tokenizer.VocabSize} tokens; remove vocab_size or raise it.");
         }
-        return Qwen2ForCausalLM.CreateRandom(modelConfig, tiny.InitSeed ?? config.Seed);
+        return Qwen2ForCausalLM.CreateRandom(modelConfig, tiny.InitSeed ?? config.Seed, dtype, device);
+    }
+
+    /// <summary>
+    /// The configured <c>dtype</c> and <c>device</c> of the policy; the reference and the critic copy the policy's.
+    /// A CUDA device this libtorch cannot reach is refused here, naming the field, rather than failing mid-run.
+    /// </summary>
+    public static (DType DType, Device Device) ComputeOf(TrainingConfig config)
+    {
+        var device = Device.Parse(config.Device);
+        if (device.IsCuda && (!torch.CudaIsAvailable || device.Index >= torch.CudaDeviceCount))
+        {
+            var found = torch.CudaIsAvailable ? $"{torch.CudaDeviceCount} CUDA device(s)" : "no CUDA (it is a CPU build or no GPU is visible)";
+            throw new ConfigurationException("the configuration", [new ConfigError("$.device", $"\"{config.Device}\"",
+                $"this libtorch has {found}", "set \"device\": \"cpu\", or build the native bridge against a CUDA libtorch on a machine with a GPU")]);
+        }
+        var dtype = config.DType switch
+        {
+            ComputeDType.BFloat16 => DType.BFloat16,
+            ComputeDType.Float16 => DType.Float16,
+            _ => DType.Float32,
+        };
+        return (dtype, device);
     }
 }
