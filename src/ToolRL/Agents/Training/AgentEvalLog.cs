@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using ToolRL.Agents.Rollout;
-using ToolRL.Data;
 using ToolRL.Torch.IO;
 
 namespace ToolRL.Agents.Training;

@@ -114,7 +114,7 @@ internal static class ModelStage
     /// The configured <c>dtype</c> and <c>device</c> of the policy; the reference and the critic copy the policy's.
     /// A CUDA device this libtorch cannot reach is refused here, naming the field, rather than failing mid-run.
     /// </summary>
-    public static (DType DType, Device Device) ComputeOf(TrainingConfig config)
+    private static (DType DType, Device Device) ComputeOf(TrainingConfig config)
     {
         var device = Device.Parse(config.Device);
         if (device.IsCuda && (!torch.CudaIsAvailable || device.Index >= torch.CudaDeviceCount))

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using ToolRL.Data;
 using ToolRL.Torch.IO;
 
 namespace ToolRL.Training.Validation;
