@@ -48,6 +48,8 @@ public class AgentConfigTests
         var options = ((ToolRL.Agents.Retail.RetailEnvironmentFactory)run.Environments).Options;
         Assert.Equal(2, options.OrderIdDigits);
         Assert.True(options.TrainTasks >= 1024, "many distinct ids, so SFT learns to copy them rather than memorise them");
+        Assert.True(options.SftShortTasks >= 4 * options.TrainTasks, "mostly short copy-dense rows: without them the id is never copied (docs/agents.md)");
+        Assert.Equal(["order_status"], options.ActionCheckKinds);
         Assert.DoesNotContain(run.Environments.Tasks(ToolRL.Agents.TaskSplit.Validation).Select(t => t.Data["db_seed"]!.GetValue<long>()),
             run.Environments.Tasks(ToolRL.Agents.TaskSplit.Train).Select(t => t.Data["db_seed"]!.GetValue<long>()).ToHashSet().Contains);
     }
