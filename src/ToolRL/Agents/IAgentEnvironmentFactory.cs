@@ -9,6 +9,13 @@ public interface IAgentEnvironmentFactory : IAsyncDisposable
     /// <summary>The tasks of a split (deterministic: the same options give the same tasks).</summary>
     IReadOnlyList<AgentTask> Tasks(TaskSplit split);
 
+    /// <summary>
+    /// Extra tasks whose gold trajectories join the SFT warm start's data, beside those of the training tasks; RFT and
+    /// GRPO never roll them out and they are never evaluated. For data that teaches what the full tasks need in fewer
+    /// tokens, e.g. the retail domain's short-prompt tasks (<c>sft_short_tasks</c>). None by default.
+    /// </summary>
+    IReadOnlyList<AgentTask> SftOnlyTasks => [];
+
     /// <summary>A fresh environment for one trajectory of <paramref name="task"/>.</summary>
     IAgentEnvironment Create(AgentTask task);
 

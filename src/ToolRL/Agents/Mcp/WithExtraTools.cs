@@ -17,6 +17,9 @@ public sealed class WithExtraTools(IAgentEnvironmentFactory inner, IReadOnlyList
     public IReadOnlyList<AgentTask> Tasks(TaskSplit split) => inner.Tasks(split);
 
     /// <inheritdoc />
+    public IReadOnlyList<AgentTask> SftOnlyTasks => inner.SftOnlyTasks;
+
+    /// <inheritdoc />
     public IAgentEnvironment Create(AgentTask task) => new Environment(inner.Create(task), _executor);
 
     /// <inheritdoc />

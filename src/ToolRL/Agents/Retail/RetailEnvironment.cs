@@ -32,6 +32,23 @@ public sealed class RetailEnvironment : IAgentEnvironment
         !exampleIds ? SystemPrompt.Replace("Order ids look like #W1234.", "Order ids start with #W.", StringComparison.Ordinal)
         : orderIdDigits == 4 ? SystemPrompt : SystemPrompt.Replace("#W1234", "#W" + "1234"[..orderIdDigits], StringComparison.Ordinal);
 
+    /// <summary>
+    /// The system prompt of a short-prompt task (<see cref="RetailOptions.SftShortTasks"/>): one line, and no order id
+    /// beside the user's. No tool schemas are shown with it (the tools still run): they are most of a full prompt.
+    /// </summary>
+    public const string ShortSystemPrompt = "You are a customer service agent of an online shop.";
+
+    /// <summary>
+    /// <paramref name="task"/> as a short-prompt task with id <paramref name="id"/>: the same request, gold actions and
+    /// scoring, shown with <see cref="ShortSystemPrompt"/> and without tool schemas.
+    /// </summary>
+    internal static AgentTask ShortPromptTask(AgentTask task, string id)
+    {
+        var data = task.Data.DeepClone().AsObject();
+        data["short_prompt"] = true;
+        return new AgentTask(id, data);
+    }
+
     private readonly AgentTask _task;
     private readonly RetailDatabase _db;
     private readonly ToolExecutor _executor;
@@ -40,7 +57,8 @@ public sealed class RetailEnvironment : IAgentEnvironment
     private readonly List<string> _answers = [];
     private readonly List<ChatToolCall> _calls = [];
     private readonly bool _actionCheck;
-    private readonly bool _exampleIds;
+    private readonly string _systemPrompt;
+    private readonly IReadOnlyList<AIFunction> _shownTools;
     private int _errors;
 
     /// <summary>An environment for one trajectory of <paramref name="task"/>.</summary>
@@ -50,8 +68,10 @@ public sealed class RetailEnvironment : IAgentEnvironment
         ArgumentNullException.ThrowIfNull(options);
         _task = task;
         _db = NewDatabase(task);
-        _exampleIds = options.ExampleIds;
+        var shortPrompt = task.Data["short_prompt"]?.GetValue<bool>() ?? false;
+        _systemPrompt = shortPrompt ? ShortSystemPrompt : SystemPromptFor(task.Data["order_id_digits"]?.GetValue<int>() ?? 4, options.ExampleIds);
         Tools = new RetailTools(_db, options.ExampleIds).Functions(options.OfferedTools);
+        _shownTools = shortPrompt ? [] : Tools;
         _executor = new ToolExecutor(Tools, options.Tools);
         _maxTotalErrors = options.MaxTotalErrors;
         _actionCheck = options.ActionCheckKinds.Contains(task.Data["kind"]?.GetValue<string>() ?? "");
@@ -69,7 +89,7 @@ public sealed class RetailEnvironment : IAgentEnvironment
 
     /// <inheritdoc />
     public ValueTask<EnvironmentReset> ResetAsync(CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(new EnvironmentReset([new ChatMessage("system", SystemPromptFor(_task.Data["order_id_digits"]?.GetValue<int>() ?? 4, _exampleIds)), new ChatMessage("user", _userLines.Dequeue())], Tools));
+        ValueTask.FromResult(new EnvironmentReset([new ChatMessage("system", _systemPrompt), new ChatMessage("user", _userLines.Dequeue())], _shownTools));
 
     /// <inheritdoc />
     public async ValueTask<EnvironmentStep> StepAsync(AssistantTurn turn, CancellationToken cancellationToken = default)

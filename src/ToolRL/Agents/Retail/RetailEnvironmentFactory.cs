@@ -16,13 +16,17 @@ public sealed class RetailEnvironmentFactory : IAgentEnvironmentFactory
 
     private readonly IReadOnlyList<AgentTask> _train;
     private readonly IReadOnlyList<AgentTask> _validation;
+    private readonly IReadOnlyList<AgentTask> _sftOnly;
 
     /// <summary>The domain with <paramref name="options"/> (defaults when null).</summary>
     public RetailEnvironmentFactory(RetailOptions? options = null)
     {
         Options = options ?? new RetailOptions();
         Options.Validate();
-        _train = RetailTaskGenerator.Generate(Options.TrainSeed, Options.TrainTasks, Options.Kinds, "train", Options.Users, Options.OrderIdDigits);
+        // The short SFT tasks continue the training seed's sequence: new shops, and the training tasks stay as they were.
+        var train = RetailTaskGenerator.Generate(Options.TrainSeed, Options.TrainTasks + Options.SftShortTasks, Options.Kinds, "train", Options.Users, Options.OrderIdDigits);
+        _train = [.. train.Take(Options.TrainTasks)];
+        _sftOnly = [.. train.Skip(Options.TrainTasks).Select((t, i) => RetailEnvironment.ShortPromptTask(t, $"train-short-{i:0000}"))];
         _validation = RetailTaskGenerator.Generate(Options.ValidationSeed, Options.ValidationTasks, Options.Kinds, "val", Options.Users, Options.OrderIdDigits);
         if (Options.OfferedTools is { } offered && _train.Concat(_validation).SelectMany(GoldToolNames).FirstOrDefault(n => !offered.Contains(n)) is { } missing)
         {
@@ -38,6 +42,9 @@ public sealed class RetailEnvironmentFactory : IAgentEnvironmentFactory
 
     /// <inheritdoc />
     public IReadOnlyList<AgentTask> Tasks(TaskSplit split) => split == TaskSplit.Train ? _train : _validation;
+
+    /// <inheritdoc />
+    public IReadOnlyList<AgentTask> SftOnlyTasks => _sftOnly;
 
     /// <inheritdoc />
     public IAgentEnvironment Create(AgentTask task) => new RetailEnvironment(task, Options);
@@ -71,7 +78,7 @@ public sealed class RetailEnvironmentFactory : IAgentEnvironmentFactory
                 messages.Add(new ChatMessage("user", reply));
             }
         }
-        return new GoldConversation(messages, ToolSchemas.ToOpenAiFunctions(env.Tools));
+        return new GoldConversation(messages, ToolSchemas.ToOpenAiFunctions(reset.Tools));
     }
 
     /// <inheritdoc />

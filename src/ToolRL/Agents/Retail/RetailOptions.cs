@@ -48,6 +48,16 @@ public sealed record RetailOptions
     /// </summary>
     public IReadOnlyList<string> ActionCheckKinds { get; init; } = [];
 
+    /// <summary>
+    /// Extra training tasks with a short prompt, for the SFT warm start only (default 0): each is a task of the chosen
+    /// kinds on its own shop, shown with a one-line system prompt and no tool schemas (the tools still run), so its
+    /// gold trajectory carries the copy of the order id from the user's request into the call in a fraction of the
+    /// tokens of a full prompt. A small model learns to copy an id in a short context and then does it in the long
+    /// one; on full prompts alone it does not (docs/agents.md, docs/copying.md). They are never rolled out by RFT or
+    /// GRPO, nor evaluated (<see cref="IAgentEnvironmentFactory.SftOnlyTasks"/>).
+    /// </summary>
+    public int SftShortTasks { get; init; }
+
     /// <summary>Tool errors over an episode after which it ends (tau2's max_errors, cumulative).</summary>
     public int MaxTotalErrors { get; init; } = 10;
 
@@ -91,6 +101,10 @@ public sealed record RetailOptions
         {
             throw new ArgumentException($"environment.options.max_total_errors is {MaxTotalErrors}; fix: give at least 1");
         }
+        if (SftShortTasks is < 0 or > MaxSftShortTasks)
+        {
+            throw new ArgumentException($"environment.options.sft_short_tasks is {SftShortTasks}; fix: give 0 (none) to {MaxSftShortTasks}");
+        }
         if (OfferedTools is not null && (OfferedTools.Count == 0 || OfferedTools.Any(t => !RetailTools.Names.Contains(t))))
         {
             throw new ArgumentException($"environment.options.tools holds {(OfferedTools.Count == 0 ? "nothing" : $"'{OfferedTools.First(t => !RetailTools.Names.Contains(t))}'")}; fix: name some of {string.Join(", ", RetailTools.Names)}, or leave it out for all");
@@ -124,6 +138,7 @@ public sealed record RetailOptions
                     "example_ids" => result with { ExampleIds = Read<bool>(value) },
                     "max_total_errors" => result with { MaxTotalErrors = Read<int>(value) },
                     "tools" => result with { OfferedTools = Read<string[]>(value) },
+                    "sft_short_tasks" => result with { SftShortTasks = Read<int>(value) },
                     _ => result,
                 };
                 tools = key switch
@@ -148,11 +163,14 @@ public sealed record RetailOptions
         return result;
     }
 
+    /// <summary>The most short SFT tasks (each is a shop and a gold trajectory held in memory).</summary>
+    public const int MaxSftShortTasks = 100_000;
+
     private static T Read<T>(JsonNode? value) => value.Deserialize<T>() ?? throw new FormatException("null is not allowed");
 
     private static readonly string[] Known =
     [
-        "train_seed", "validation_seed", "train_tasks", "validation_tasks", "users", "kinds", "order_id_digits", "action_check_kinds", "example_ids", "max_total_errors", "tools",
+        "train_seed", "validation_seed", "train_tasks", "validation_tasks", "users", "kinds", "order_id_digits", "action_check_kinds", "example_ids", "max_total_errors", "tools", "sft_short_tasks",
         "tool_timeout_seconds", "max_tool_calls_per_turn", "max_observation_chars",
     ];
 }

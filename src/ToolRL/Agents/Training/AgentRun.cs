@@ -97,11 +97,23 @@ public sealed class AgentRun : IAsyncDisposable
         Temperature = temperature,
     };
 
-    /// <summary>The solved gold trajectories of the training tasks as SFT sequences (loss on the assistant turns only).</summary>
+    /// <summary>
+    /// The solved gold trajectories of the training tasks and of the environment's SFT-only tasks
+    /// (<see cref="IAgentEnvironmentFactory.SftOnlyTasks"/>) as SFT sequences (loss on the assistant turns only); the
+    /// SFT trainer shuffles them together by the run's seed.
+    /// </summary>
     public async Task<IReadOnlyList<SftSequence>> GoldSequencesAsync(Qwen2Tokenizer tokenizer, CancellationToken cancellationToken = default)
     {
-        var gold = await GoldTrajectories.BuildAsync(Environments, Environments.Tasks(TaskSplit.Train), tokenizer, RolloutOptions(1 << 20, 1.0), cancellationToken).ConfigureAwait(false);   // SFT truncates to its max_length
-        _log($"sft: {gold.Count} gold trajectories of {Environments.Tasks(TaskSplit.Train).Count} training tasks ({gold.Sum(t => t.PolicyTokens)} trained tokens)");
+        var options = RolloutOptions(1 << 20, 1.0);   // SFT truncates to its max_length
+        var train = Environments.Tasks(TaskSplit.Train);
+        var gold = await GoldTrajectories.BuildAsync(Environments, train, tokenizer, options, cancellationToken).ConfigureAwait(false);
+        _log($"sft: {gold.Count} gold trajectories of {train.Count} training tasks ({gold.Sum(t => t.PolicyTokens)} trained tokens, {gold.Sum(t => t.PromptIds.Length + t.ResponseIds.Length)} in all)");
+        if (Environments.SftOnlyTasks is { Count: > 0 } extra)
+        {
+            var more = await GoldTrajectories.BuildAsync(Environments, extra, tokenizer, options, cancellationToken).ConfigureAwait(false);
+            _log($"sft: {more.Count} gold trajectories of {extra.Count} SFT-only tasks ({more.Sum(t => t.PolicyTokens)} trained tokens, {more.Sum(t => t.PromptIds.Length + t.ResponseIds.Length)} in all)");
+            gold = [.. gold, .. more];
+        }
         return [.. gold.Select(ToSequence)];
     }
 
