@@ -21,7 +21,7 @@ public sealed class CopyTaskTests(Xunit.Abstractions.ITestOutputHelper output)
 
     /// <summary>[fixed tokens, filler, marker, 4–6 digits, filler, separator] → [the digits, end], with
     /// <paramref name="filler"/> filler tokens split at random before and after the digits.</summary>
-    internal static SftSequence CopySequence(Random random, int filler)
+    private static SftSequence CopySequence(Random random, int filler)
     {
         var digits = Enumerable.Range(0, 4 + random.Next(3)).Select(_ => Digit0 + random.Next(10)).ToArray();
         var before = random.Next(filler + 1);
@@ -29,7 +29,7 @@ public sealed class CopyTaskTests(Xunit.Abstractions.ITestOutputHelper output)
         return new SftSequence([4, 5, 6, .. Filler(before), Marker, .. digits, .. Filler(filler - before), Sep], [.. digits, End]);
     }
 
-    internal static TrainingConfig Config(double lr) => TrainingConfig.FromJson(JsonNode.Parse($$"""
+    private static TrainingConfig Config(double lr) => TrainingConfig.FromJson(JsonNode.Parse($$"""
         {
           "algorithm": "sft", "seed": 7, "max_prompt_length": 64, "max_response_length": 8, "max_grad_norm": 1.0,
           "model": { "tiny": { "hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 256 } },
@@ -41,14 +41,14 @@ public sealed class CopyTaskTests(Xunit.Abstractions.ITestOutputHelper output)
         }
         """)!.AsObject());
 
-    internal static Qwen2Policy Policy() => new(Qwen2ForCausalLM.CreateRandom(new Qwen2Config
+    private static Qwen2Policy Policy() => new(Qwen2ForCausalLM.CreateRandom(new Qwen2Config
     {
         VocabSize = Vocab, HiddenSize = 128, IntermediateSize = 256, NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 2,
         MaxPositionEmbeddings = 1024, TieWordEmbeddings = true, EosTokenIds = [End], PadTokenId = Pad,
     }, seed: 7));
 
     /// <summary>Trains <paramref name="steps"/> steps on fresh copy sequences; returns the held-out per-digit accuracy.</summary>
-    internal static async Task<double> TrainAndMeasure(double lr, int steps, int filler)
+    private static async Task<double> TrainAndMeasure(double lr, int steps, int filler)
     {
         var random = new Random(1);
         var train = Enumerable.Range(0, 16 * steps).Select(_ => CopySequence(random, filler)).ToList();
@@ -65,7 +65,7 @@ public sealed class CopyTaskTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     /// <summary>Teacher-forced: the share of response digits that are the model's most likely next token.</summary>
-    internal static double DigitAccuracy(Qwen2ForCausalLM model, IReadOnlyList<SftSequence> sequences)
+    private static double DigitAccuracy(Qwen2ForCausalLM model, IReadOnlyList<SftSequence> sequences)
     {
         using var noGrad = NoGrad();
         using var scope = NewScope();

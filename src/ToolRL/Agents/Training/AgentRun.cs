@@ -105,16 +105,19 @@ public sealed class AgentRun : IAsyncDisposable
     public async Task<IReadOnlyList<SftSequence>> GoldSequencesAsync(Qwen2Tokenizer tokenizer, CancellationToken cancellationToken = default)
     {
         var options = RolloutOptions(1 << 20, 1.0);   // SFT truncates to its max_length
-        var train = Environments.Tasks(TaskSplit.Train);
-        var gold = await GoldTrajectories.BuildAsync(Environments, train, tokenizer, options, cancellationToken).ConfigureAwait(false);
-        _log($"sft: {gold.Count} gold trajectories of {train.Count} training tasks ({gold.Sum(t => t.PolicyTokens)} trained tokens, {gold.Sum(t => t.PromptIds.Length + t.ResponseIds.Length)} in all)");
+        var gold = await Build(Environments.Tasks(TaskSplit.Train), "training tasks").ConfigureAwait(false);
         if (Environments.SftOnlyTasks is { Count: > 0 } extra)
         {
-            var more = await GoldTrajectories.BuildAsync(Environments, extra, tokenizer, options, cancellationToken).ConfigureAwait(false);
-            _log($"sft: {more.Count} gold trajectories of {extra.Count} SFT-only tasks ({more.Sum(t => t.PolicyTokens)} trained tokens, {more.Sum(t => t.PromptIds.Length + t.ResponseIds.Length)} in all)");
-            gold = [.. gold, .. more];
+            gold = [.. gold, .. await Build(extra, "SFT-only tasks").ConfigureAwait(false)];
         }
         return [.. gold.Select(ToSequence)];
+
+        async Task<IReadOnlyList<AgentTrajectory>> Build(IReadOnlyList<AgentTask> tasks, string what)
+        {
+            var built = await GoldTrajectories.BuildAsync(Environments, tasks, tokenizer, options, cancellationToken).ConfigureAwait(false);
+            _log($"sft: {built.Count} gold trajectories of {tasks.Count} {what} ({built.Sum(t => t.PolicyTokens)} trained tokens, {built.Sum(t => t.PromptIds.Length + t.ResponseIds.Length)} in all)");
+            return built;
+        }
     }
 
     /// <summary>An agent trajectory as an SFT sequence.</summary>
