@@ -144,5 +144,15 @@ internal static class CrossFieldChecks
             error("$.adv_estimator", c.EffectiveAdvEstimator, "this estimator reads critic values, and algorithm grpo trains no critic",
                 "use algorithm \"ppo\" for gae, or a critic-free estimator (grpo, dr_grpo, rloo, reinforce_plus_plus, reinforce_plus_plus_baseline)");
         }
+        if (c.ArgumentCredit && (c.Algorithm != AlgorithmKind.Grpo || c.EffectiveAdvEstimator is not (AdvantageEstimators.Grpo or AdvantageEstimators.DrGrpo)))
+        {
+            error("$.argument_credit", "true", $"argument-level credit replaces group-relative outcome advantages, and algorithm {ConfigEnumNames.Algorithm.Name(c.Algorithm)} with adv_estimator {c.EffectiveAdvEstimator} has none",
+                "use algorithm \"grpo\" with adv_estimator \"grpo\" or \"dr_grpo\", or remove argument_credit");
+        }
+        if (c.ArgumentCredit && c.Environment is not null)
+        {
+            error("$.argument_credit", "true", "argument-level credit reads one generated tool-call block against the row's ground truth; agent rollouts in an environment have neither",
+                "remove argument_credit (agent runs credit turns with adv_estimator turn_reward_to_go or steptool)");
+        }
     }
 }

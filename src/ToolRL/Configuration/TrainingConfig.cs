@@ -116,6 +116,13 @@ public sealed record TrainingConfig
     /// <summary><c>norm_adv_by_std_in_grpo</c>: divide by the group std (false = Dr.GRPO; default true).</summary>
     public bool NormAdvByStdInGrpo { get; init; } = true;
 
+    /// <summary>
+    /// <c>argument_credit</c>: give the tokens of each tool-call argument value the group-relative advantage of that
+    /// value's own correctness, and every other token the outcome advantage (<see cref="ArgumentCreditAdvantage"/>).
+    /// Single-turn GRPO with <c>adv_estimator</c> grpo or dr_grpo only; default false.
+    /// </summary>
+    public bool ArgumentCredit { get; init; }
+
     /// <summary><c>entropy_coeff</c>: entropy bonus subtracted from the policy loss (default 0.001).</summary>
     public double EntropyCoeff { get; init; } = 0.001;
 

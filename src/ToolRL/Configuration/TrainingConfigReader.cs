@@ -88,6 +88,7 @@ internal static partial class TrainingConfigReader
                 "set policy_loss to one of those, or register yours with PolicyLosses.Default.Register before loading the configuration"),
             NormalizeAdvantages = s.Bool("normalize_advantages", d.NormalizeAdvantages),
             NormAdvByStdInGrpo = s.Bool("norm_adv_by_std_in_grpo", d.NormAdvByStdInGrpo),
+            ArgumentCredit = s.Bool("argument_credit", d.ArgumentCredit),
             EntropyCoeff = s.Double("entropy_coeff", d.EntropyCoeff, v => v >= 0 && double.IsFinite(v), "must be ≥ 0", "set entropy_coeff to e.g. 0.001 (0 disables the bonus)"),
             KlCoef = klCoef ?? initKlCoef ?? d.KlCoef,
             UseKlInReward = s.Bool("use_kl_in_reward", d.UseKlInReward),

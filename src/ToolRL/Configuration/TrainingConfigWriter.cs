@@ -50,6 +50,7 @@ internal static class TrainingConfigWriter
         o["policy_loss"] = c.PolicyLoss;
         o["normalize_advantages"] = c.NormalizeAdvantages;
         o["norm_adv_by_std_in_grpo"] = c.NormAdvByStdInGrpo;
+        o["argument_credit"] = c.ArgumentCredit;
         o["entropy_coeff"] = c.EntropyCoeff;
         o["kl_coef"] = c.KlCoef;
         o["use_kl_in_reward"] = c.UseKlInReward;

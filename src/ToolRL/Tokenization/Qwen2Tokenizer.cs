@@ -220,6 +220,13 @@ public sealed class Qwen2Tokenizer : Tokenizer
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>
+    /// How many UTF-8 bytes <paramref name="id"/> adds to the text <see cref="Decode(IEnumerable{int}, bool)"/> builds
+    /// (0 for ids it skips), so positions in a decoded text can be traced back to the tokens that wrote them.
+    /// </summary>
+    public int DecodedByteCount(int id, bool skipSpecialTokens = false) =>
+        (uint)id >= (uint)_idToBytes.Length || _idToBytes[id] is not { } bytes || (skipSpecialTokens && _isSpecial[id]) ? 0 : bytes.Length;
+
     /// <summary>The id of a vocabulary token (byte-level spelling, e.g. "Ġworld") or added token; null if none.</summary>
     public int? TokenToId(string token)
     {

@@ -38,7 +38,7 @@ public sealed class GrpoTrainer : RlTrainer
     {
         using (timer.Time("timing_s/adv"))
         {
-            EstimateAdvantages(data);
+            EstimateAdvantages(data, metrics);
         }
     }
 }

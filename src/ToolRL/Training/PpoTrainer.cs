@@ -51,7 +51,7 @@ public sealed class PpoTrainer : RlTrainer
         }
         using (timer.Time("timing_s/adv"))
         {
-            EstimateAdvantages(data);
+            EstimateAdvantages(data, metrics);
         }
         using var scope = NewScope();
         metrics[MetricNames.ValuesMean] = Masked.Mean(data.Values, data.ResponseMask).ItemDouble();

@@ -111,13 +111,23 @@ public abstract partial class RlTrainer
 
     /// <summary>
     /// Advantages (and returns) from the step's token-level rewards with the configured estimator
-    /// (<c>adv_estimator</c>), reading the critic's values when it needs them.
+    /// (<c>adv_estimator</c>), reading the critic's values when it needs them; with <c>argument_credit</c>, refined per
+    /// argument value (<see cref="ArgumentCreditAdvantage"/>).
     /// </summary>
-    private protected void EstimateAdvantages(StepData data)
+    private protected void EstimateAdvantages(StepData data, Dictionary<string, double> metrics)
     {
         var input = ConfiguredAlgorithms.AdvantageInputOf(Config, data.TokenLevelRewards!, data.ResponseMask, data.GroupIds, data.Values);
         var result = _estimator.Compute(input);
         data.Advantages = data.Own(result.Advantages);
+        if (Config.ArgumentCredit)
+        {
+            // Argument-level credit replaces the outcome advantage on the tokens of each argument value.
+            var (credited, fraction) = ArgumentCreditAdvantage.Apply(result.Advantages, data.ResponseMask,
+                data.Trajectories.Select(t => t.CreditSpans).ToList(), data.GroupIds, input.Epsilon,
+                normalizeByStd: input.NormalizeByStd && _estimator.Name != AdvantageEstimators.DrGrpo);
+            data.Advantages = data.Own(credited);
+            metrics[MetricNames.ArgumentCreditTokenFraction] = fraction;
+        }
         // Outcome estimators return the advantages twice; only distinct returns (GAE's, REINFORCE++'s) are kept.
         if (!ReferenceEquals(result.Returns, result.Advantages))
         {

@@ -53,7 +53,7 @@ public abstract partial class RlTrainer : IDisposable
         _actor = setup.Group is { } group
             ? ParameterGroup.DataParallel("actor", setup.Policy.Module.TrainableParameters(), config.ActorLr, config.WeightDecay, config.MaxGradNorm, group, setup.ShardOptimizer, setup.Logger)
             : ParameterGroup.Trainable("actor", setup.Policy.Module, config.ActorLr, config.WeightDecay, config.MaxGradNorm, setup.Logger);
-        _rollout = setup.Rollout ?? new SingleTurnRollout(setup.Prompts, setup.Reward);
+        _rollout = setup.Rollout ?? new SingleTurnRollout(setup.Prompts, setup.Reward, Config.ArgumentCredit);
         _kl = ConfiguredAlgorithms.CreateKlController(config);
         _estimator = ConfiguredAlgorithms.EstimatorOf(config);
         _policyLoss = ConfiguredAlgorithms.PolicyLossOf(config);

@@ -400,4 +400,32 @@ public class RewardSectionTests
         Assert.Null(c.Reward.OptionsFor(c.Reward.Functions[0]));
         Assert.Equal(c.ToJsonString(), TrainingConfig.Parse(c.ToJsonString()).ToJsonString());
     }
+
+    [Theory]
+    [InlineData("ppo", null)]
+    [InlineData("grpo", "rloo")]
+    public void ArgumentCreditNeedsGroupRelativeOutcomeAdvantages(string algorithm, string? estimator)
+    {
+        var e = ConfigJson.Refuse(ConfigJson.With(o =>
+        {
+            o["algorithm"] = algorithm;
+            o["argument_credit"] = true;
+            if (estimator is not null)
+            {
+                o["adv_estimator"] = estimator;
+            }
+        }));
+        var error = Assert.Single(e.Errors, x => x.Path == "$.argument_credit");
+        Assert.Contains("adv_estimator", error.Problem);
+        Assert.Contains("\"grpo\"", error.Fix);
+    }
+
+    [Fact]
+    public void ArgumentCreditRoundTripsAndDefaultsOff()
+    {
+        Assert.False(TrainingConfig.Parse(ConfigJson.TinyGrpo).ArgumentCredit);
+        var on = TrainingConfig.Parse(ConfigJson.With(o => { o["argument_credit"] = true; o["adv_estimator"] = "dr_grpo"; }));
+        Assert.True(on.ArgumentCredit);
+        Assert.True(TrainingConfig.Parse(on.ToJsonString()).ArgumentCredit);
+    }
 }

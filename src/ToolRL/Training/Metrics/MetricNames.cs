@@ -34,6 +34,8 @@ public static class MetricNames
     public const string AdvantagesMean = "critic/advantages/mean";
     public const string AdvantagesMax = "critic/advantages/max";
     public const string AdvantagesMin = "critic/advantages/min";
+    // Fraction of generated tokens whose advantage came from their argument value (argument_credit), ours.
+    public const string ArgumentCreditTokenFraction = "critic/argument_credit/token_fraction";
     public const string ReturnsMean = "critic/returns/mean";
     public const string ValuesMean = "critic/values/mean";
 

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using ToolRL.Algorithms;
 using ToolRL.Data;
+using ToolRL.Rewards;
 using ToolRL.Tokenization;
 
 namespace ToolRL.Training.Rollout;
@@ -35,6 +37,39 @@ public sealed class PromptEncoder(Qwen2Tokenizer tokenizer, int maxPromptLength)
 
     /// <summary>The training target of an assistant answer: its ids followed by &lt;|im_end|&gt;, as the policy must produce it.</summary>
     public int[] EncodeResponse(string answer) => [.. Tokenizer.EncodeToIds(answer), Tokenizer.ImEndTokenId];
+
+    /// <summary>
+    /// The argument-value spans of a response (<see cref="ToolCallArgumentSpans"/> against the row's ground truth) as
+    /// runs of response tokens: a token belongs to a value when any of the bytes it decodes to does.
+    /// </summary>
+    public IReadOnlyList<CreditSpan> ArgumentCreditSpans(RlRow row, IReadOnlyList<int> responseIds, string responseText)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentNullException.ThrowIfNull(responseIds);
+        var values = ToolCallArgumentSpans.Find(responseText, row.GroundTruth);
+        if (values.Count == 0)
+        {
+            return [];
+        }
+        var ends = new int[responseIds.Count];
+        for (int t = 0, at = 0; t < ends.Length; t++)
+        {
+            at += Tokenizer.DecodedByteCount(responseIds[t], skipSpecialTokens: true);
+            ends[t] = at;
+        }
+        var spans = new List<CreditSpan>(values.Count);
+        foreach (var value in values)
+        {
+            // First token ending after the value starts, through the first token ending at or after its end.
+            var first = Array.FindIndex(ends, e => e > value.ByteStart);
+            var last = Array.FindIndex(ends, e => e >= value.ByteStart + value.ByteLength);
+            if (first >= 0 && last >= first)
+            {
+                spans.Add(new CreditSpan(first, last - first + 1, value.Key, value.Correct ? 1 : 0));
+            }
+        }
+        return spans;
+    }
 
     /// <summary>The text of generated ids: special tokens (the final &lt;|im_end|&gt;) dropped, as verl decodes.</summary>
     public string DecodeResponse(IReadOnlyList<int> ids) => Tokenizer.Decode(ids, skipSpecialTokens: true);

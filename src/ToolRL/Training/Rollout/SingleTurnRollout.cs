@@ -11,9 +11,12 @@ namespace ToolRL.Training.Rollout;
 /// prompt in one batched generation, decodes them and scores them with the reward functions; every response token
 /// is generated, so the loss mask is all ones. Metrics: <c>timing_s/gen</c>, <c>timing_s/reward</c> and the
 /// reward components' <c>rewards/{name}/mean</c>/<c>std</c>. With <see cref="RolloutRequest.Group"/> (data-parallel, the
-/// policy sampling each rank's share of the prompts) each rank scores only the responses it generated.
+/// policy sampling each rank's share of the prompts) each rank scores only the responses it generated. With
+/// <c>argumentCredit</c> each trajectory also carries the token spans of its tool-call argument values,
+/// checked against the row's ground truth (<see cref="PromptEncoder.ArgumentCreditSpans"/>), for
+/// <c>argument_credit</c>.
 /// </summary>
-public sealed class SingleTurnRollout(PromptEncoder prompts, IRewardFunction reward) : IRolloutStage
+public sealed class SingleTurnRollout(PromptEncoder prompts, IRewardFunction reward, bool argumentCredit = false) : IRolloutStage
 {
     /// <inheritdoc />
     public Task<RolloutBatch> RolloutAsync(RolloutRequest request, CancellationToken cancellationToken)
@@ -53,6 +56,9 @@ public sealed class SingleTurnRollout(PromptEncoder prompts, IRewardFunction rew
             GroupId = i / request.N,
             Reward = scores.Totals[i],
             Stopped = response.Stopped,
+            CreditSpans = argumentCredit
+                ? prompts.ArgumentCreditSpans(request.Rows[i / request.N], response.TokenIds, prompts.DecodeResponse(response.TokenIds))
+                : null,
         }).ToList();
         return Task.FromResult(new RolloutBatch(trajectories) { Metrics = metrics });
     }

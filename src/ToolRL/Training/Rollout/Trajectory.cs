@@ -36,6 +36,12 @@ public sealed record Trajectory
     /// </summary>
     public float[]? TokenRewards { get; init; }
 
+    /// <summary>
+    /// Optional runs of response tokens that each wrote one scored decision (an argument value), for
+    /// <c>argument_credit</c> (<see cref="Algorithms.ArgumentCreditAdvantage"/>); null when the rollout marks none.
+    /// </summary>
+    public IReadOnlyList<Algorithms.CreditSpan>? CreditSpans { get; init; }
+
     /// <summary>True when the trajectory ended by itself (stop token, final answer); false when a length or turn limit cut it.</summary>
     public bool Stopped { get; init; } = true;
 
