@@ -43,7 +43,7 @@ public sealed class DistributedBenchmark : IBenchmark
         {
             var r = TwoRanks(shard, overlap);
             var how = overlap ? "all-reduce overlapping the backward" : "all-reduce after the backward";
-            Console.WriteLine(Invariant($"2 processes × 1 thread, {how}{(shard ? ", ZeRO-1" : "")}: {r.Step * 1e3:F0} ms/step, waiting for the all-reduce after the backward {r.AllReduce * 1e3:F0} ms ({r.Buckets} float64 buckets); ×{single / r.Step:F2} against 1 × 2; AdamW state per rank {Mb(r.OptimizerBytes)}, peak RSS rank 0 {Mb(r.PeakRss)}"));
+            Console.WriteLine(Invariant($"2 processes × 1 thread, {how}{(shard ? ", ZeRO-1" : "")}: {r.Step * 1e3:F0} ms/step, waiting for the all-reduce after the backward {r.AllReduce * 1e3:F0} ms ({r.Buckets} float64 buckets); ×{single / r.Step:F2} against 1 × 2; AdamW state per rank {Measure.Mib(r.OptimizerBytes)}, peak RSS rank 0 {Measure.Mib(r.PeakRss)}"));
         }
     }
 
@@ -145,15 +145,9 @@ public sealed class DistributedBenchmark : IBenchmark
         });
         if (group.Rank == 0)
         {
-            File.WriteAllText(Environment.GetEnvironmentVariable("TOOLRL_BENCH_OUTPUT")!, Invariant($"{step} {allReduce} {optimizer.BucketCount} {optimizer.OptimizerStateBytes} {PeakRss()}"));
+            File.WriteAllText(Environment.GetEnvironmentVariable("TOOLRL_BENCH_OUTPUT")!, Invariant($"{step} {allReduce} {optimizer.BucketCount} {optimizer.OptimizerStateBytes} {Measure.PeakRss()}"));
         }
     }
-
-    private static long PeakRss() =>
-        File.ReadLines("/proc/self/status").Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
-            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024).First();
-
-    private static string Mb(long bytes) => Invariant($"{bytes / 1048576.0:F0} MiB");
 
     private static Tensor Batch(int index)
     {
@@ -172,15 +166,6 @@ public sealed class DistributedBenchmark : IBenchmark
     private static double Best(Action action)
     {
         action();   // warm-up
-        var best = double.MaxValue;
-        for (var i = 0; i < Repeats; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            action();
-            best = Math.Min(best, clock.Elapsed.TotalSeconds);
-        }
-        return best;
+        return Measure.BestSeconds(action, Repeats);
     }
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

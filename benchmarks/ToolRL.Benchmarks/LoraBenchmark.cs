@@ -30,7 +30,7 @@ public sealed class LoraBenchmark : IBenchmark
         var (fullStep, fullRss, fullParams) = TrainStep(lora: false);
         var (loraStep, loraRss, loraParams) = TrainStep(lora: true);
         Console.WriteLine(Invariant($"train step 2×256: full {fullStep * 1e3:F0} ms ({fullParams:N0} trainable), LoRA {loraStep * 1e3:F0} ms ({loraParams:N0} trainable): ×{fullStep / loraStep:F2}"));
-        Console.WriteLine(Invariant($"peak RSS of the step: full {Mb(fullRss)}, LoRA {Mb(loraRss)} ({Mb(fullRss - loraRss)} less)"));
+        Console.WriteLine(Invariant($"peak RSS of the step: full {Measure.Mib(fullRss)}, LoRA {Measure.Mib(loraRss)} ({Measure.Mib(fullRss - loraRss)} less)"));
         ReferenceScoring();
         Decode();
     }
@@ -58,9 +58,9 @@ public sealed class LoraBenchmark : IBenchmark
             optimizer.Step();
         }
         Step();
-        ResetPeakRss();
-        var seconds = Best(Step, 3);
-        var rss = PeakRss();
+        Measure.ResetPeakRss();
+        var seconds = Measure.BestSeconds(Step, 3);
+        var rss = Measure.PeakRss();
         return (seconds, rss, trainable.Sum(p => p.NumEl));
     }
 
@@ -76,15 +76,15 @@ public sealed class LoraBenchmark : IBenchmark
         using var policy = Qwen2ForCausalLM.CreateRandom(Slice, seed: 0);
         using var copy = Qwen2ForCausalLM.CreateRandom(Slice, seed: 0);   // what full fine-tuning keeps as reference
         var copyBytes = copy.Parameters().Sum(p => p.NumEl * p.DType.ElementSize());
-        var copyTime = Best(() => LogProbs.ComputeMasked(copy, ids, mask, mask, options).LogProbs.Dispose(), 3);
+        var copyTime = Measure.BestSeconds(() => LogProbs.ComputeMasked(copy, ids, mask, mask, options).LogProbs.Dispose(), 3);
         policy.AddAdapters(Lora, seed: 1);
         double offTime;
         using (policy.Model.DisableAdapters())
         {
-            offTime = Best(() => LogProbs.ComputeMasked(policy, ids, mask, mask, options).LogProbs.Dispose(), 3);
+            offTime = Measure.BestSeconds(() => LogProbs.ComputeMasked(policy, ids, mask, mask, options).LogProbs.Dispose(), 3);
         }
-        var onTime = Best(() => LogProbs.ComputeMasked(policy, ids, mask, mask, options).LogProbs.Dispose(), 3);
-        Console.WriteLine(Invariant($"reference log-probs 8×288: frozen copy {copyTime * 1e3:F0} ms, base with adapters off {offTime * 1e3:F0} ms (×{offTime / copyTime:F2}); policy with adapters on {onTime * 1e3:F0} ms; the copy holds {Mb(copyBytes)} of weights, the adapters-off reference 0"));
+        var onTime = Measure.BestSeconds(() => LogProbs.ComputeMasked(policy, ids, mask, mask, options).LogProbs.Dispose(), 3);
+        Console.WriteLine(Invariant($"reference log-probs 8×288: frozen copy {copyTime * 1e3:F0} ms, base with adapters off {offTime * 1e3:F0} ms (×{offTime / copyTime:F2}); policy with adapters on {onTime * 1e3:F0} ms; the copy holds {Measure.Mib(copyBytes)} of weights, the adapters-off reference 0"));
     }
 
     /// <summary>Greedy generation 8 × 256 + 32 tokens: bare base, adapters unmerged, adapters merged (best of 2 each).</summary>
@@ -95,7 +95,7 @@ public sealed class LoraBenchmark : IBenchmark
         var prompts = Enumerable.Range(0, 8)
             .Select(_ => (IReadOnlyList<int>)Enumerable.Range(0, 256).Select(_ => random.Next((int)Slice.VocabSize)).ToArray()).ToList();
         var options = new GenerationOptions { DoSample = false, MaxNewTokens = 32 };
-        double Generate() => Best(() => Sampler.Generate(model, prompts, options), 2);
+        double Generate() => Measure.BestSeconds(() => Sampler.Generate(model, prompts, options), 2);
         Generate();
         var bare = Generate();
         model.AddAdapters(Lora, seed: 1);
@@ -126,33 +126,6 @@ public sealed class LoraBenchmark : IBenchmark
         using var cache = model.CreateCache(8, 320);
         model.ForwardHidden(ids, cache: cache).Dispose();
         var next = ids.Narrow(1, 0, 1).Contiguous();
-        return Best(() => model.ForwardHidden(next, cache: cache).Dispose(), 20);   // the cache grows 256 → 276
+        return Measure.BestSeconds(() => model.ForwardHidden(next, cache: cache).Dispose(), 20);   // the cache grows 256 → 276
     }
-
-    private static double Best(Action action, int repeats)
-    {
-        var best = double.MaxValue;
-        for (var i = 0; i < repeats; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            action();
-            best = Math.Min(best, sw.Elapsed.TotalSeconds);
-        }
-        return best;
-    }
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
-
-    private static string Mb(long bytes) => Invariant($"{bytes / 1048576.0:F0} MiB");
-
-    private static void ResetPeakRss()
-    {
-        GC.Collect();
-        CpuCache.EmptyCache();
-        File.WriteAllText("/proc/self/clear_refs", "5");
-    }
-
-    private static long PeakRss() =>
-        File.ReadLines("/proc/self/status").Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
-            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024).First();
 }

@@ -61,14 +61,14 @@ public sealed class ModelBenchmark : IBenchmark
                 Report(shape, "train step", threads, refTrain, refTrainAll, trainTokens / seconds, 1.5);
                 ReportKept(refTrainKept, trainTokens / seconds);
                 Console.WriteLine($"      MFU {trainFlops / seconds / 1e9 / (threads == 1 ? peakOne : peak):P0} ({trainFlops / seconds / 1e9:F1} GFLOP/s); " +
-                    $"peak RSS {Mb(memory.PeakRss)} vs weights+grads+AdamW {Mb(memory.Expected)}");
+                    $"peak RSS {Measure.Mib(memory.PeakRss)} vs weights+grads+AdamW {Measure.Mib(memory.Expected)}");
             }
             {
                 // Per-layer gradient checkpointing: one more body forward per step, activations of one layer at a time.
                 IntraOpThreads = 1;
                 var (seconds, memory) = OurTrain(dir, shape, steps, checkpointing: true);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {shape.Name,-11} {"train, checkpointed",-18} ours (1 thr) {trainTokens / seconds,7:F1} tok/s; peak RSS {Mb(memory.PeakRss)}"));
+                    $"  {shape.Name,-11} {"train, checkpointed",-18} ours (1 thr) {trainTokens / seconds,7:F1} tok/s; peak RSS {Measure.Mib(memory.PeakRss)}"));
             }
 
             var genArgs = new object[] { "--batch", shape.GenBatch, "--prompt", shape.GenPrompt, "--new", shape.GenNew };
@@ -84,7 +84,7 @@ public sealed class ModelBenchmark : IBenchmark
                 Report(shape, "greedy generation", threads, refGen, refGenAll, shape.GenBatch * shape.GenNew / seconds, 3);
                 ReportKept(refGenKept, shape.GenBatch * shape.GenNew / seconds);
                 Console.WriteLine($"      MFU {genFlops / seconds / 1e9 / (threads == 1 ? peakOne : peak):P0}; " +
-                    $"peak RSS {Mb(memory.PeakRss)} vs weights+KV cache {Mb(memory.Expected)}");
+                    $"peak RSS {Measure.Mib(memory.PeakRss)} vs weights+KV cache {Measure.Mib(memory.Expected)}");
             }
         }
         IntraOpThreads = defaultThreads;
@@ -109,8 +109,6 @@ public sealed class ModelBenchmark : IBenchmark
     private static void ReportKept(double reference, double ours) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"      reference with glibc keeping freed memory {reference,7:F1} tok/s → ours ×{ours / reference:F2}"));
-
-    private static string Mb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:F0} MB");
 
     /// <summary>Forward FLOPs of one sequence of <paramref name="t"/> tokens: 2·(linear params)·t + causal attention.</summary>
     private static double ForwardFlops(Qwen2Config c, int t, bool withHead = true)
@@ -139,13 +137,7 @@ public sealed class ModelBenchmark : IBenchmark
         var a = Randn([1024, 1024]);
         var b = Randn([1024, 1024]);
         a.MatMul(b).Dispose();
-        var best = double.MaxValue;
-        for (var i = 0; i < 5; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            a.MatMul(b).Dispose();
-            best = Math.Min(best, sw.Elapsed.TotalSeconds);
-        }
+        var best = Measure.BestSeconds(() => a.MatMul(b).Dispose(), 5);
         return 2.0 * 1024 * 1024 * 1024 / best / 1e9;
     }
 
@@ -170,7 +162,7 @@ public sealed class ModelBenchmark : IBenchmark
             optimizer.Step();
         }
         Step();
-        ResetPeakRss();
+        Measure.ResetPeakRss();
         var sw = Stopwatch.StartNew();
         for (var i = 0; i < steps; i++)
         {
@@ -178,7 +170,7 @@ public sealed class ModelBenchmark : IBenchmark
         }
         var seconds = sw.Elapsed.TotalSeconds / steps;
         var paramBytes = model.Parameters().Sum(p => p.NumEl * 4);
-        return (seconds, new Memory(PeakRss(), paramBytes * 4));
+        return (seconds, new Memory(Measure.PeakRss(), paramBytes * 4));
     }
 
     private static (double Seconds, Memory Memory) OurGenerate(string dir, Shape shape)
@@ -190,7 +182,7 @@ public sealed class ModelBenchmark : IBenchmark
             .ToList();
         var options = new GenerationOptions { DoSample = false, MaxNewTokens = shape.GenNew };
         Sampler.Generate(model, prompts, options);
-        ResetPeakRss();
+        Measure.ResetPeakRss();
         var sw = Stopwatch.StartNew();
         var result = Sampler.Generate(model, prompts, options);
         var seconds = sw.Elapsed.TotalSeconds;
@@ -200,7 +192,7 @@ public sealed class ModelBenchmark : IBenchmark
         }
         var cacheBytes = 2L * model.Config.NumHiddenLayers * shape.GenBatch * model.Config.NumKeyValueHeads
             * (shape.GenPrompt + shape.GenNew) * model.Config.HeadDim * 4;
-        return (seconds, new Memory(PeakRss(), model.Parameters().Sum(p => p.NumEl * 4) + cacheBytes));
+        return (seconds, new Memory(Measure.PeakRss(), model.Parameters().Sum(p => p.NumEl * 4) + cacheBytes));
     }
 
     /// <summary>Creates (once) the shape's random BF16 model with the reference's own <c>make</c>.</summary>
@@ -228,7 +220,7 @@ public sealed class ModelBenchmark : IBenchmark
     private static string RunPython(string command, string dir, object[] args, Dictionary<string, string>? environment = null)
     {
         var script = BenchmarkPaths.InRepo("tools", "model", "qwen2_eager.py");
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo("/usr/bin/python3");
         foreach (var (name, value) in environment ?? [])
         {
             psi.Environment[name] = value;
@@ -240,43 +232,11 @@ public sealed class ModelBenchmark : IBenchmark
         {
             psi.ArgumentList.Add(Convert.ToString(a, CultureInfo.InvariantCulture)!);
         }
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEnd();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
+        var result = ReferenceProcess.Run(psi);
+        if (result.ExitCode != 0)
         {
-            throw new InvalidOperationException($"qwen2_eager.py {command} failed: {stderr}");
+            throw new InvalidOperationException($"qwen2_eager.py {command} failed: {result.Error}");
         }
-        return stdout;
-    }
-
-    /// <summary>Resets the kernel's peak-RSS mark of this process (VmHWM) so the next phase is measured alone.</summary>
-    private static void ResetPeakRss()
-    {
-        GC.Collect();
-        CpuCache.EmptyCache(); // buffers the allocator cached for the previous phase are not this phase's memory
-        try
-        {
-            File.WriteAllText("/proc/self/clear_refs", "5");
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
-
-    private static long PeakRss()
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-        {
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-            {
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-            }
-        }
-        return 0;
+        return result.Output;
     }
 }

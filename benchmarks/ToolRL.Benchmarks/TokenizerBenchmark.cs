@@ -108,20 +108,13 @@ public sealed class TokenizerBenchmark : IBenchmark
         File.WriteAllText(textsPath, JsonSerializer.Serialize(texts));
         try
         {
-            var start = new ProcessStartInfo("node", [script, textsPath, tokenizerDir, Seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            var run = ReferenceProcess.Run(new ProcessStartInfo("node", [script, textsPath, tokenizerDir, Seconds.ToString(CultureInfo.InvariantCulture)]));
+            if (run.ExitCode != 0)
             {
-                RedirectStandardOutput = true,
-                UseShellExecute = false,
-            };
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-            {
-                Console.WriteLine($"node reference failed (exit {process.ExitCode})");
+                Console.WriteLine($"node reference failed (exit {run.ExitCode}): {run.Error.Trim()}");
                 return null;
             }
-            using var result = JsonDocument.Parse(output);
+            using var result = JsonDocument.Parse(run.Output);
             var root = result.RootElement;
             return new NodeResult(root.GetProperty("bytes").GetInt64(), root.GetProperty("tokens").GetInt64(),
                 root.GetProperty("passes").GetInt32(), root.GetProperty("seconds").GetDouble(), root.GetProperty("coldSeconds").GetDouble());

@@ -81,8 +81,6 @@ public sealed class AgentRolloutBenchmark : IBenchmark
         Console.WriteLine(Invariant($"ratio: ×{reprefillBest.Seconds / cachedBest.Seconds:F2} faster with the cache kept; runs: {string.Join(", ", results.Select(r => $"{(r.Reprefill ? "re-prefill" : "cached")} {r.Seconds:F2} s"))}"));
     }
 
-    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
-
     private sealed class IdsComparer : IEqualityComparer<int[]>
     {
         public bool Equals(int[]? x, int[]? y) => x.AsSpan().SequenceEqual(y);

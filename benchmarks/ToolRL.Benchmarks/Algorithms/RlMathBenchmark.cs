@@ -37,7 +37,7 @@ public sealed class RlMathBenchmark : IBenchmark
             ("clipped policy loss + metrics", Best(() => PolicyLoss.ComputeClipped(old, current, advantages, mask, settings))),
             ("k3 KL estimate", Best(() => KlPenalty.Estimate(current, old, KlEstimator.K3))),
         };
-        var python = PythonReference.Run($$"""
+        var python = ReferenceProcess.PythonSnippet($$"""
             import time, torch
             torch.set_num_threads({{torch.IntraOpThreads}})
             B, T = {{Batch}}, {{Length}}

@@ -65,32 +65,15 @@ public sealed class RewardsBenchmark : IBenchmark
     private static (double ReferenceStyle, double Lean)? RunPython(string root, string vectorsPath)
     {
         var script = Path.Combine(root, "tools", "rewards", "bench_port.py");
-        try
+        var output = ReferenceProcess.Python([script, vectorsPath, Window.TotalSeconds.ToString(CultureInfo.InvariantCulture)], what: "Python port");
+        if (output is null)
         {
-            var psi = new ProcessStartInfo("/usr/bin/python3", [script, vectorsPath, Window.TotalSeconds.ToString(CultureInfo.InvariantCulture)])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            using var process = Process.Start(psi)!;
-            var output = process.StandardOutput.ReadToEnd();
-            var error = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-            {
-                Console.WriteLine($"  Python port failed: {error.Trim()}");
-                return null;
-            }
-            var values = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(l => l.Split('='))
-                .ToDictionary(kv => kv[0], kv => double.Parse(kv[1], CultureInfo.InvariantCulture));
-            return (values["reference_style_scores_per_second"], values["lean_scores_per_second"]);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            Console.WriteLine($"  /usr/bin/python3 not runnable ({e.Message}); no reference figure");
             return null;
         }
+        var values = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split('='))
+            .ToDictionary(kv => kv[0], kv => double.Parse(kv[1], CultureInfo.InvariantCulture));
+        return (values["reference_style_scores_per_second"], values["lean_scores_per_second"]);
     }
 
     private sealed record Vector(string Response, string GroundTruth, ToolRLRewardOptions Options, int Step);

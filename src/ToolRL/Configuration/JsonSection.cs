@@ -39,6 +39,20 @@ internal sealed class JsonSection
     public void Error(string key, string problem, string fix) =>
         Errors.Add(PathOf(key), _obj.TryGetPropertyValue(key, out var node) ? Show(node) : null, problem, fix);
 
+    /// <summary>
+    /// True when <paramref name="divisor"/> (the value of <paramref name="divisorKey"/>) divides <paramref name="dividend"/>
+    /// (of <paramref name="dividendKey"/>); otherwise records the error on <paramref name="divisorKey"/> and returns false.
+    /// </summary>
+    public bool Divides(string divisorKey, int divisor, string dividendKey, int dividend, string fix)
+    {
+        if (dividend % divisor == 0)
+        {
+            return true;
+        }
+        Error(divisorKey, $"{dividendKey} {dividend} is not divisible by {divisorKey} {divisor}", fix);
+        return false;
+    }
+
     public int Int(string key, int fallback, int min, string rule, string fix) =>
         Number(key, fallback, "a whole number", e => e.TryGetInt32(out var v) ? v : null, v => v >= min, rule, fix);
 

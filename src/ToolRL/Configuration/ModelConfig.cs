@@ -172,21 +172,14 @@ public sealed record TinyModelSpec
             VocabSize = s.OptionalInt("vocab_size", 2, "must be at least 2", "remove vocab_size to take the tokenizer's, or set it ≥ the tokenizer's vocabulary size"),
             InitSeed = s.OptionalInt("seed", int.MinValue, "", "set seed to a whole number or remove it"),
         };
-        if (spec.HiddenSize % spec.NumAttentionHeads != 0)
-        {
-            s.Error("num_attention_heads", $"hidden_size {spec.HiddenSize} is not divisible by num_attention_heads {spec.NumAttentionHeads}",
-                "choose num_attention_heads dividing hidden_size (e.g. hidden 128 with 4 heads)");
-        }
-        else if (spec.HeadDim % 2 != 0)
+        if (s.Divides("num_attention_heads", spec.NumAttentionHeads, "hidden_size", spec.HiddenSize,
+                "choose num_attention_heads dividing hidden_size (e.g. hidden 128 with 4 heads)") && spec.HeadDim % 2 != 0)
         {
             s.Error("num_attention_heads", $"head dimension hidden_size/num_attention_heads = {spec.HeadDim} is odd (rotary embeddings need it even)",
                 "choose hidden_size and num_attention_heads so their ratio is even");
         }
-        if (spec.NumAttentionHeads % spec.NumKeyValueHeads != 0)
-        {
-            s.Error("num_key_value_heads", $"num_attention_heads {spec.NumAttentionHeads} is not divisible by num_key_value_heads {spec.NumKeyValueHeads}",
-                "choose num_key_value_heads dividing num_attention_heads (e.g. 4 heads with 2 or 1 KV heads)");
-        }
+        s.Divides("num_key_value_heads", spec.NumKeyValueHeads, "num_attention_heads", spec.NumAttentionHeads,
+            "choose num_key_value_heads dividing num_attention_heads (e.g. 4 heads with 2 or 1 KV heads)");
         s.RejectUnknownKeys();
         return spec;
     }

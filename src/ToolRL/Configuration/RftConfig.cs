@@ -65,11 +65,7 @@ public sealed record RftConfig
             BatchSize = s.Int("batch_size", d.BatchSize, 1, "must be at least 1", "set rft.batch_size to e.g. 16"),
             MicroBatchSize = s.Int("micro_batch_size", d.MicroBatchSize, 1, "must be at least 1", "set rft.micro_batch_size to a divisor of rft.batch_size"),
         };
-        if (config.BatchSize % config.MicroBatchSize != 0)
-        {
-            s.Error("micro_batch_size", $"rft.batch_size {config.BatchSize} is not divisible by rft.micro_batch_size {config.MicroBatchSize}",
-                "choose a micro_batch_size that divides batch_size");
-        }
+        s.Divides("micro_batch_size", config.MicroBatchSize, "batch_size", config.BatchSize, "choose a micro_batch_size that divides batch_size");
         s.RejectUnknownKeys();
         return config;
     }

@@ -46,11 +46,7 @@ public sealed record SftConfig
             MaxLength = s.OptionalInt("max_length", 8, "must be at least 8", "remove max_length or set it to e.g. 2048"),
             LrScheduler = s.Section("lr_scheduler") is { } schedule ? LrSchedulerConfig.Read(schedule) : d.LrScheduler,
         };
-        if (config.BatchSize % config.MicroBatchSize != 0)
-        {
-            s.Error("micro_batch_size", $"sft.batch_size {config.BatchSize} is not divisible by sft.micro_batch_size {config.MicroBatchSize}",
-                "choose a micro_batch_size that divides batch_size (e.g. batch 16, micro 8)");
-        }
+        s.Divides("micro_batch_size", config.MicroBatchSize, "batch_size", config.BatchSize, "choose a micro_batch_size that divides batch_size (e.g. batch 16, micro 8)");
         s.RejectUnknownKeys();
         return config;
     }

@@ -34,6 +34,10 @@ internal ref struct PyJson
     /// <summary>Python 3.11's <c>sys.int_info.default_max_str_digits</c>.</summary>
     public const int MaxIntDigits = 4300;
 
+    // One object per constant, as json.decoder._CONSTANTS (PyValue.NaN is the shared NaN).
+    private static readonly PyValue PositiveInfinity = PyValue.FromFloat(double.PositiveInfinity);
+    private static readonly PyValue NegativeInfinity = PyValue.FromFloat(double.NegativeInfinity);
+
     private static readonly SearchValues<char> StringSpecials = SearchValues.Create(
         "\"\\\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f" +
         "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f");
@@ -92,27 +96,32 @@ internal ref struct PyJson
                 return ParseObject();
             case '[':
                 return ParseArray();
-            case 'n' when Follows("null"):
-                _pos += 4;
-                return PyValue.None;
-            case 't' when Follows("true"):
-                _pos += 4;
-                return PyValue.True;
-            case 'f' when Follows("false"):
-                _pos += 5;
-                return PyValue.False;
-            case 'N' when Follows("NaN"):
-                _pos += 3;
-                return PyValue.NaN;
-            case 'I' when Follows("Infinity"):
-                _pos += 8;
-                return PyValue.FromFloat(double.PositiveInfinity);
-            case '-' when Follows("-Infinity"):
-                _pos += 9;
-                return PyValue.FromFloat(double.NegativeInfinity);
+            case 'n':
+                return ConstantOrNumber("null", PyValue.None);
+            case 't':
+                return ConstantOrNumber("true", PyValue.True);
+            case 'f':
+                return ConstantOrNumber("false", PyValue.False);
+            case 'N':
+                return ConstantOrNumber("NaN", PyValue.NaN);
+            case 'I':
+                return ConstantOrNumber("Infinity", PositiveInfinity);
+            case '-':
+                return ConstantOrNumber("-Infinity", NegativeInfinity);
             default:
                 return ParseNumber();
         }
+    }
+
+    /// <summary>The constant <paramref name="literal"/> when it stands at the cursor, else whatever number (or error) is there.</summary>
+    private PyValue? ConstantOrNumber(string literal, PyValue value)
+    {
+        if (!Follows(literal))
+        {
+            return ParseNumber();
+        }
+        _pos += literal.Length;
+        return value;
     }
 
     private PyValue? ParseObject()
