@@ -76,6 +76,11 @@ public sealed class DataParallelPolicy(IPolicyModel inner, ProcessGroup group) :
                 {
                     writer.Write(id);
                 }
+                writer.Write(r.LogProbs?.Length ?? -1);   // −1: no log-probs recorded
+                foreach (var logProb in r.LogProbs ?? [])
+                {
+                    writer.Write(logProb);
+                }
             }
         }
         return stream.ToArray();
@@ -94,7 +99,17 @@ public sealed class DataParallelPolicy(IPolicyModel inner, ProcessGroup group) :
             {
                 ids[j] = reader.ReadInt32();
             }
-            responses[k] = new GeneratedResponse(ids, stopped);
+            var logProbCount = reader.ReadInt32();
+            float[]? logProbs = null;
+            if (logProbCount >= 0)
+            {
+                logProbs = new float[logProbCount];
+                for (var j = 0; j < logProbs.Length; j++)
+                {
+                    logProbs[j] = reader.ReadSingle();
+                }
+            }
+            responses[k] = new GeneratedResponse(ids, stopped) { LogProbs = logProbs };
         }
         return responses;
     }

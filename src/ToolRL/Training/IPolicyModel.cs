@@ -55,7 +55,16 @@ public interface IValueModel : IDisposable
 /// <summary>One sampled response.</summary>
 /// <param name="TokenIds">The generated ids, including the stop token when generation stopped on one.</param>
 /// <param name="Stopped">True when an end-of-sequence token ended it; false when it hit the length limit.</param>
-public sealed record GeneratedResponse(int[] TokenIds, bool Stopped);
+public sealed record GeneratedResponse(int[] TokenIds, bool Stopped)
+{
+    /// <summary>
+    /// Optional: the sampler's log-probability of each of <see cref="TokenIds"/>, log softmax(logits / T) of the
+    /// model at the sampling temperature T, before top-k, top-p and repetition penalty (the distribution the trainer
+    /// scores the same tokens with, so the two can be compared: <c>training/rollout_probs_diff_*</c>). Null when the
+    /// sampler does not record them.
+    /// </summary>
+    public float[]? LogProbs { get; init; }
+}
 
 /// <summary>Sampling settings of a rollout or of validation.</summary>
 /// <param name="MaxNewTokens">Response length limit.</param>

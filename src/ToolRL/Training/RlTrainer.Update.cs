@@ -20,6 +20,10 @@ public abstract partial class RlTrainer
         policy.Module.Train();
         var settings = ConfiguredAlgorithms.PolicyLossSettingsOf(Config);
         double pgLoss = 0, klLoss = 0, tokens = 0, clipFrac = 0, clipFracLower = 0, ppoKl = 0, entropy = 0, ratioSkipped = 0;
+        // On-policy (no old log-probs): the update's forward, before its only optimizer step, is the trainer's view of
+        // the sampled tokens, so the sampler-vs-trainer diff is read from it instead of a separate scoring pass.
+        var probsDiff = new RolloutProbsDiff();
+        var diffFromUpdate = data.OldLogProbs is null && data.RolloutLogProbs is not null;
         var optimizerSteps = UpdateByMiniBatches(data, _actor, (batch, normalizer) =>
         {
             var (logProbs, tokenEntropy) = policy.ScoreResponses(batch, Config.Sampling.Temperature, withEntropy: true);
@@ -30,6 +34,10 @@ public abstract partial class RlTrainer
             using (NoGrad())
             {
                 entropy += Masked.Sum(tokenEntropy!, batch.ResponseMask).ItemDouble();
+                if (diffFromUpdate)
+                {
+                    probsDiff = probsDiff.Add(RolloutProbsDiff.Of(logProbs, batch.Select(data.RolloutLogProbs!), batch.ResponseMask));
+                }
             }
             clipFrac += result.PgClipFrac * microTokens;
             clipFracLower += result.PgClipFracLower * microTokens;
@@ -66,6 +74,10 @@ public abstract partial class RlTrainer
         metrics[MetricNames.PgClipFracLower] = clipFracLower / Math.Max(tokens, 1);
         metrics[MetricNames.PpoKl] = ppoKl / Math.Max(tokens, 1);
         metrics.TryAdd(MetricNames.Entropy, entropy / Math.Max(tokens, 1));
+        if (diffFromUpdate)
+        {
+            RolloutProbsDiff.AcrossRanks(Setup.Group, probsDiff).WriteTo(metrics);
+        }
         if (Config.RatioThreshold is not null)
         {
             metrics[MetricNames.RatioSkipped] = ratioSkipped;

@@ -252,6 +252,11 @@ public abstract partial class RlTrainer : IDisposable
                 data.OldLogProbs = data.Own(old);
                 metrics[MetricNames.Entropy] = entropy;
             }
+            // Every rank holds all rows of both (gathered), so no reduction across ranks is needed.
+            if (data.RolloutLogProbs is not null)
+            {
+                RolloutProbsDiff.Of(data.OldLogProbs, data.RolloutLogProbs, data.ResponseMask).WriteTo(metrics);
+            }
         }
         if (Config.NeedsReferenceModel)
         {

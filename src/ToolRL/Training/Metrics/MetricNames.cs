@@ -63,6 +63,9 @@ public static class MetricNames
     public const string SftLr = "sft/lr";
 
     public const string Epoch = "training/epoch";
+    public const string RolloutProbsDiffMean = "training/rollout_probs_diff_mean";
+    public const string RolloutProbsDiffMax = "training/rollout_probs_diff_max";
+    public const string RolloutProbsDiffStd = "training/rollout_probs_diff_std";
 #pragma warning restore CS1591
 
     /// <summary>

@@ -72,7 +72,7 @@ public sealed class Qwen2Policy : IPolicyModel
             Seed = seed,
         };
         return Sampler.Generate(Model, prompts, options, n)
-            .Select(s => new GeneratedResponse(s.TokenIds.ToArray(), s.FinishReason != FinishReason.Length))
+            .Select(s => new GeneratedResponse(s.TokenIds.ToArray(), s.FinishReason != FinishReason.Length) { LogProbs = s.LogProbs.ToArray() })
             .ToList();
     }
 

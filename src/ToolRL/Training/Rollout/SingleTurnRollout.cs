@@ -56,6 +56,7 @@ public sealed class SingleTurnRollout(PromptEncoder prompts, IRewardFunction rew
             GroupId = i / request.N,
             Reward = scores.Totals[i],
             Stopped = response.Stopped,
+            RolloutLogProbs = response.LogProbs,
             CreditSpans = argumentCredit
                 ? prompts.ArgumentCreditSpans(request.Rows[i / request.N], response.TokenIds, prompts.DecodeResponse(response.TokenIds))
                 : null,

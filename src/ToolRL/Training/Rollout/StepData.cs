@@ -28,6 +28,10 @@ internal sealed class StepData : IDisposable
         Width = Math.Max(1, ResponseLengths.Max());
         GroupIds = trajectories.Select(t => t.GroupId).ToArray();
         ResponseMask = Own(StepTensors.LossMask(trajectories, Width));
+        if (trajectories.All(t => t.RolloutLogProbs is not null && t.RolloutLogProbs.Length == t.ResponseIds.Length))
+        {
+            RolloutLogProbs = Own(StepTensors.FromRows(trajectories.Select(t => (IReadOnlyList<float>)t.RolloutLogProbs!).ToList(), Width));
+        }
     }
 
     /// <summary>The trajectories, in the rollout's order.</summary>
@@ -47,6 +51,9 @@ internal sealed class StepData : IDisposable
 
     /// <summary>The loss mask <c>[N, R_max]</c>: 1 on generated tokens, 0 on inserted tokens and padding.</summary>
     public Tensor ResponseMask { get; }
+
+    /// <summary>The sampler's log-probs <c>[N, R_max]</c> as it recorded them; null unless every trajectory carries one per response token.</summary>
+    public Tensor? RolloutLogProbs { get; }
 
     /// <summary>Log-probs under the policy that sampled (null when the update is on-policy and reuses its own).</summary>
     public Tensor? OldLogProbs { get; set; }

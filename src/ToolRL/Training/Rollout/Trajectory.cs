@@ -42,6 +42,16 @@ public sealed record Trajectory
     /// </summary>
     public IReadOnlyList<Algorithms.CreditSpan>? CreditSpans { get; init; }
 
+    /// <summary>
+    /// Optional: the sampler's log-probability of each <see cref="ResponseIds"/> token (see
+    /// <see cref="GeneratedResponse.LogProbs"/>); values where the loss mask is false are ignored. When every
+    /// trajectory of a step carries them, the trainer logs <c>training/rollout_probs_diff_*</c> against its own
+    /// log-probs of the same tokens; null (e.g. agent rollouts) skips that metric, and so does a length other than
+    /// that of <see cref="ResponseIds"/> (e.g. a trajectory whose tokens a wrapping stage extended with <c>with</c>): the metric is
+    /// a diagnostic, so stale log-probs must not stop a run.
+    /// </summary>
+    public float[]? RolloutLogProbs { get; init; }
+
     /// <summary>True when the trajectory ended by itself (stop token, final answer); false when a length or turn limit cut it.</summary>
     public bool Stopped { get; init; } = true;
 
