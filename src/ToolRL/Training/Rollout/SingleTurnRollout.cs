@@ -37,9 +37,10 @@ public sealed class SingleTurnRollout(PromptEncoder prompts, IRewardFunction rew
         // Data-parallel: each rank scores the responses it generated (its prompts' share), then the scores are exchanged.
         var (first, count) = request.Group is { } group ? RankShare.Of(request.Rows.Count, group.Rank, group.WorldSize) : (0, request.Rows.Count);
         var mine = Enumerable.Range(first * request.N, count * request.N).ToList();
-        var texts = mine.Select(i => prompts.DecodeResponse(responses[i].TokenIds)).ToArray();
+        // Every response is decoded once: its rank scores its share, and argument credit reads them all.
+        var texts = responses.Select(r => prompts.DecodeResponse(r.TokenIds)).ToArray();
         var rows = mine.Select(i => request.Rows[i / request.N]).ToList();
-        var scores = RewardScoring.Score(reward, rows, texts, request.Step);
+        var scores = RewardScoring.Score(reward, rows, [.. mine.Select(i => texts[i])], request.Step);
         if (request.Group is { } ranks)
         {
             scores = ScoreExchange.AllGather(ranks, scores);
@@ -58,7 +59,7 @@ public sealed class SingleTurnRollout(PromptEncoder prompts, IRewardFunction rew
             Stopped = response.Stopped,
             RolloutLogProbs = response.LogProbs,
             CreditSpans = argumentCredit
-                ? prompts.ArgumentCreditSpans(request.Rows[i / request.N], response.TokenIds, prompts.DecodeResponse(response.TokenIds))
+                ? prompts.ArgumentCreditSpans(request.Rows[i / request.N], response.TokenIds, texts[i])
                 : null,
         }).ToList();
         return Task.FromResult(new RolloutBatch(trajectories) { Metrics = metrics });
